@@ -1,0 +1,58 @@
+package cmd
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/baverify/baverify/internal/httpclient"
+	"github.com/baverify/baverify/internal/iostreams"
+)
+
+// Factory holds what commands depend on. Tests build one with buffers, a
+// fixed clock and their own HTTP transport; nothing is package-level state.
+type Factory struct {
+	IO     *iostreams.IOStreams
+	Getenv func(string) string
+	Now    func() time.Time
+	// HTTPClient builds the client for the network flags. Tests replace it.
+	HTTPClient func(httpclient.Options) (*http.Client, error)
+	// CacheDir returns the JWKS cache directory ("" disables the cache).
+	CacheDir func() (string, error)
+	Version  BuildInfo
+}
+
+// BuildInfo is set by the linker in release builds.
+type BuildInfo struct {
+	Version, Commit, Date string
+}
+
+// Set by the linker: -X github.com/baverify/baverify/cmd.version=...
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+// SystemFactory returns the factory for a real run: the process's streams,
+// environment and clock, and the shared HTTP client.
+func SystemFactory() *Factory {
+	return &Factory{
+		IO:         iostreams.System(),
+		Getenv:     os.Getenv,
+		Now:        time.Now,
+		HTTPClient: httpclient.New,
+		CacheDir: func() (string, error) {
+			if d := os.Getenv("BAVERIFY_CACHE_DIR"); d != "" {
+				return d, nil
+			}
+			d, err := os.UserCacheDir()
+			if err != nil {
+				return "", err
+			}
+			return filepath.Join(d, "baverify"), nil
+		},
+		Version: BuildInfo{Version: version, Commit: commit, Date: date},
+	}
+}

@@ -1,0 +1,219 @@
+package cmd
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"net/url"
+
+	"github.com/spf13/cobra"
+
+	"github.com/baverify/baverify/internal/httpclient"
+	"github.com/baverify/baverify/internal/iostreams"
+	"github.com/baverify/baverify/internal/jwks"
+	"github.com/baverify/baverify/internal/keysource"
+	"github.com/baverify/baverify/internal/render"
+	"github.com/baverify/baverify/internal/verify"
+)
+
+// outputFlags are --output and --color, on every command.
+type outputFlags struct {
+	format string
+	color  string
+}
+
+func (o *outputFlags) register(c *cobra.Command) {
+	c.Flags().StringVarP(&o.format, "output", "o", "text", "output format: text or json")
+	c.Flags().StringVar(&o.color, "color", "auto", "colour text output: auto, always or never (NO_COLOR is honoured)")
+	_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+func (o *outputFlags) validate() error {
+	if o.format != "text" && o.format != "json" {
+		return usageErrorf("--output must be text or json, not %q", o.format)
+	}
+	switch iostreams.ColorMode(o.color) {
+	case iostreams.ColorAuto, iostreams.ColorAlways, iostreams.ColorNever:
+		return nil
+	}
+	return usageErrorf("--color must be auto, always or never, not %q", o.color)
+}
+
+func (o *outputFlags) json() bool { return o.format == "json" }
+
+// styles decides colour once, for stdout.
+func (o *outputFlags) styles(f *Factory) render.Styles {
+	return render.NewStyles(f.IO.Out, iostreams.UseColor(iostreams.ColorMode(o.color), f.IO.OutIsTTY, f.Getenv))
+}
+
+// errStyles decides colour once, for stderr.
+func (o *outputFlags) errStyles(f *Factory) render.Styles {
+	return render.NewStyles(f.IO.ErrOut, iostreams.UseColor(iostreams.ColorMode(o.color), f.IO.ErrIsTTY, f.Getenv))
+}
+
+// networkFlags are shared by every command that talks HTTP.
+type networkFlags struct {
+	timeout  time.Duration
+	cacert   string
+	insecure bool
+	noCache  bool
+}
+
+func (n *networkFlags) register(c *cobra.Command) {
+	c.Flags().DurationVar(&n.timeout, "timeout", httpclient.DefaultTimeout, "bound on each network request, redirects and body included")
+	c.Flags().StringVar(&n.cacert, "cacert", "", "PEM `file` of extra CA certificates to trust")
+	c.Flags().BoolVar(&n.insecure, "insecure", false, "do NOT verify TLS certificates (dangerous; for local debugging only)")
+	c.Flags().BoolVar(&n.noCache, "no-cache", false, "neither read nor write the JWKS cache")
+	_ = c.MarkFlagFilename("cacert", "pem", "crt")
+}
+
+func (n *networkFlags) validate() error {
+	if n.timeout <= 0 {
+		return usageErrorf("--timeout must be positive")
+	}
+	return nil
+}
+
+// client builds the HTTP client and warns loudly about --insecure.
+func (n *networkFlags) client(f *Factory, st render.Styles, onRedirect func(from, to string, dropped bool)) (*jwks.Fetcher, error) {
+	opts := httpclient.Options{Timeout: n.timeout, CACert: n.cacert, Insecure: n.insecure}
+	if onRedirect != nil {
+		opts.OnRedirect = func(from, to *url.URL, dropped bool) { onRedirect(from.String(), to.String(), dropped) }
+	}
+	hc, err := f.HTTPClient(opts)
+	if err != nil {
+		return nil, &usageError{err: err}
+	}
+	if n.insecure {
+		warnf(f, st, "--insecure: TLS certificates are NOT verified; anyone on the path can serve you keys")
+	}
+	return &jwks.Fetcher{Client: hc, Now: f.Now, UserAgent: "baverify/" + f.Version.Version}, nil
+}
+
+// keySourceFlags are --base-url, --jwks, --jwks-path and --no-discover.
+type keySourceFlags struct {
+	baseURL    string
+	jwks       string
+	jwksPath   string
+	noDiscover bool
+}
+
+func (k *keySourceFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&k.baseURL, "base-url", "", "the Better Auth baseURL; pins iss and aud to its origin and finds the JWKS (env BAVERIFY_BASE_URL)")
+	c.Flags().StringVar(&k.jwks, "jwks", "", "JWKS `URL|FILE|-` to verify with (env BAVERIFY_JWKS)")
+	c.Flags().StringVar(&k.jwksPath, "jwks-path", "", "Better Auth's jwks.jwksPath, relative to the auth routes (default /jwks)")
+	c.Flags().BoolVar(&k.noDiscover, "no-discover", false, "never derive the JWKS URL from the token's own iss")
+	_ = c.MarkFlagFilename("jwks", "json")
+}
+
+// fromEnv fills unset flags from the environment.
+func (k *keySourceFlags) fromEnv(getenv func(string) string) {
+	if k.baseURL == "" {
+		k.baseURL = getenv("BAVERIFY_BASE_URL")
+	}
+	if k.jwks == "" {
+		k.jwks = getenv("BAVERIFY_JWKS")
+	}
+}
+
+func (k *keySourceFlags) options(f *Factory, fetcher *jwks.Fetcher) keysource.Options {
+	return keysource.Options{BaseURL: k.baseURL, JWKSPath: k.jwksPath, JWKS: k.jwks,
+		NoDiscover: k.noDiscover, Stdin: f.IO.In, Fetcher: fetcher}
+}
+
+// policyFlags are the verification policy.
+type policyFlags struct {
+	issuer    string
+	audiences []string
+	algs      []string
+	leeway    time.Duration
+	now       string
+	require   []string
+}
+
+func (p *policyFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&p.issuer, "issuer", "", "expected iss, compared byte for byte (default: the --base-url origin)")
+	c.Flags().StringArrayVar(&p.audiences, "audience", nil, "accepted aud value, repeatable (default: the --base-url origin)")
+	c.Flags().StringArrayVar(&p.algs, "alg", nil, "allowed algorithm, repeatable (default: "+strings.Join(verify.DefaultAlgorithms(), ", ")+")")
+	c.Flags().DurationVar(&p.leeway, "leeway", 0, "clock skew tolerated for exp, nbf and iat")
+	c.Flags().StringVar(&p.now, "now", "", "evaluate times at `TIME` (RFC 3339 or Unix seconds) instead of the clock")
+	c.Flags().StringArrayVar(&p.require, "require", nil, "claim that must be present, repeatable (exp always is)")
+	_ = c.RegisterFlagCompletionFunc("alg", cobra.FixedCompletions(verify.KnownAlgorithms(), cobra.ShellCompDirectiveNoFileComp))
+}
+
+// policy builds the verify.Policy; the deployment sets defaults.
+func (p *policyFlags) policy(res *keysource.Resolved, baseURL string) (verify.Policy, error) {
+	pol := verify.Policy{Issuer: p.issuer, Audiences: p.audiences, Leeway: p.leeway,
+		Require: p.require, BaseURL: baseURL, Discovered: res != nil && res.Discovered}
+	if p.leeway < 0 {
+		return pol, usageErrorf("--leeway must not be negative")
+	}
+	for _, a := range p.algs {
+		for _, one := range strings.Split(a, ",") {
+			alg, err := verify.ParseAlgorithm(strings.TrimSpace(one))
+			if err != nil {
+				return pol, &usageError{err: err}
+			}
+			pol.Algorithms = append(pol.Algorithms, alg)
+		}
+	}
+	if res != nil && res.Deployment != nil {
+		if pol.Issuer == "" {
+			pol.Issuer = res.Deployment.Origin()
+		}
+		if len(pol.Audiences) == 0 {
+			pol.Audiences = []string{res.Deployment.Origin()}
+		}
+	}
+	return pol, nil
+}
+
+// clock returns the clock for --now.
+func (p *policyFlags) clock(f *Factory) (func() time.Time, error) {
+	if p.now == "" {
+		return f.Now, nil
+	}
+	t, err := parseTime(p.now)
+	if err != nil {
+		return nil, usageErrorf("--now %q: %v", p.now, err)
+	}
+	return func() time.Time { return t }, nil
+}
+
+// parseTime reads RFC 3339 or Unix seconds (fractions allowed).
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if sec, frac, ok := strings.Cut(s, "."); ok || sec != "" {
+		whole, err := strconv.ParseInt(sec, 10, 64)
+		if err == nil && whole > -1e12 && whole < 1e12 {
+			nanos := int64(0)
+			if ok {
+				if len(frac) == 0 || len(frac) > 9 {
+					return time.Time{}, fmt.Errorf("want RFC 3339 or Unix seconds")
+				}
+				n, err := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+				if err != nil || n < 0 {
+					return time.Time{}, fmt.Errorf("want RFC 3339 or Unix seconds")
+				}
+				nanos = n
+			}
+			return time.Unix(whole, nanos).UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("want RFC 3339 (2026-11-26T15:00:00Z) or Unix seconds (1795707986)")
+}
+
+// warnf writes a warning to stderr.
+func warnf(f *Factory, st render.Styles, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	w := "warning:"
+	if st.Warn != nil {
+		w = st.Warn(w)
+	}
+	fmt.Fprintln(f.IO.ErrOut, w, msg)
+}

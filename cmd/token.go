@@ -1,0 +1,218 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/baverify/baverify/internal/keysource"
+	"github.com/baverify/baverify/internal/render"
+	"github.com/baverify/baverify/internal/verify"
+)
+
+type tokenOptions struct {
+	out        outputFlags
+	net        networkFlags
+	keys       keySourceFlags
+	policy     policyFlags
+	tokenFile  string
+	decodeOnly bool
+	arg        string
+	argGiven   bool
+}
+
+// tokenInputFlags adds --token-file, shared by the commands that take a token.
+func tokenInputFlags(c *cobra.Command, file *string) {
+	c.Flags().StringVar(file, "token-file", "", "read the token from `FILE`")
+	_ = c.MarkFlagFilename("token-file")
+}
+
+func newTokenCmd(f *Factory, runF func(*tokenOptions) error) *cobra.Command {
+	opts := &tokenOptions{}
+	c := &cobra.Command{
+		Use:   "token [TOKEN | -]",
+		Short: "Decode a JWT and verify it against a Better Auth JWKS",
+		Long: `Decode a JWT and fully verify it: the signature against the JWKS (the algorithm
+comes from an allowlist, never from the token alone), then exp, nbf, iat,
+iss and aud. Every failure is reported with a hint in Better Auth's terms.
+
+The token comes from the argument, "-" or a pipe (stdin), --token-file, or
+BAVERIFY_TOKEN. Quotes, a "Bearer " prefix or a whole "Authorization: Bearer"
+line are accepted.
+
+Keys come from --base-url (the Better Auth baseURL: the JWKS is at
+/api/auth/jwks, and iss and aud must equal its origin), or --jwks (a URL, a
+file or -). With neither, an http(s) iss is used to find the JWKS at
+iss + /api/auth/jwks, and the output says loudly that the issuer is NOT
+pinned; --no-discover turns that off.
+
+Exit codes: 0 valid, 1 invalid or not verified, 2 usage error or
+unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
+		Example: `  # paste a token: decode and verify through its iss (issuer not pinned)
+  baverify token eyJhbGciOiJFZERTQSIs...
+
+  # pin the Better Auth deployment: iss and aud must be its origin
+  baverify token --base-url https://app.example.com "$JWT"
+
+  # a local JWKS file, explicit issuer and audience, token from stdin
+  echo "$JWT" | baverify token --jwks ./jwks.json --issuer https://app.example.com --audience https://api.example.com -
+
+  # scripts: JSON on stdout, exit code for the verdict
+  baverify token -o json --jwks https://app.example.com/api/auth/jwks "$JWT" | jq .valid
+
+  # was it valid at a given time?
+  baverify token --base-url https://app.example.com --now 2026-11-26T16:00:00Z "$JWT"`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.arg, opts.argGiven = args[0], true
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runToken(c.Context(), f, opts)
+		},
+	}
+	opts.out.register(c)
+	opts.net.register(c)
+	opts.keys.register(c)
+	opts.policy.register(c)
+	tokenInputFlags(c, &opts.tokenFile)
+	c.Flags().BoolVar(&opts.decodeOnly, "decode-only", false, "only decode; verify nothing (the output says NOT VERIFIED)")
+	return c
+}
+
+func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
+	if err := opts.out.validate(); err != nil {
+		return err
+	}
+	if err := opts.net.validate(); err != nil {
+		return err
+	}
+	opts.keys.fromEnv(f.Getenv)
+	errSt := opts.out.errStyles(f)
+	raw, err := readToken(f, opts.arg, opts.argGiven, opts.tokenFile)
+	if err != nil {
+		return err
+	}
+	clock, err := opts.policy.clock(f)
+	if err != nil {
+		return err
+	}
+	v := &verify.Verifier{Now: clock, DecodeOnly: opts.decodeOnly}
+	var resolved *keysource.Resolved
+	if !opts.decodeOnly {
+		fetcher, err := opts.net.client(f, errSt, nil)
+		if err != nil {
+			return err
+		}
+		resolved, err = keysource.Resolve(opts.keys.options(f, fetcher), unverifiedIssuer(raw))
+		if err != nil {
+			return &usageError{err: err}
+		}
+		v.Keys = resolved.Keys
+	}
+	if v.Policy, err = opts.policy.policy(resolved, opts.keys.baseURL); err != nil {
+		return err
+	}
+	result := v.Verify(ctx, raw)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if opts.out.json() {
+		err = render.JSON(f.IO.Out, result)
+	} else {
+		err = render.TokenText(f.IO.Out, result, opts.out.styles(f))
+	}
+	if err != nil {
+		return err
+	}
+	return tokenVerdict(result)
+}
+
+// tokenVerdict maps a token result to the command's outcome.
+func tokenVerdict(r *verify.Result) error {
+	switch {
+	case r.DecodeOnly && r.Token != nil:
+		return nil
+	case r.SourceErr != nil:
+		return errUnavailable
+	case r.Valid:
+		return nil
+	}
+	return errNegative
+}
+
+// unverifiedIssuer reads iss from a token without verifying anything; it
+// is only used to find a JWKS by convention, and the result says so.
+func unverifiedIssuer(raw string) string {
+	tok, err := verify.Decode(raw)
+	if err != nil {
+		return ""
+	}
+	iss, _, _ := tok.Claims.String("iss")
+	return iss
+}
+
+// readToken finds the token: the argument ("-" is stdin), --token-file,
+// BAVERIFY_TOKEN, then stdin when it is not a terminal.
+func readToken(f *Factory, arg string, argGiven bool, file string) (string, error) {
+	var raw string
+	switch {
+	case argGiven && file != "":
+		return "", usageErrorf("give the token as an argument or with --token-file, not both")
+	case argGiven && arg != "-":
+		raw = arg
+	case argGiven:
+		s, err := readBounded(f.IO.In)
+		if err != nil {
+			return "", err
+		}
+		raw = s
+	case file != "":
+		fh, err := os.Open(file)
+		if err != nil {
+			return "", usageErrorf("--token-file: %v", err)
+		}
+		defer fh.Close()
+		s, err := readBounded(fh)
+		if err != nil {
+			return "", err
+		}
+		raw = s
+	case f.Getenv("BAVERIFY_TOKEN") != "":
+		raw = f.Getenv("BAVERIFY_TOKEN")
+	case !f.IO.InIsTTY:
+		s, err := readBounded(f.IO.In)
+		if err != nil {
+			return "", err
+		}
+		raw = s
+	default:
+		return "", usageErrorf("no token: pass it as an argument, with -, --token-file or BAVERIFY_TOKEN")
+	}
+	tok, err := verify.NormalizeInput(raw)
+	if err != nil {
+		if errors.Is(err, verify.ErrEmptyToken) {
+			return "", usageErrorf("no token in the input")
+		}
+		return "", &usageError{err: err}
+	}
+	return tok, nil
+}
+
+func readBounded(r io.Reader) (string, error) {
+	const limit = verify.MaxTokenBytes + 4096
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return "", usageErrorf("reading the token: %v", err)
+	}
+	if len(b) > limit {
+		return "", &usageError{err: verify.ErrTokenTooLarge}
+	}
+	return strings.TrimSpace(string(b)), nil
+}

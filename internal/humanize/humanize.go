@@ -1,0 +1,52 @@
+// Package humanize writes durations and times the way people read them.
+package humanize
+
+import (
+	"fmt"
+	"time"
+)
+
+// Duration writes d compactly, to the second: "45s", "12m3s", "2h5m",
+// "3d4h". Negative durations are written without sign.
+func Duration(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	s := int64(d / time.Second)
+	if d%time.Second >= time.Second/2 {
+		s++
+	}
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		if s%60 == 0 {
+			return fmt.Sprintf("%dm", s/60)
+		}
+		return fmt.Sprintf("%dm%ds", s/60, s%60)
+	case s < 86400:
+		if (s%3600)/60 == 0 {
+			return fmt.Sprintf("%dh", s/3600)
+		}
+		return fmt.Sprintf("%dh%dm", s/3600, (s%3600)/60)
+	default:
+		if (s%86400)/3600 == 0 {
+			return fmt.Sprintf("%dd", s/86400)
+		}
+		return fmt.Sprintf("%dd%dh", s/86400, (s%86400)/3600)
+	}
+}
+
+// Relative describes t against now: "in 12m3s" or "3m ago".
+func Relative(t, now time.Time) string {
+	d := t.Sub(now)
+	if d >= 0 {
+		return "in " + Duration(d)
+	}
+	return Duration(d) + " ago"
+}
+
+// Time writes t in UTC, to the second (RFC 3339).
+func Time(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,110 @@
+// Package render turns result structs into text and JSON. Renderers are
+// pure functions of (writer, result, styles): they never decide colour,
+// never read the environment and never print anywhere else.
+package render
+
+import (
+	"encoding/json"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+)
+
+// Styles colour text output. The zero value writes plain text.
+type Styles struct {
+	Pass, Fail, Warn, Skip, Heading, Key, Dim func(string) string
+}
+
+// NewStyles returns plain styles, or, when color is set, lipgloss styles
+// bound to w with fixed ANSI colours. The colours are fixed on purpose:
+// adaptive colours ask the terminal for its background, which stalls for
+// seconds when a pty does not answer.
+func NewStyles(w io.Writer, color bool) Styles {
+	if !color {
+		return Styles{}
+	}
+	r := lipgloss.NewRenderer(w, termenv.WithProfile(termenv.ANSI256))
+	r.SetHasDarkBackground(true) // never asked of the terminal
+	fg := func(c string) func(string) string {
+		st := r.NewStyle().Foreground(lipgloss.Color(c))
+		return func(s string) string { return st.Render(s) }
+	}
+	bold := r.NewStyle().Bold(true)
+	return Styles{
+		Pass:    fg("2"),
+		Fail:    fg("1"),
+		Warn:    fg("3"),
+		Skip:    fg("8"),
+		Heading: func(s string) string { return bold.Render(s) },
+		Key:     fg("6"),
+		Dim:     fg("8"),
+	}
+}
+
+func apply(f func(string) string, s string) string {
+	if f == nil {
+		return s
+	}
+	return f(s)
+}
+
+// Safe makes untrusted text safe for a terminal: control characters
+// (escape sequences, carriage returns, C1 controls) become visible \u
+// escapes, and invalid UTF-8 becomes U+FFFD. Tokens, JWKS and response
+// bodies are attacker-controlled; printing them raw could rewrite the
+// screen.
+func Safe(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || (unicode.IsControl(r) && r != '\n') || r == '\u2028' || r == '\u2029' || isBidi(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteRune(r)
+		case r == utf8.RuneError:
+			b.WriteRune('\uFFFD')
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || isBidi(r):
+			b.WriteString(`\u`)
+			const hex = "0123456789abcdef"
+			b.WriteByte(hex[(r>>12)&0xf])
+			b.WriteByte(hex[(r>>8)&0xf])
+			b.WriteByte(hex[(r>>4)&0xf])
+			b.WriteByte(hex[r&0xf])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// SafeLine is Safe for text that must stay on one line.
+func SafeLine(s string) string {
+	return strings.ReplaceAll(Safe(s), "\n", `\n`)
+}
+
+// isBidi reports bidirectional overrides, which can make text read
+// differently from what it is ("Trojan Source").
+func isBidi(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// JSON writes v as indented JSON with a trailing newline. JSON output is
+// never styled.
+func JSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,155 @@
+package verify
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Code identifies a verification failure. The codes, and their order, are a
+// public interface: scripts match on them and the first error in pipeline
+// order is the primary reason.
+type Code string
+
+const (
+	CodeMalformed        Code = "malformed"
+	CodeAlgNotAllowed    Code = "alg_not_allowed"
+	CodeKeyNotFound      Code = "key_not_found"
+	CodeKeyUnusable      Code = "key_unusable"
+	CodeSignature        Code = "signature_invalid"
+	CodeExpired          Code = "expired"
+	CodeNotYetValid      Code = "not_yet_valid"
+	CodeIssuedInFuture   Code = "issued_in_future"
+	CodeIssuerMismatch   Code = "issuer_mismatch"
+	CodeAudienceMismatch Code = "audience_mismatch"
+	CodeClaimMissing     Code = "claim_missing"
+	CodeClaimInvalid     Code = "claim_invalid"
+	CodeUnverified       Code = "unverified"
+)
+
+// pipelineOrder ranks error codes; errors are reported in this order.
+var pipelineOrder = []Code{
+	CodeMalformed, CodeAlgNotAllowed, CodeKeyNotFound, CodeKeyUnusable, CodeSignature,
+	CodeExpired, CodeNotYetValid, CodeIssuedInFuture, CodeIssuerMismatch, CodeAudienceMismatch,
+	CodeClaimMissing, CodeClaimInvalid, CodeUnverified,
+}
+
+// Codes returns every error code in pipeline order.
+func Codes() []Code { return append([]Code(nil), pipelineOrder...) }
+
+func rank(c Code) int {
+	for i, p := range pipelineOrder {
+		if p == c {
+			return i
+		}
+	}
+	return len(pipelineOrder)
+}
+
+// Warning codes. Warnings never change the verdict.
+const (
+	WarnIssuerNotPinned   Code = "issuer_not_pinned"
+	WarnAudienceUnchecked Code = "audience_not_checked"
+	WarnHeaderKeyIgnored  Code = "header_key_ignored"
+	WarnJWKSRefetched     Code = "jwks_refetched"
+	WarnDecodeOnly        Code = "decode_only"
+	WarnPrivateKeyInJWKS  Code = "private_key_material"
+	WarnAlgName           Code = "alg_name"
+)
+
+// Status of one check.
+type Status string
+
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Skip Status = "skip"
+	Warn Status = "warn"
+)
+
+// Check is one line of the checklist.
+type Check struct {
+	Name    string `json:"name"`
+	Status  Status `json:"status"`
+	Message string `json:"message"`
+}
+
+// Problem is an error or a warning.
+type Problem struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+// KeyInfo describes the key that verified (or failed to verify) the token.
+type KeyInfo struct {
+	Kid        string `json:"kid"`
+	Kty        string `json:"kty"`
+	Alg        string `json:"alg"`
+	Crv        string `json:"crv,omitempty"`
+	Bits       int    `json:"bits,omitempty"`
+	Thumbprint string `json:"thumbprint"`
+	Source     string `json:"source"`
+}
+
+// Result is everything baverify learnt about a token. The same struct feeds
+// the text and JSON renderers and the commands that build on token checks.
+type Result struct {
+	Valid        bool            `json:"valid"`
+	Verified     bool            `json:"verified"`
+	IssuerPinned bool            `json:"issuerPinned"`
+	Header       json.RawMessage `json:"header"`
+	Claims       json.RawMessage `json:"claims"`
+	Key          *KeyInfo        `json:"key"`
+	Checks       []Check         `json:"checks"`
+	Errors       []Problem       `json:"errors"`
+	Warnings     []Problem       `json:"warnings"`
+	ExpiresAt    *time.Time      `json:"expiresAt"`
+	ExpiresIn    *int64          `json:"expiresIn"`
+
+	// Fields below are for renderers and other commands, not the JSON schema.
+
+	// Token is the decoded token; nil when it did not decode.
+	Token *Token `json:"-"`
+	// Now is the time the claims were evaluated at.
+	Now time.Time `json:"-"`
+	// SourceErr is set when the key source could not be read: the verdict
+	// is then "could not check" (exit code 3), not "invalid".
+	SourceErr error `json:"-"`
+	// DecodeOnly is set when no verification was attempted on purpose.
+	DecodeOnly bool `json:"-"`
+}
+
+// Primary returns the first error in pipeline order, or nil.
+func (r *Result) Primary() *Problem {
+	if len(r.Errors) == 0 {
+		return nil
+	}
+	return &r.Errors[0]
+}
+
+// HasError reports whether an error with the code was found.
+func (r *Result) HasError(c Code) bool {
+	for _, e := range r.Errors {
+		if e.Code == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Claim returns a claim of the decoded token, if any.
+func (r *Result) Claim(name string) (json.RawMessage, bool) {
+	if r.Token == nil {
+		return nil, false
+	}
+	return r.Token.Claims.Get(name)
+}
+
+// HeaderString returns a string member of the token header, or "".
+func (r *Result) HeaderString(name string) string {
+	if r.Token == nil {
+		return ""
+	}
+	s, _, _ := r.Token.Header.String(name)
+	return s
+}

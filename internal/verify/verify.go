@@ -1,0 +1,472 @@
+// Package verify is baverify's one verification pipeline: decode a compact
+// JWS, pick the key from a JWKS without trusting the header, check the
+// signature through jwx, evaluate the claims, and report every finding with
+// a hint for Better Auth users. It never prints; it returns a Result.
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jws"
+
+	"github.com/baverify/baverify/internal/humanize"
+)
+
+// Verifier checks tokens against a policy and a key source.
+type Verifier struct {
+	// Keys is where keys come from; nil means there is no key source and
+	// nothing can be verified.
+	Keys   KeySource
+	Policy Policy
+	// Now is the clock; it is read once per verification.
+	Now func() time.Time
+	// DecodeOnly skips key and signature on purpose (--decode-only).
+	DecodeOnly bool
+}
+
+// headerKeyMembers are header members that point at keys. A verifier that
+// follows them lets the token choose its own key; baverify never does.
+var headerKeyMembers = []string{"jku", "x5u", "jwk", "x5c"}
+
+// Verify runs the whole pipeline on a token (already normalised). It
+// always returns a Result; a key source that cannot be read is reported in
+// Result.SourceErr.
+func (v *Verifier) Verify(ctx context.Context, raw string) *Result {
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
+	}
+	r := &Result{
+		Now:          now,
+		IssuerPinned: v.Policy.Issuer != "",
+		DecodeOnly:   v.DecodeOnly,
+		Checks:       []Check{},
+		Errors:       []Problem{},
+		Warnings:     []Problem{},
+	}
+	defer r.finish()
+
+	tok, err := Decode(raw)
+	if err != nil {
+		var de *DecodeError
+		p := Problem{Code: CodeMalformed, Message: err.Error()}
+		if errors.As(err, &de) {
+			p.Hint = de.Hint
+		}
+		r.fail("format", p)
+		r.skipRest("the token did not decode", "alg", "key", "signature", "exp", "nbf", "iat", "iss", "aud", "required")
+		return r
+	}
+	r.Token, r.Header, r.Claims = tok, tok.HeaderJSON, tok.PayloadJSON
+
+	alg, formatProblem := v.checkHeader(r, tok)
+	if formatProblem != nil {
+		r.fail("format", *formatProblem)
+	} else {
+		r.pass("format", "compact JWS: header, payload and signature decode; header and payload are JSON objects")
+	}
+
+	algOK := false
+	switch {
+	case formatProblem != nil:
+		r.skip("alg", "the header is malformed")
+	case !slices.Contains(v.algorithms(), alg):
+		r.fail("alg", algNotAllowed(alg, v.algorithms()))
+	default:
+		algOK = true
+		r.pass("alg", alg+" is in the allowlist")
+	}
+
+	switch {
+	case v.DecodeOnly:
+		r.skip("key", "decode only: no key was looked up")
+		r.skip("signature", "decode only: the signature was not checked")
+		r.warn(Problem{Code: WarnDecodeOnly, Message: "NOT VERIFIED: decoded only, the signature was not checked",
+			Hint: "anyone can write any claims into an unverified token; drop --decode-only to verify it"})
+		r.addError(Problem{Code: CodeUnverified, Message: "the token was decoded, not verified (--decode-only)"})
+	case v.Keys == nil:
+		r.skip("key", "no key source")
+		r.skip("signature", "no key source")
+		r.addError(Problem{Code: CodeUnverified, Message: "nothing was verified: no key source",
+			Hint: "give --base-url (the Better Auth baseURL) or --jwks (a JWKS URL or file); with an http(s) iss and no --no-discover, baverify tries iss + /api/auth/jwks"})
+	case !algOK:
+		r.skip("key", "the algorithm is not allowed")
+		r.skip("signature", "the algorithm is not allowed")
+	default:
+		v.checkKeyAndSignature(ctx, r, tok, alg)
+	}
+
+	v.checkClaims(r, tok)
+	if v.Policy.Discovered && !v.DecodeOnly {
+		r.warn(Problem{Code: WarnIssuerNotPinned,
+			Message: "the issuer is NOT pinned: the JWKS was found through the token's own iss",
+			Hint:    "anyone can mint a token whose iss points at their own JWKS; pin it with --base-url or --issuer"})
+	}
+	return r
+}
+
+func (v *Verifier) algorithms() []string {
+	if len(v.Policy.Algorithms) > 0 {
+		return v.Policy.Algorithms
+	}
+	return defaultAlgorithms
+}
+
+// checkHeader validates the header members baverify relies on and returns
+// the algorithm.
+func (v *Verifier) checkHeader(r *Result, tok *Token) (string, *Problem) {
+	for _, m := range headerKeyMembers {
+		if _, ok := tok.Header.Get(m); ok {
+			r.warn(Problem{Code: WarnHeaderKeyIgnored,
+				Message: fmt.Sprintf("the header carries %q; baverify never uses it to find a key", m),
+				Hint:    "a verifier that follows " + m + " lets the token choose the key that verifies it; Better Auth never sets it"})
+		}
+	}
+	alg, present, err := tok.Header.String("alg")
+	switch {
+	case err != nil:
+		return "", &Problem{Code: CodeMalformed, Message: "the header's " + err.Error()}
+	case !present || alg == "":
+		return "", &Problem{Code: CodeMalformed, Message: `the header has no "alg"`}
+	}
+	if _, present, err := tok.Header.String("kid"); present && err != nil {
+		return alg, &Problem{Code: CodeMalformed, Message: "the header's " + err.Error()}
+	}
+	if raw, ok := tok.Header.Get("crit"); ok {
+		return alg, &Problem{Code: CodeMalformed,
+			Message: "the header has crit " + compact(raw) + ": baverify understands no JWS extensions, so it must reject the token (RFC 7515 section 4.1.11)"}
+	}
+	if raw, ok := tok.Header.Get("b64"); ok {
+		return alg, &Problem{Code: CodeMalformed,
+			Message: "the header has b64 " + compact(raw) + ": unencoded payloads (RFC 7797) are not JWTs and are refused"}
+	}
+	if alg == "Ed25519" {
+		r.warn(Problem{Code: WarnAlgName, Message: "EdDSA and Ed25519 name the same signature (RFC 9864)",
+			Hint: "Better Auth 1.7 writes alg EdDSA; libraries that only know one name refuse the other"})
+	}
+	return alg, nil
+}
+
+func algNotAllowed(alg string, allowed []string) Problem {
+	p := Problem{Code: CodeAlgNotAllowed, Message: fmt.Sprintf("alg %s is not allowed (allowed: %s)", alg, strings.Join(allowed, ", "))}
+	u := strings.ToUpper(alg)
+	switch {
+	case u == "NONE":
+		p.Message = "alg none: the token is unsigned"
+		p.Hint = "an unsigned token proves nothing and is never accepted; Better Auth always signs"
+	case strings.HasPrefix(u, "HS"):
+		p.Message = "alg " + alg + " (HMAC) is never allowed"
+		p.Hint = "Better Auth's jwt plugin signs with public-key algorithms only; an HS token was minted elsewhere, or is an algorithm-confusion attempt"
+	case keyShapeKnown(alg):
+		p.Hint = "add --alg " + alg + " if you expect it; Better Auth's jwt plugin can sign with EdDSA, ES256, ES512, PS256 and RS256"
+	default:
+		p.Hint = "Better Auth's jwt plugin signs with EdDSA (default), ES256, ES512, PS256 or RS256"
+	}
+	return p
+}
+
+func keyShapeKnown(alg string) bool { kty, _ := keyShape(alg); return kty != "" }
+
+func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Token, alg string) {
+	keys, err := v.Keys.Load(ctx)
+	if err != nil {
+		r.SourceErr = err
+		r.skip("key", "the key source could not be read")
+		r.skip("signature", "no key")
+		r.addError(Problem{Code: CodeUnverified, Message: err.Error(), Hint: sourceHint(v.Policy)})
+		return
+	}
+	if keys.PrivateMembers {
+		r.warn(Problem{Code: WarnPrivateKeyInJWKS, Message: "the JWKS publishes private key material",
+			Hint: "anyone who can read the JWKS can sign tokens: rotate the keys now and run baverify jwks on it"})
+	}
+	kid, hasKid, _ := tok.Header.String("kid")
+	sel := selectKey(keys.Set, kid, hasKid, alg)
+	if sel.code == CodeKeyNotFound && hasKid {
+		if fresh, err := v.Keys.Refresh(ctx); err == nil && fresh != nil {
+			keys = fresh
+			r.warn(Problem{Code: WarnJWKSRefetched, Message: "kid " + kid + " was not in the cached JWKS; it was fetched again"})
+			sel = selectKey(keys.Set, kid, hasKid, alg)
+		}
+	}
+	if sel.key != nil {
+		r.Key = &KeyInfo{Kid: sel.key.Kid, Kty: sel.key.Kty, Alg: sel.key.Alg, Crv: sel.key.Crv,
+			Bits: sel.key.Bits, Thumbprint: sel.key.Thumbprint, Source: keys.Source}
+	}
+	if sel.code != "" {
+		r.fail("key", Problem{Code: sel.code, Message: sel.message, Hint: sel.hint})
+		r.skip("signature", "no usable key")
+		return
+	}
+	r.pass("key", fmt.Sprintf("%s (%s) from %s", keyName(sel.key), sel.key.Describe(), keys.Source))
+
+	if want := signatureLength(alg, sel.key); len(tok.Signature) != want {
+		p := Problem{Code: CodeSignature,
+			Message: fmt.Sprintf("the %s signature is %d bytes; it must be %d", alg, len(tok.Signature), want)}
+		if strings.HasPrefix(alg, "ES") && len(tok.Signature) > 0 && tok.Signature[0] == 0x30 {
+			p.Hint = "it looks DER-encoded; JWS needs the raw r||s form (RFC 7518 section 3.4)"
+		}
+		r.fail("signature", p)
+		return
+	}
+	jwaAlg, ok := jwa.LookupSignatureAlgorithm(alg)
+	if !ok {
+		r.fail("signature", Problem{Code: CodeAlgNotAllowed, Message: "alg " + alg + " is not supported by the signature library"})
+		return
+	}
+	if _, err := jws.VerifyCompactFast(sel.key.Public, []byte(tok.Raw), jwaAlg); err != nil {
+		r.fail("signature", Problem{Code: CodeSignature,
+			Message: "the signature does not match the key " + keyName(sel.key),
+			Hint:    "the token was altered, or signed by a different key that has the same kid (another environment, or a key pair regenerated in the database)"})
+		return
+	}
+	r.pass("signature", alg+" signature verified")
+}
+
+func sourceHint(p Policy) string {
+	if p.Discovered {
+		return "the JWKS URL was derived from the token's iss; if the JWKS lives elsewhere (another jwksPath or a baseURL path), give --base-url or --jwks"
+	}
+	return "check the URL and that the server is up; Better Auth serves its JWKS at {baseURL}/api/auth/jwks unless jwks.jwksPath is set"
+}
+
+// checkClaims evaluates the registered claims. It runs even when the
+// signature failed, so that every problem is reported at once.
+func (v *Verifier) checkClaims(r *Result, tok *Token) {
+	now, leeway := r.Now, v.Policy.Leeway
+	iat, iatOK := v.dateClaim(r, tok, "iat")
+
+	if exp, ok := v.dateClaim(r, tok, "exp"); ok {
+		t := exp.Time()
+		in := int64(exp.Sub(now) / time.Second)
+		r.ExpiresAt, r.ExpiresIn = &t, &in
+		// exp equal to now is expired: "on or after" (RFC 7519 section 4.1.4).
+		if exp.Cmp(now.Add(-leeway)) <= 0 {
+			msg := fmt.Sprintf("expired %s (exp %s)", humanize.Relative(t, now), humanize.Time(t))
+			r.fail("exp", Problem{Code: CodeExpired, Message: msg, Hint: expiredHint(tok, iat, iatOK, exp)})
+		} else {
+			r.pass("exp", fmt.Sprintf("expires %s (%s)", humanize.Relative(t, now), humanize.Time(t)))
+		}
+	} else if _, present := tok.Claims.Get("exp"); !present {
+		r.fail("exp", Problem{Code: CodeClaimMissing, Message: "the token has no exp: a token that never expires is refused",
+			Hint: "Better Auth always sets exp (15 minutes by default)"})
+	}
+
+	if nbf, ok := v.dateClaim(r, tok, "nbf"); ok {
+		t := nbf.Time()
+		if nbf.Cmp(now.Add(leeway)) > 0 {
+			r.fail("nbf", Problem{Code: CodeNotYetValid,
+				Message: fmt.Sprintf("not valid before %s (%s)", humanize.Time(t), humanize.Relative(t, now)),
+				Hint:    "the issuer's clock or this machine's clock is off; --leeway tolerates small skews"})
+		} else {
+			r.pass("nbf", "valid since "+humanize.Time(t))
+		}
+	} else if _, present := tok.Claims.Get("nbf"); !present {
+		r.skip("nbf", "no nbf claim (Better Auth sets none)")
+	}
+
+	if iatOK {
+		t := iat.Time()
+		if iat.Cmp(now.Add(leeway)) > 0 {
+			r.fail("iat", Problem{Code: CodeIssuedInFuture,
+				Message: fmt.Sprintf("issued in the future: iat %s is %s", humanize.Time(t), humanize.Relative(t, now)),
+				Hint:    "the issuer's clock runs ahead of this machine's (or --now is before the token was issued); --leeway tolerates small skews"})
+		} else {
+			r.pass("iat", fmt.Sprintf("issued %s (%s)", humanize.Relative(t, now), humanize.Time(t)))
+		}
+	} else if _, present := tok.Claims.Get("iat"); !present {
+		r.skip("iat", "no iat claim")
+	}
+
+	v.checkIssuer(r, tok)
+	v.checkAudience(r, tok)
+
+	var missing []string
+	for _, name := range v.Policy.Require {
+		if _, ok := tok.Claims.Get(name); !ok {
+			missing = append(missing, name)
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		r.fail("required", Problem{Code: CodeClaimMissing, Message: "missing required claims: " + strings.Join(missing, ", ")})
+	case len(v.Policy.Require) > 0:
+		r.pass("required", "present: "+strings.Join(v.Policy.Require, ", "))
+	default:
+		r.skip("required", "no --require")
+	}
+}
+
+// dateClaim parses a NumericDate claim, reporting a claim_invalid failure
+// when it is present but not a number.
+func (v *Verifier) dateClaim(r *Result, tok *Token, name string) (NumericDate, bool) {
+	raw, ok := tok.Claims.Get(name)
+	if !ok {
+		return NumericDate{}, false
+	}
+	d, err := ParseNumericDate(raw)
+	if err != nil {
+		r.fail(name, Problem{Code: CodeClaimInvalid,
+			Message: fmt.Sprintf("%s is %s: %v", name, compact(raw), err),
+			Hint:    "a NumericDate is a JSON number of seconds since 1970 (RFC 7519), not a string or milliseconds"})
+		return NumericDate{}, false
+	}
+	return d, true
+}
+
+func expiredHint(tok *Token, iat NumericDate, iatOK bool, exp NumericDate) string {
+	hint := "get a fresh token (GET /api/auth/token with the session cookie, or the set-auth-jwt header of /api/auth/get-session)"
+	if iatOK {
+		life := exp.Sub(iat.Time())
+		if life == 15*time.Minute {
+			return "Better Auth tokens live 15 minutes unless jwt.expirationTime is set; " + hint
+		}
+		return fmt.Sprintf("this token lived %s (Better Auth's jwt.expirationTime; the default is 15m); %s", humanize.Duration(life), hint)
+	}
+	return hint
+}
+
+func (v *Verifier) checkIssuer(r *Result, tok *Token) {
+	iss, present, err := tok.Claims.String("iss")
+	if err != nil {
+		r.fail("iss", Problem{Code: CodeClaimInvalid, Message: err.Error()})
+		return
+	}
+	want := v.Policy.Issuer
+	switch {
+	case want == "":
+		msg := "not checked: no expected issuer (--issuer or --base-url)"
+		if v.Policy.Discovered {
+			msg = "not pinned: the JWKS was found through this iss"
+		}
+		r.skip("iss", msg)
+		if !v.Policy.Discovered && !r.DecodeOnly {
+			r.warn(Problem{Code: WarnIssuerNotPinned, Message: "the issuer is not pinned: iss was not checked",
+				Hint: "give --issuer or --base-url so that a token from another deployment is refused"})
+		}
+	case !present:
+		r.fail("iss", Problem{Code: CodeClaimMissing, Message: "the token has no iss; expected " + want,
+			Hint: "Better Auth always sets iss (the origin of its baseURL, or jwt.issuer)"})
+	case iss == want:
+		r.pass("iss", iss)
+	default:
+		r.fail("iss", Problem{Code: CodeIssuerMismatch,
+			Message: fmt.Sprintf("iss is %s but you expect %s", iss, want),
+			Hint:    originHint("iss", iss, want, v.Policy.BaseURL)})
+	}
+}
+
+func (v *Verifier) checkAudience(r *Result, tok *Token) {
+	raw, present := tok.Claims.Get("aud")
+	var auds []string
+	if present {
+		var one string
+		if err := json.Unmarshal(raw, &one); err == nil {
+			auds = []string{one}
+		} else if err := json.Unmarshal(raw, &auds); err != nil || auds == nil {
+			r.fail("aud", Problem{Code: CodeClaimInvalid, Message: "aud is " + compact(raw) + ", not a string or an array of strings"})
+			return
+		}
+	}
+	want := v.Policy.Audiences
+	switch {
+	case len(want) == 0:
+		r.skip("aud", "not checked: no expected audience (--audience or --base-url)")
+		if !r.DecodeOnly {
+			r.warn(Problem{Code: WarnAudienceUnchecked, Message: "aud was not checked",
+				Hint: "give --audience (or --base-url) so that a token meant for another service is refused"})
+		}
+	case !present:
+		r.fail("aud", Problem{Code: CodeClaimMissing, Message: "the token has no aud; expected " + strings.Join(want, " or "),
+			Hint: "Better Auth always sets aud (the origin of its baseURL, or jwt.audience)"})
+	default:
+		for _, a := range auds {
+			if slices.Contains(want, a) {
+				r.pass("aud", a)
+				return
+			}
+		}
+		got := strings.Join(auds, ", ")
+		r.fail("aud", Problem{Code: CodeAudienceMismatch,
+			Message: fmt.Sprintf("aud is %s but you expect %s", got, strings.Join(want, " or ")),
+			Hint:    originHint("aud", first(auds), want[0], v.Policy.BaseURL)})
+	}
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// originHint explains an iss or aud mismatch in Better Auth's terms.
+func originHint(claim, got, want, baseURL string) string {
+	base := "Better Auth sets iss and aud to the origin of its baseURL (BETTER_AUTH_URL: scheme://host:port, no path, no trailing slash) unless jwt.issuer / jwt.audience are set"
+	switch {
+	case strings.TrimRight(got, "/") == strings.TrimRight(want, "/"):
+		return "the only difference is a trailing slash, and " + claim + " is compared byte for byte; " + base
+	case strings.HasPrefix(want, got+"/"):
+		return "you expect a URL with a path; " + base
+	case strings.Contains(got, "localhost") || strings.Contains(got, "127.0.0.1"):
+		return "the token comes from a local Better Auth (" + got + "): the server that minted it had a local baseURL, or none (then iss follows the Host of each request); " + base
+	}
+	if baseURL != "" {
+		return "--base-url " + baseURL + " sets the expectation; " + base
+	}
+	return base
+}
+
+func compact(raw json.RawMessage) string {
+	s := strings.TrimSpace(string(raw))
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
+
+// Result bookkeeping.
+
+func (r *Result) pass(name, msg string) {
+	r.Checks = append(r.Checks, Check{Name: name, Status: Pass, Message: msg})
+}
+
+func (r *Result) skip(name, msg string) {
+	r.Checks = append(r.Checks, Check{Name: name, Status: Skip, Message: msg})
+}
+
+func (r *Result) skipRest(msg string, names ...string) {
+	for _, n := range names {
+		r.skip(n, msg)
+	}
+}
+
+func (r *Result) fail(name string, p Problem) {
+	r.Checks = append(r.Checks, Check{Name: name, Status: Fail, Message: p.Message})
+	r.addError(p)
+}
+
+func (r *Result) addError(p Problem) { r.Errors = append(r.Errors, p) }
+
+func (r *Result) warn(p Problem) { r.Warnings = append(r.Warnings, p) }
+
+// finish orders the errors and sets the verdict.
+func (r *Result) finish() {
+	sort.SliceStable(r.Errors, func(i, j int) bool { return rank(r.Errors[i].Code) < rank(r.Errors[j].Code) })
+	// "verified" says a signature check ran, whatever its outcome; a failed
+	// one adds an error, so a valid token is one verified without errors.
+	for _, c := range r.Checks {
+		if c.Name == "signature" && (c.Status == Pass || c.Status == Fail) {
+			r.Verified = true
+		}
+	}
+	r.Valid = len(r.Errors) == 0 && r.Verified
+}
