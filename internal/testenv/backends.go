@@ -1,0 +1,246 @@
+package testenv
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BackendOptions configures a Python backend (testdata/backends) that
+// verifies Better Auth JWTs the way real FastAPI services do.
+type BackendOptions struct {
+	Kind       string // "jose" or "pyjwt"
+	JWKSURL    string
+	Issuer     string
+	Audience   string
+	Widen      bool   // jose only: WIDEN_ERRORS=1
+	RedirectTo string // target of GET /api/redirect
+}
+
+// Backend is a started backend.
+type Backend struct {
+	URL string // e.g. http://127.0.0.1:PORT (no trailing slash)
+}
+
+// backendPython is Debian's interpreter, the one that sees the python3-*
+// packages; the python3 on PATH may be another one.
+const backendPython = "/usr/bin/python3"
+
+var backendScripts = map[string]string{
+	"jose":  "jose_backend.py",
+	"pyjwt": "pyjwt_backend.py",
+}
+
+// backendModules maps the modules the backends import to the Debian
+// packages that provide them.
+var backendModules = map[string]string{
+	"fastapi":      "python3-fastapi",
+	"uvicorn":      "python3-uvicorn",
+	"httpx":        "python3-httpx",
+	"jose":         "python3-jose",
+	"jwt":          "python3-jwt",
+	"cryptography": "python3-cryptography",
+}
+
+// StartBackend starts the backend opts.Kind on a free port of 127.0.0.1 and
+// waits until it prints uvicorn's start line and answers 200 on /healthz.
+// It is stopped when the test ends. A missing interpreter or module fails
+// the test, naming the Debian package to install.
+func StartBackend(t testing.TB, opts BackendOptions) *Backend {
+	t.Helper()
+	script, ok := backendScripts[opts.Kind]
+	if !ok {
+		t.Fatalf("testenv: unknown backend kind %q (want \"jose\" or \"pyjwt\")", opts.Kind)
+	}
+	if opts.Widen && opts.Kind != "jose" {
+		t.Fatalf("testenv: Widen applies to the jose backend only")
+	}
+	if opts.JWKSURL == "" || opts.Issuer == "" || opts.Audience == "" {
+		t.Fatalf("testenv: backend %s needs JWKSURL, Issuer and Audience", opts.Kind)
+	}
+	if err := checkBackendPython(); err != nil {
+		t.Fatalf("testenv: backend %s: %v", opts.Kind, err)
+	}
+	name := "backend " + opts.Kind
+	if opts.Widen {
+		name += " (widened)"
+	}
+	widen := "0"
+	if opts.Widen {
+		widen = "1"
+	}
+	noProxy := "127.0.0.1,localhost"
+	if v := os.Getenv("NO_PROXY"); v != "" {
+		noProxy = v + "," + noProxy
+	}
+	dir := filepath.Join(RepoRoot(t), "testdata", "backends")
+
+	for attempt := 1; ; attempt++ {
+		port := FreePort(t)
+		spec := ProcessSpec{
+			Name: name,
+			Dir:  dir,
+			Path: backendPython,
+			Args: []string{script},
+			Env: []string{
+				"PORT=" + strconv.Itoa(port),
+				"JWKS_URL=" + opts.JWKSURL,
+				"ISSUER=" + opts.Issuer,
+				"AUDIENCE=" + opts.Audience,
+				"REDIRECT_TO=" + opts.RedirectTo,
+				"WIDEN_ERRORS=" + widen,
+				"NO_PROXY=" + noProxy,
+				"no_proxy=" + noProxy,
+				"PYTHONUNBUFFERED=1",
+				"PYTHONDONTWRITEBYTECODE=1",
+				"PYTHONNOUSERSITE=1",
+			},
+			Ready: func(line string) bool {
+				return strings.Contains(line, "Uvicorn running on http://127.0.0.1:"+strconv.Itoa(port))
+			},
+		}
+		p, failure := tryStartProcess(t, spec)
+		if failure != "" {
+			if attempt == 1 && isBindFailure(failure) {
+				t.Logf("testenv: %s: port %d was taken before it bound; retrying on another port", name, port)
+				continue
+			}
+			t.Fatalf("%s", failure)
+		}
+		b := &Backend{URL: "http://127.0.0.1:" + strconv.Itoa(port)}
+		if err := waitHealthy(b.URL+"/healthz", 10*time.Second); err != nil {
+			t.Fatalf("testenv: %s: %v\n%s", name, err, p.Logs())
+		}
+		return b
+	}
+}
+
+// isBindFailure reports whether a start failure is uvicorn losing the race
+// for its port ("[Errno 98] error while attempting to bind on address
+// ('127.0.0.1', N): address already in use").
+func isBindFailure(failure string) bool {
+	return strings.Contains(strings.ToLower(failure), "address already in use")
+}
+
+// tryStartProcess runs StartProcess and returns its failure message instead
+// of failing the test, so that the caller can retry a lost bind race. The
+// process is still stopped when the test ends.
+func tryStartProcess(t testing.TB, spec ProcessSpec) (*Process, string) {
+	t.Helper()
+	soft := &softTB{TB: t}
+	var p *Process
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p = StartProcess(soft, spec)
+	}()
+	<-done
+	if soft.failure != "" {
+		return nil, soft.failure
+	}
+	return p, ""
+}
+
+// softTB turns a fatal failure into a recorded message that ends only the
+// goroutine that reported it.
+type softTB struct {
+	testing.TB
+	failure string // written before runtime.Goexit, read after the goroutine ended
+}
+
+func (s *softTB) Fatalf(format string, args ...any) {
+	s.failure = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func (s *softTB) Fatal(args ...any) {
+	s.failure = fmt.Sprint(args...)
+	runtime.Goexit()
+}
+
+func (s *softTB) FailNow() {
+	s.failure = "testenv: FailNow"
+	runtime.Goexit()
+}
+
+func waitHealthy(url string, within time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(within)
+	var last string
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("GET %s did not answer 200 within %s: %s", url, within, last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var (
+	pythonCheckOnce sync.Once
+	pythonCheckErr  error
+)
+
+// checkBackendPython checks, once per test binary, that Debian's python3
+// and every module the backends import are installed.
+func checkBackendPython() error {
+	pythonCheckOnce.Do(func() {
+		if _, err := os.Stat(backendPython); err != nil {
+			pythonCheckErr = fmt.Errorf("%s is missing: install the Debian package python3", backendPython)
+			return
+		}
+		modules := make([]string, 0, len(backendModules))
+		for m := range backendModules {
+			modules = append(modules, m)
+		}
+		sort.Strings(modules)
+		src := "import importlib\nmissing = []\nfor m in " + pyList(modules) + ":\n" +
+			"    try:\n        importlib.import_module(m)\n" +
+			"    except ImportError:\n        missing.append(m)\n" +
+			"print(' '.join(missing))\n"
+		cmd := exec.Command(backendPython, "-c", src)
+		cmd.Env = append(os.Environ(), "PYTHONNOUSERSITE=1", "PYTHONDONTWRITEBYTECODE=1")
+		out, err := cmd.Output()
+		if err != nil {
+			pythonCheckErr = fmt.Errorf("%s could not check its modules: %v", backendPython, err)
+			return
+		}
+		missing := strings.Fields(string(out))
+		if len(missing) == 0 {
+			return
+		}
+		var pkgs []string
+		for _, m := range missing {
+			pkgs = append(pkgs, backendModules[m])
+		}
+		pythonCheckErr = fmt.Errorf("%s lacks the module(s) %s: install the Debian package(s) %s",
+			backendPython, strings.Join(missing, ", "), strings.Join(pkgs, " "))
+	})
+	return pythonCheckErr
+}
+
+func pyList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = strconv.Quote(s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
