@@ -32,6 +32,9 @@ func NormalizeInput(s string) (string, error) {
 		s = strings.TrimSpace(s)
 		s = trimPrefixFold(s, "bearer ")
 		s = strings.TrimSpace(s)
+		if strings.EqualFold(s, "bearer") || strings.EqualFold(s, "authorization:") {
+			s = ""
+		}
 		if s == before {
 			break
 		}
