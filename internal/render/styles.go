@@ -27,8 +27,11 @@ func NewStyles(w io.Writer, color bool) Styles {
 	if !color {
 		return Styles{}
 	}
-	r := lipgloss.NewRenderer(w, termenv.WithProfile(termenv.ANSI256))
-	r.SetHasDarkBackground(true) // never asked of the terminal
+	r := lipgloss.NewRenderer(w)
+	// Both set explicitly, so lipgloss neither inspects w nor asks the
+	// terminal anything: the caller has already decided.
+	r.SetColorProfile(termenv.ANSI256)
+	r.SetHasDarkBackground(true)
 	fg := func(c string) func(string) string {
 		st := r.NewStyle().Foreground(lipgloss.Color(c))
 		return func(s string) string { return st.Render(s) }

@@ -1,0 +1,251 @@
+package cmd
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTokenFlagParsing(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		check func(t *testing.T, o *tokenOptions)
+	}{
+		{"positional token", []string{"a.b.c"}, func(t *testing.T, o *tokenOptions) {
+			if o.arg != "a.b.c" || !o.argGiven {
+				t.Fatalf("arg %q given %v", o.arg, o.argGiven)
+			}
+		}},
+		{"no argument", nil, func(t *testing.T, o *tokenOptions) {
+			if o.argGiven {
+				t.Fatal("argGiven")
+			}
+		}},
+		{"policy flags", []string{"--issuer", "https://a", "--audience", "x", "--audience", "y", "--alg", "EdDSA", "--leeway", "30s", "--require", "email", "--now", "1795707986"}, func(t *testing.T, o *tokenOptions) {
+			p := o.policy
+			if p.issuer != "https://a" || !slices.Equal(p.audiences, []string{"x", "y"}) || !slices.Equal(p.algs, []string{"EdDSA"}) ||
+				p.leeway != 30*time.Second || !slices.Equal(p.require, []string{"email"}) || p.now != "1795707986" {
+				t.Fatalf("%+v", p)
+			}
+		}},
+		{"key source and network", []string{"--base-url", "https://app", "--jwks-path", "/x", "--no-discover", "--timeout", "3s", "--insecure", "-o", "json", "--color", "never"}, func(t *testing.T, o *tokenOptions) {
+			if o.keys.baseURL != "https://app" || o.keys.jwksPath != "/x" || !o.keys.noDiscover || o.net.timeout != 3*time.Second ||
+				!o.net.insecure || o.out.format != "json" || o.out.color != "never" {
+				t.Fatalf("%+v", o)
+			}
+		}},
+		{"decode only and token file", []string{"--decode-only", "--token-file", "t.jwt"}, func(t *testing.T, o *tokenOptions) {
+			if !o.decodeOnly || o.tokenFile != "t.jwt" {
+				t.Fatalf("%+v", o)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, _, _ := newTestFactory(t, runConfig{})
+			var got *tokenOptions
+			c := newTokenCmd(f, func(o *tokenOptions) error { got = o; return nil })
+			c.SetArgs(append([]string{}, tc.args...)) // never nil: cobra would read os.Args
+			if err := c.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, got)
+		})
+	}
+}
+
+func TestTokenText(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	valid := []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during(), rt.Token}
+	for _, tc := range []struct {
+		name, golden string
+		cfg          runConfig
+		args         []string
+		code         int
+	}{
+		{"valid piped", "token_valid.txt", runConfig{}, valid, 0},
+		{"valid on a terminal with NO_COLOR", "token_valid.txt", runConfig{tty: true, env: map[string]string{"NO_COLOR": "1"}}, valid, 0},
+		{"expired, wrong audience", "token_invalid.txt", runConfig{}, []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", "https://api.example.com",
+			"--now", time.Unix(rt.Exp+240, 0).UTC().Format(time.RFC3339), rt.Token}, 1},
+		{"no key source", "token_unverified.txt", runConfig{}, []string{"token", "--no-discover", "--now", rt.during(), rt.Token}, 1},
+		{"decode only", "token_decode_only.txt", runConfig{}, []string{"token", "--decode-only", "--now", rt.during(), rt.Token}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, tc.cfg, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			golden(t, tc.golden, r.stdout)
+		})
+	}
+}
+
+func TestTokenColorOnlyOnTerminal(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	args := []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during(), rt.Token}
+	tty := run(t, runConfig{tty: true}, args...)
+	if !ansi.MatchString(tty.stdout) {
+		t.Fatal("no colour on a terminal")
+	}
+	plain := run(t, runConfig{}, args...)
+	if ansi.MatchString(plain.stdout) {
+		t.Fatal("colour when piped")
+	}
+	if stripANSI(tty.stdout) != plain.stdout {
+		t.Fatalf("terminal and piped output differ beyond colour:\n%s\n---\n%s", stripANSI(tty.stdout), plain.stdout)
+	}
+	for _, env := range []map[string]string{{"NO_COLOR": "1"}, {"NO_COLOR": "false"}, {"TERM": "dumb"}} {
+		if r := run(t, runConfig{tty: true, env: env}, args...); ansi.MatchString(r.stdout) {
+			t.Errorf("colour despite %v", env)
+		}
+	}
+	if r := run(t, runConfig{tty: true}, append(args, "--color", "never")...); ansi.MatchString(r.stdout) {
+		t.Error("colour despite --color never")
+	}
+	if r := run(t, runConfig{}, append(args, "--color", "always")...); !ansi.MatchString(r.stdout) {
+		t.Error("no colour despite --color always")
+	}
+}
+
+func TestTokenJSON(t *testing.T) {
+	rt := loadReal(t, "ES256")
+	r := run(t, runConfig{}, "token", "-o", "json", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during(), rt.Token)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	var got struct {
+		Valid, Verified, IssuerPinned bool
+		Header                        map[string]any
+		Claims                        map[string]any
+		Key                           struct{ Kid, Kty, Alg, Crv, Thumbprint, Source string }
+		Checks                        []struct{ Name, Status, Message string }
+		Errors, Warnings              []struct{ Code, Message, Hint string }
+		ExpiresAt                     time.Time
+		ExpiresIn                     int64
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if !got.Valid || !got.Verified || !got.IssuerPinned || got.Header["alg"] != "ES256" || got.Claims["iss"] != rt.Origin ||
+		got.Key.Kid != rt.Kid || got.Key.Kty != "EC" || got.Key.Crv != "P-256" || got.Key.Thumbprint == "" ||
+		len(got.Checks) != 10 || len(got.Errors) != 0 || got.ExpiresIn != rt.Exp-rt.Iat-60 || got.ExpiresAt.Unix() != rt.Exp {
+		t.Fatalf("%+v", got)
+	}
+	if ansi.MatchString(r.stdout) || r.stderr != "" {
+		t.Fatalf("stderr %q", r.stderr)
+	}
+}
+
+func TestTokenInputs(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	file := filepath.Join(t.TempDir(), "t.jwt")
+	if err := os.WriteFile(file, []byte("Authorization: Bearer "+rt.Token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during(), "-o", "json"}
+	for _, tc := range []struct {
+		name string
+		cfg  runConfig
+		args []string
+	}{
+		{"argument", runConfig{}, []string{rt.Token}},
+		{"quoted bearer argument", runConfig{}, []string{`"Bearer ` + rt.Token + `"`}},
+		{"dash reads stdin", runConfig{stdin: rt.Token + "\n"}, []string{"-"}},
+		{"piped stdin without argument", runConfig{stdin: "  " + rt.Token}, nil},
+		{"token file with header line", runConfig{}, []string{"--token-file", file}},
+		{"environment", runConfig{env: map[string]string{"BAVERIFY_TOKEN": rt.Token}, tty: true}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, tc.cfg, append(base, tc.args...)...)
+			if r.code != 0 || !strings.Contains(r.stdout, `"valid": true`) {
+				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestTokenExitCodes(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	dir := t.TempDir()
+	notJWKS := filepath.Join(dir, "not.json")
+	os.WriteFile(notJWKS, []byte(`<html>`), 0o600)
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL
+	down.Close()
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	pinned := []string{"--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during()}
+	for _, tc := range []struct {
+		name   string
+		cfg    runConfig
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"valid", runConfig{}, append([]string{"token", "--jwks", rt.JWKSPath, rt.Token}, pinned...), ExitOK, ""},
+		{"tampered", runConfig{}, append([]string{"token", "--jwks", rt.JWKSPath, rt.Token[:len(rt.Token)-4] + "AAAA"}, pinned...), ExitNegative, ""},
+		{"unverified", runConfig{}, []string{"token", "--no-discover", rt.Token}, ExitNegative, ""},
+		{"decode only", runConfig{}, []string{"token", "--decode-only", rt.Token}, ExitOK, ""},
+		{"malformed", runConfig{}, []string{"token", "--jwks", rt.JWKSPath, "not-a-token"}, ExitNegative, ""},
+		{"alg none refused", runConfig{}, []string{"token", "--alg", "none", rt.Token}, ExitUsage, "never allowed"},
+		{"argument and token file", runConfig{}, []string{"token", "--token-file", "x", rt.Token}, ExitUsage, "not both"},
+		{"missing token file", runConfig{}, []string{"token", "--token-file", filepath.Join(dir, "missing")}, ExitUsage, "--token-file"},
+		{"no token on a terminal", runConfig{tty: true}, []string{"token"}, ExitUsage, "no token"},
+		{"empty stdin", runConfig{}, []string{"token"}, ExitUsage, "no token"},
+		{"token too large", runConfig{stdin: strings.Repeat("a", 1<<20+5000)}, []string{"token", "-"}, ExitUsage, "1 MiB"},
+		{"bad --now", runConfig{}, []string{"token", "--now", "yesterday", rt.Token}, ExitUsage, "--now"},
+		{"bad --output", runConfig{}, []string{"token", "-o", "yaml", rt.Token}, ExitUsage, "--output"},
+		{"unknown flag", runConfig{}, []string{"token", "--nope"}, ExitUsage, "unknown flag"},
+		{"bad base URL", runConfig{}, []string{"token", "--base-url", "ftp://x", rt.Token}, ExitUsage, "http or https"},
+		{"JWKS file not a JWKS", runConfig{}, append([]string{"token", "--jwks", notJWKS, rt.Token}, pinned...), ExitUnavailable, ""},
+		{"JWKS unreachable", runConfig{}, append([]string{"token", "--jwks", downURL + "/jwks", rt.Token}, pinned...), ExitUnavailable, ""},
+		{"JWKS 404", runConfig{}, append([]string{"token", "--base-url", notFound.URL, rt.Token}, pinned...), ExitUnavailable, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, tc.cfg, tc.args...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tc.stderr) {
+				t.Fatalf("stderr %q does not contain %q", r.stderr, tc.stderr)
+			}
+		})
+	}
+}
+
+// TestTokenBaseURL serves a real captured JWKS where Better Auth would, and
+// checks that --base-url finds it and pins iss and aud to its origin.
+func TestTokenBaseURL(t *testing.T) {
+	rt := loadReal(t, "RS256")
+	body, _ := os.ReadFile(rt.JWKSPath)
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		if r.URL.Path != "/api/auth/jwks" && r.URL.Path != "/custom/auth/keys.json" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	defer srv.Close()
+
+	r := run(t, runConfig{}, "token", "-o", "json", "--base-url", srv.URL, "--now", rt.during(), rt.Token)
+	if r.code != ExitNegative || !strings.Contains(r.stdout, `"code": "issuer_mismatch"`) || !strings.Contains(r.stdout, `"code": "audience_mismatch"`) {
+		t.Fatalf("the token's iss is another origin: want mismatches, got exit %d\n%s", r.code, r.stdout)
+	}
+	r = run(t, runConfig{}, "token", "-o", "json", "--base-url", srv.URL+"/custom/auth", "--jwks-path", "/keys.json",
+		"--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during(), rt.Token)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !slices.Equal(paths, []string{"/api/auth/jwks", "/custom/auth/keys.json"}) {
+		t.Fatalf("paths = %v", paths)
+	}
+}
