@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -111,3 +112,6 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("output differs from %s (go test ./cmd -run %s -update rewrites it)\n--- got\n%s\n--- want\n%s", path, t.Name(), got, want)
 	}
 }
+
+func b64Decode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+func b64Encode(b []byte) string          { return base64.RawURLEncoding.EncodeToString(b) }
