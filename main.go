@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"os"
 	"os/signal"
@@ -12,7 +13,15 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := cmd.Execute(ctx, cmd.SystemFactory(), os.Args[1:])
+	f := cmd.SystemFactory()
+	// Output is buffered and written once at exit: a report of forty lines
+	// is then one write, not forty.
+	out := bufio.NewWriterSize(os.Stdout, 64*1024)
+	f.IO.Out = out
+	code := cmd.Execute(ctx, f, os.Args[1:])
+	if err := out.Flush(); err != nil && code == 0 {
+		code = 1 // stdout closed early (a pipe reader left): the report is lost
+	}
 	stop()
 	os.Exit(code)
 }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md gives it: installs what the
+# end-to-end tests need (scripts/deps.sh), then runs every test with the
+# race detector. The end-to-end tests start a real Better Auth server and
+# real FastAPI backends on 127.0.0.1; they fail, never skip, without them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+go test -race -count=1 "$@" ./...
