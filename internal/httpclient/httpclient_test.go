@@ -1,0 +1,204 @@
+package httpclient
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// recorder is a server that records the Authorization header it received.
+type recorder struct {
+	mu   sync.Mutex
+	auth []string
+}
+
+func (r *recorder) handler(next func(w http.ResponseWriter, req *http.Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.auth = append(r.auth, req.Header.Get("Authorization")+"|"+req.Header.Get("Cookie"))
+		r.mu.Unlock()
+		next(w, req)
+	})
+}
+
+func TestRedirectNeverCarriesCredentialsToAnotherOrigin(t *testing.T) {
+	var target recorder
+	other := httptest.NewServer(target.handler(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "other") }))
+	defer other.Close()
+	var origin recorder
+	var srv *httptest.Server
+	srv = httptest.NewServer(origin.handler(func(w http.ResponseWriter, req *http.Request) {
+		switch req.URL.Path {
+		case "/same":
+			http.Redirect(w, req, "/final", http.StatusTemporaryRedirect)
+		case "/cross":
+			http.Redirect(w, req, other.URL+"/final", http.StatusTemporaryRedirect)
+		default:
+			fmt.Fprint(w, "final")
+		}
+	}))
+	defer srv.Close()
+
+	var events []string
+	c, err := New(Options{Timeout: 5 * time.Second, OnRedirect: func(from, to *url.URL, dropped bool) {
+		events = append(events, fmt.Sprintf("%s->%s dropped=%v", from.Path, to.Path, dropped))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer secret-token")
+		req.Header.Set("Cookie", "better-auth.session_token=s")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	get("/same")
+	get("/cross")
+	if got := strings.Join(origin.auth, ","); strings.Count(got, "Bearer secret-token") != 3 {
+		t.Fatalf("the origin should see the token on all three requests: %s", got)
+	}
+	if len(target.auth) != 1 || target.auth[0] != "|" {
+		t.Fatalf("another port received credentials: %q", target.auth)
+	}
+	want := []string{"/same->/final dropped=false", "/cross->/final dropped=true"}
+	if strings.Join(events, ";") != strings.Join(want, ";") {
+		t.Fatalf("events = %v", events)
+	}
+}
+
+func TestRedirectLimit(t *testing.T) {
+	hops := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		hops++
+		http.Redirect(w, req, fmt.Sprintf("/r%d", hops), http.StatusFound)
+	}))
+	defer srv.Close()
+	c, _ := New(Options{})
+	_, err := c.Get(srv.URL)
+	if err == nil || !strings.Contains(err.Error(), "stopped after 5 redirects") {
+		t.Fatalf("err = %v", err)
+	}
+	if hops != MaxRedirects+1 {
+		t.Fatalf("hops = %d", hops)
+	}
+}
+
+func TestTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }))
+	defer srv.Close()
+	verified, _ := New(Options{})
+	if _, err := verified.Get(srv.URL); err == nil {
+		t.Fatal("an unknown CA was trusted")
+	}
+	pemFile := filepath.Join(t.TempDir(), "ca.pem")
+	writePEM(t, pemFile, srv)
+	withCA, err := New(Options{CACert: pemFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := withCA.Get(srv.URL); err != nil {
+		t.Fatalf("--cacert: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	insecure, _ := New(Options{Insecure: true})
+	if resp, err := insecure.Get(srv.URL); err != nil {
+		t.Fatalf("--insecure: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	bad := filepath.Join(t.TempDir(), "bad.pem")
+	os.WriteFile(bad, []byte("not a certificate"), 0o600)
+	if _, err := New(Options{CACert: bad}); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func writePEM(t *testing.T, path string, srv *httptest.Server) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("-----BEGIN CERTIFICATE-----\n")
+	enc := base64Std(srv.Certificate().Raw)
+	for len(enc) > 64 {
+		b.WriteString(enc[:64] + "\n")
+		enc = enc[64:]
+	}
+	b.WriteString(enc + "\n-----END CERTIFICATE-----\n")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTimeoutBoundsASlowServer(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	c, _ := New(Options{Timeout: 100 * time.Millisecond})
+	start := time.Now()
+	_, err := c.Get(srv.URL)
+	if err == nil {
+		t.Fatal("no timeout")
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Fatalf("the timeout did not bound the wait: %v", elapsed)
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	b, err := ReadBody(strings.NewReader("12345"), 5)
+	if err != nil || string(b) != "12345" {
+		t.Fatalf("%q %v", b, err)
+	}
+	b, err = ReadBody(strings.NewReader("123456"), 5)
+	if !errors.Is(err, ErrTooLarge) || string(b) != "12345" {
+		t.Fatalf("%q %v", b, err)
+	}
+	_, err = ReadBody(io.MultiReader(strings.NewReader("x"), errReader{}), 5)
+	if err == nil || errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("boom") }
+
+func TestSameOriginAndLoopback(t *testing.T) {
+	u := func(s string) *url.URL { p, _ := url.Parse(s); return p }
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"https://a.example/x", "https://a.example:443/y", true},
+		{"https://a.example", "http://a.example", false},
+		{"http://127.0.0.1:1", "http://127.0.0.1:2", false},
+		{"http://A.example", "http://a.EXAMPLE", true},
+		{"https://a.example", "https://b.a.example", false},
+	} {
+		if got := SameOrigin(u(tc.a), u(tc.b)); got != tc.same {
+			t.Errorf("SameOrigin(%s, %s) = %v", tc.a, tc.b, got)
+		}
+	}
+	for s, want := range map[string]bool{"http://localhost:3000": true, "http://127.0.0.2": true, "http://[::1]:80": true, "http://app.localhost": true, "http://example.com": false, "http://10.0.0.1": false} {
+		if IsLoopback(u(s)) != want {
+			t.Errorf("IsLoopback(%s) != %v", s, want)
+		}
+	}
+}
+
+func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

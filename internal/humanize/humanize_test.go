@@ -1,0 +1,25 @@
+package humanize
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 45 * time.Second: "45s", 1500 * time.Millisecond: "2s", -3 * time.Minute: "3m",
+		12*time.Minute + 3*time.Second: "12m3s", 2*time.Hour + 5*time.Minute: "2h5m", time.Hour: "1h",
+		76 * time.Hour: "3d4h", 48 * time.Hour: "2d",
+	} {
+		if got := Duration(d); got != want {
+			t.Errorf("Duration(%v) = %q, want %q", d, got, want)
+		}
+	}
+	now := time.Unix(1000, 0)
+	if got := Relative(now.Add(90*time.Second), now); got != "in 1m30s" {
+		t.Errorf("Relative future = %q", got)
+	}
+	if got := Relative(now.Add(-4*time.Minute), now); got != "4m ago" {
+		t.Errorf("Relative past = %q", got)
+	}
+}

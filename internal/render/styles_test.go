@@ -1,0 +1,52 @@
+package render
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text":           "plain text",
+		"alice\x1b[2J":         `alice\u001b[2J`,
+		"line\rover":           `line\u000dover`,
+		"c1\u009bcsi":          `c1\u009bcsi`,
+		"bidi\u202eevil":       `bidi\u202eevil`,
+		"bad \xff utf8":        "bad \uFFFD utf8",
+		"two\nlines":           "two\nlines",
+		"émoji 🙂 stays as is": "émoji 🙂 stays as is",
+	} {
+		if got := Safe(in); got != want {
+			t.Errorf("Safe(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := SafeLine("a\nb"); got != `a\nb` {
+		t.Errorf("SafeLine = %q", got)
+	}
+}
+
+func FuzzSafe(f *testing.F) {
+	f.Add("\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\")
+	f.Add("\u202e\r\n\x00")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := SafeLine(s)
+		for _, r := range out {
+			if r < 0x20 || (r >= 0x7f && r < 0xa0) || isBidi(r) {
+				t.Fatalf("SafeLine(%q) leaks %U", s, r)
+			}
+		}
+	})
+}
+
+func TestPlainStylesWriteNoEscapes(t *testing.T) {
+	var buf bytes.Buffer
+	st := NewStyles(&buf, false)
+	if got := apply(st.Fail, "x") + apply(st.Heading, "y"); got != "xy" {
+		t.Fatalf("plain styles changed text: %q", got)
+	}
+	colored := NewStyles(&buf, true)
+	if got := colored.Fail("x"); !strings.Contains(got, "\x1b[") {
+		t.Fatalf("colour styles wrote no escape: %q", got)
+	}
+}
