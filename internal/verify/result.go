@@ -54,6 +54,7 @@ const (
 	WarnDecodeOnly        Code = "decode_only"
 	WarnPrivateKeyInJWKS  Code = "private_key_material"
 	WarnAlgName           Code = "alg_name"
+	WarnSessionCache      Code = "session_cache_token"
 )
 
 // Status of one check.

@@ -148,6 +148,10 @@ func (v *Verifier) checkHeader(r *Result, tok *Token) (string, *Problem) {
 		return alg, &Problem{Code: CodeMalformed,
 			Message: "the header has b64 " + compact(raw) + ": unencoded payloads (RFC 7797) are not JWTs and are refused"}
 	}
+	if typ, _, _ := tok.Header.String("typ"); typ == "better-auth.session-cache+jwt" {
+		r.warn(Problem{Code: WarnSessionCache, Message: "this is Better Auth's session cookie cache (typ " + typ + "), not a jwt-plugin token",
+			Hint: "its aud is better-auth:session-cache and it is meant for Better Auth itself; backends should get a JWT from /api/auth/token"})
+	}
 	if alg == "Ed25519" {
 		r.warn(Problem{Code: WarnAlgName, Message: "EdDSA and Ed25519 name the same signature (RFC 9864)",
 			Hint: "Better Auth 1.7 writes alg EdDSA; libraries that only know one name refuse the other"})

@@ -178,6 +178,7 @@ func TestErrorCodes(t *testing.T) {
 		{name: "aud is a number", set: edSet, policy: pinned(), token: ed.sign(t, betterAuthClaims("aud", 5)), want: []Code{CodeClaimInvalid}},
 		{name: "no key source", set: nil, policy: pinned(), token: ed.sign(t, betterAuthClaims()), want: []Code{CodeUnverified}, hint: "--base-url"},
 		{name: "jku is ignored and reported", set: edSet, policy: pinned(), token: ed.signRaw(t, `{"alg":"EdDSA","kid":"kid-EdDSA","jku":"https://evil.example/jwks"}`, mustJSON(betterAuthClaims())), want: []Code{}, warnings: []Code{WarnHeaderKeyIgnored}},
+		{name: "session cookie cache token", set: edSet, policy: pinned(), token: ed.signRaw(t, `{"alg":"EdDSA","kid":"kid-EdDSA","typ":"better-auth.session-cache+jwt"}`, mustJSON(betterAuthClaims("aud", "better-auth:session-cache"))), want: []Code{CodeAudienceMismatch}, warnings: []Code{WarnSessionCache}},
 		{name: "every failure in pipeline order", set: edSet, policy: pinned(), token: tamperPayload(t, ed.sign(t, betterAuthClaims("exp", testNow-1)), "iss", "https://evil.example.com"), want: []Code{CodeSignature, CodeExpired, CodeIssuerMismatch}},
 		{name: "unpinned issuer and audience warn", set: edSet, policy: Policy{}, token: ed.sign(t, betterAuthClaims()), want: []Code{}, warnings: []Code{WarnIssuerNotPinned, WarnAudienceUnchecked}},
 	}
