@@ -8,13 +8,13 @@ import (
 
 func TestSafe(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain text":           "plain text",
-		"alice\x1b[2J":         `alice\u001b[2J`,
-		"line\rover":           `line\u000dover`,
-		"c1\u009bcsi":          `c1\u009bcsi`,
-		"bidi\u202eevil":       `bidi\u202eevil`,
-		"bad \xff utf8":        "bad \uFFFD utf8",
-		"two\nlines":           "two\nlines",
+		"plain text":          "plain text",
+		"alice\x1b[2J":        `alice\u001b[2J`,
+		"line\rover":          `line\u000dover`,
+		"c1\u009bcsi":         `c1\u009bcsi`,
+		"bidi\u202eevil":      `bidi\u202eevil`,
+		"bad \xff utf8":       "bad \uFFFD utf8",
+		"two\nlines":          "two\nlines",
 		"émoji 🙂 stays as is": "émoji 🙂 stays as is",
 	} {
 		if got := Safe(in); got != want {
