@@ -66,7 +66,7 @@ func (n *networkFlags) register(c *cobra.Command) {
 	c.Flags().DurationVar(&n.timeout, "timeout", httpclient.DefaultTimeout, "bound on each network request, redirects and body included")
 	c.Flags().StringVar(&n.cacert, "cacert", "", "PEM `file` of extra CA certificates to trust")
 	c.Flags().BoolVar(&n.insecure, "insecure", false, "do NOT verify TLS certificates (dangerous; for local debugging only)")
-	c.Flags().BoolVar(&n.noCache, "no-cache", false, "neither read nor write the JWKS cache")
+	c.Flags().BoolVar(&n.noCache, "no-cache", false, "neither read nor write the JWKS cache (BAVERIFY_CACHE_DIR says where it is)")
 	_ = c.MarkFlagFilename("cacert", "pem", "crt")
 }
 
@@ -91,6 +91,31 @@ func (n *networkFlags) client(f *Factory, st render.Styles, onRedirect func(from
 		warnf(f, st, "--insecure: TLS certificates are NOT verified; anyone on the path can serve you keys")
 	}
 	return &jwks.Fetcher{Client: hc, Now: f.Now, UserAgent: "baverify/" + f.Version.Version}, nil
+}
+
+// cache returns the JWKS cache, or nil with --no-cache. A cache directory
+// that cannot be found is a warning, never fatal: the run goes on uncached.
+func (n *networkFlags) cache(f *Factory, st render.Styles) *jwks.Cache {
+	if n.noCache || f.CacheDir == nil {
+		return nil
+	}
+	dir, err := f.CacheDir()
+	if err != nil {
+		warnf(f, st, "no JWKS cache directory (%v); set BAVERIFY_CACHE_DIR, or pass --no-cache", err)
+		return nil
+	}
+	if dir == "" {
+		return nil
+	}
+	return &jwks.Cache{Dir: dir}
+}
+
+// cached adds the JWKS cache and its warnings (to stderr) to key-source
+// options; every command that resolves a key source goes through it.
+func (n *networkFlags) cached(f *Factory, st render.Styles, opts keysource.Options) keysource.Options {
+	opts.Cache = n.cache(f, st)
+	opts.Warn = func(msg string) { warnf(f, st, "%s", render.SafeLine(msg)) }
+	return opts
 }
 
 // keySourceFlags are --base-url, --jwks, --jwks-path and --no-discover.

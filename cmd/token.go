@@ -110,7 +110,7 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 		if err != nil {
 			return err
 		}
-		resolved, err = keysource.Resolve(opts.keys.options(f, fetcher), unverifiedIssuer(raw))
+		resolved, err = keysource.Resolve(opts.net.cached(f, errSt, opts.keys.options(f, fetcher)), unverifiedIssuer(raw))
 		if err != nil {
 			return &usageError{err: err}
 		}

@@ -12,7 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-
+	"math/big"
 	"strings"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
@@ -148,6 +148,11 @@ func parseKey(index int, raw json.RawMessage) Key {
 		k.Err = fmt.Errorf("unsupported key type %q", k.Kty)
 		return k
 	}
+	if k.Kty == "RSA" {
+		// jwx refuses RSA keys under 2048 bits; the size is read here so
+		// that a weak key is reported as weak, not as unparseable.
+		k.Bits = rsaModulusBits(fields)
+	}
 	parsed, err := jwk.ParseKey(raw)
 	if err != nil {
 		k.Err = fmt.Errorf("the %s key does not parse: %s", k.Kty, cleanJWXError(err))
@@ -178,6 +183,20 @@ func parseKey(index int, raw json.RawMessage) Key {
 		k.Thumbprint = base64.RawURLEncoding.EncodeToString(tp)
 	}
 	return k
+}
+
+// rsaModulusBits returns the bit length of an RSA key's "n", 0 when it is
+// missing or not base64url.
+func rsaModulusBits(fields map[string]json.RawMessage) int {
+	n, _, err := stringMember(fields, "n")
+	if err != nil || n == "" {
+		return 0
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(n, "="))
+	if err != nil {
+		return 0
+	}
+	return new(big.Int).SetBytes(b).BitLen()
 }
 
 func stringMember(fields map[string]json.RawMessage, name string) (string, bool, error) {

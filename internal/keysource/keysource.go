@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/baverify/baverify/internal/betterauth"
 	"github.com/baverify/baverify/internal/jwks"
@@ -25,6 +26,10 @@ type Options struct {
 	NoDiscover bool   // --no-discover
 	Stdin      io.Reader
 	Fetcher    *jwks.Fetcher
+	// Cache is the JWKS cache for remote sources; nil turns it off.
+	Cache *jwks.Cache
+	// Warn receives non-fatal problems (an unusable cache entry).
+	Warn func(string)
 }
 
 // Resolved is where keys come from and what that implies for the policy.
@@ -64,7 +69,7 @@ func Resolve(opts Options, iss string) (*Resolved, error) {
 	case res.Location == "":
 		return res, nil
 	case jwks.IsURL(res.Location):
-		res.Keys = &Remote{URL: res.Location, Fetcher: opts.Fetcher}
+		res.Keys = &Remote{URL: res.Location, Fetcher: opts.Fetcher, Cache: opts.Cache, Warn: opts.Warn}
 	case res.Location == "-":
 		res.Keys = &Reader{Name: "-", R: opts.Stdin}
 	default:
@@ -73,67 +78,239 @@ func Resolve(opts Options, iss string) (*Resolved, error) {
 	return res, nil
 }
 
+// DocumentSource is a key source that can hand over the document itself,
+// before it is judged a JWKS (baverify jwks lints it). Reader and Remote
+// implement it.
+type DocumentSource interface {
+	Document(ctx context.Context) (*jwks.Document, error)
+}
+
 // Reader is a JWKS read once from a file or stdin.
 type Reader struct {
 	Name string    // file path, or "-"
 	R    io.Reader // set for stdin
 	once sync.Once
-	keys *verify.KeySet
+	doc  *jwks.Document
 	err  error
+	mu   sync.Mutex
+	keys *verify.KeySet
+}
+
+// Document reads the document once.
+func (r *Reader) Document(context.Context) (*jwks.Document, error) {
+	r.once.Do(func() {
+		if r.R != nil {
+			r.doc, r.err = jwks.ReadReader("stdin", r.R)
+		} else {
+			r.doc, r.err = jwks.ReadFile(r.Name)
+		}
+	})
+	return r.doc, r.err
 }
 
 // Load reads and parses the document once.
-func (r *Reader) Load(context.Context) (*verify.KeySet, error) {
-	r.once.Do(func() {
-		var doc *jwks.Document
-		if r.R != nil {
-			doc, r.err = jwks.ReadReader("stdin", r.R)
-		} else {
-			doc, r.err = jwks.ReadFile(r.Name)
+func (r *Reader) Load(ctx context.Context) (*verify.KeySet, error) {
+	doc, err := r.Document(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.keys == nil {
+		keys, err := ToKeySet(doc)
+		if err != nil {
+			return nil, err
 		}
-		if r.err == nil {
-			r.keys, r.err = ToKeySet(doc)
-		}
-	})
-	return r.keys, r.err
+		r.keys = keys
+	}
+	return r.keys, nil
 }
 
 // Refresh never helps for a file.
 func (r *Reader) Refresh(context.Context) (*verify.KeySet, error) { return nil, nil }
 
-// Remote is a JWKS fetched over HTTP.
+// Remote is a JWKS fetched over HTTP, through the cache when Cache is set.
+//
+// Load serves a fresh cache entry without a request, revalidates a stale one
+// (If-None-Match / If-Modified-Since; a 304 keeps the entry), and writes
+// every 200 JWKS answer back. Refresh refetches once, for a token whose kid
+// is not in a document served from the cache, at most once per
+// jwks.RefetchInterval per URL (the time is kept in the entry, so the limit
+// holds across runs).
 type Remote struct {
 	URL     string
 	Fetcher *jwks.Fetcher
-	mu      sync.Mutex
-	keys    *verify.KeySet
+	// Cache is nil when caching is off (--no-cache, no cache directory).
+	Cache *jwks.Cache
+	// Warn receives problems that do not stop the run: an unreadable cache
+	// entry, a cache that cannot be written. Nil drops them.
+	Warn func(string)
+
+	mu    sync.Mutex
+	keys  *verify.KeySet
+	entry *jwks.CacheEntry // the entry the document came from, or was stored as
+	// fromCache: the document was served from the cache without asking the
+	// server, so a refetch can bring keys it does not have.
+	fromCache bool
+	refetched bool
+	facts     jwks.CacheFacts
 	// Doc is the last document fetched, for commands that show HTTP facts.
 	Doc *jwks.Document
 }
 
-// Load fetches the JWKS once per run.
-func (r *Remote) Load(ctx context.Context) (*verify.KeySet, error) {
+// Document returns the JWKS answer as it came, once per run: from the cache
+// when fresh, else from the server. A non-200 answer is a document too (its
+// status is for the linter to judge); errors are *jwks.SourceError.
+func (r *Remote) Document(ctx context.Context) (*jwks.Document, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.keys != nil {
-		return r.keys, nil
+	if r.Doc != nil {
+		return r.Doc, nil
 	}
-	doc, err := r.Fetcher.Get(ctx, r.URL, nil)
+	now := r.Fetcher.Now()
+	r.facts.Enabled = r.Cache != nil
+	var stale *jwks.CacheEntry
+	if r.Cache != nil {
+		e, err := r.Cache.Get(r.URL)
+		switch {
+		case err != nil:
+			r.warn(fmt.Sprintf("the cached JWKS for %s is unusable and was ignored: %v", r.URL, err))
+		case e != nil && e.Fresh(now):
+			r.useEntry(e, now, false)
+			return r.Doc, nil
+		case e != nil:
+			stale = e
+		}
+	}
+	var cond http.Header
+	if stale != nil {
+		cond = stale.ConditionalHeader()
+	}
+	doc, err := r.Fetcher.Get(ctx, r.URL, cond)
 	if err != nil {
 		return nil, err
+	}
+	if stale != nil && cond != nil && doc.HTTP.Status == http.StatusNotModified {
+		stale.Revalidated(doc)
+		stored := r.put(stale)
+		r.useEntry(stale, doc.FetchedAt, true)
+		r.facts.Stored = stored
+		r.Doc.HTTP.LatencyMs = doc.HTTP.LatencyMs
+		r.fromCache = false // the server has just confirmed it
+		return r.Doc, nil
 	}
 	r.Doc = doc
-	keys, err := ToKeySet(doc)
+	r.entry = stale // keeps its forced-refetch time, if any
+	r.store(jwks.NewCacheEntry(doc))
+	return doc, nil
+}
+
+// useEntry serves the document from e.
+func (r *Remote) useEntry(e *jwks.CacheEntry, now time.Time, revalidated bool) {
+	r.entry = e
+	r.Doc = e.Document(now)
+	r.fromCache = true
+	r.facts.Revalidated = revalidated
+	r.setFreshness(e.CacheControl)
+}
+
+// store writes a new entry, keeping the forced-refetch time of the old one.
+func (r *Remote) store(e *jwks.CacheEntry) {
+	if r.Cache == nil || e == nil {
+		return
+	}
+	if r.entry != nil {
+		e.LastForcedRefetch = r.entry.LastForcedRefetch
+	}
+	r.entry = e
+	r.facts.Stored = r.put(e)
+	r.setFreshness(e.CacheControl)
+}
+
+func (r *Remote) setFreshness(cacheControl string) {
+	r.facts.Freshness, _ = jwks.ParseFreshness(cacheControl)
+	r.facts.ServerTTL = jwks.HasMaxAge(cacheControl)
+}
+
+func (r *Remote) put(e *jwks.CacheEntry) bool {
+	if err := r.Cache.Put(e); err != nil {
+		r.warn(fmt.Sprintf("the JWKS cache could not be written (%v); continuing without it", err))
+		return false
+	}
+	return true
+}
+
+func (r *Remote) warn(msg string) {
+	if r.Warn != nil {
+		r.Warn(msg)
+	}
+}
+
+// CacheFacts say how the cache took part in the last Document or Load.
+func (r *Remote) CacheFacts() jwks.CacheFacts {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.facts
+}
+
+// Load returns the keys, fetching or reading the cache once per run.
+func (r *Remote) Load(ctx context.Context) (*verify.KeySet, error) {
+	doc, err := r.Document(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r.keys = keys
-	return keys, nil
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.keys == nil {
+		keys, err := ToKeySet(doc)
+		if err != nil {
+			return nil, err
+		}
+		r.keys = keys
+	}
+	return r.keys, nil
 }
 
-// Refresh returns nil: a document fetched during this run is fresh, so a
-// second request could not bring a key the first did not.
-func (r *Remote) Refresh(context.Context) (*verify.KeySet, error) { return nil, nil }
+// Refresh refetches the JWKS when the keys came from the cache without a
+// request, once per run, and at most once per jwks.RefetchInterval per URL.
+// It returns nil, nil when refetching would not help: a document fetched or
+// confirmed by the server during this run, the rate limit, a second call.
+func (r *Remote) Refresh(ctx context.Context) (*verify.KeySet, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.fromCache || r.refetched || r.entry == nil {
+		return nil, nil
+	}
+	now := r.Fetcher.Now()
+	if !r.entry.CanForceRefetch(now) {
+		return nil, nil
+	}
+	r.refetched = true
+	// The attempt counts against the limit even when it fails.
+	r.entry.LastForcedRefetch = now
+	doc, err := r.Fetcher.Get(ctx, r.URL, nil)
+	if err == nil {
+		var keys *verify.KeySet
+		if keys, err = ToKeySet(doc); err == nil {
+			return r.refetched200(doc, keys), nil
+		}
+	}
+	r.put(r.entry)
+	r.warn(fmt.Sprintf("refetching the JWKS for an unknown kid failed; the cached keys were used: %v", err))
+	return nil, err
+}
+
+// refetched200 adopts the answer of a successful forced refetch.
+func (r *Remote) refetched200(doc *jwks.Document, keys *verify.KeySet) *verify.KeySet {
+	r.Doc, r.keys, r.fromCache = doc, keys, false
+	r.facts.Revalidated = false
+	if e := jwks.NewCacheEntry(doc); e != nil {
+		r.store(e)
+	} else {
+		r.put(r.entry)
+	}
+	return keys
+}
 
 // ToKeySet checks that a document is a usable JWKS answer and parses it.
 // Anything else is a *jwks.SourceError: the key source is not a JWKS.

@@ -1,0 +1,357 @@
+package jwks
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// DefaultFreshness is how long a cached JWKS stays fresh when the server
+// sends no Cache-Control max-age (Better Auth sends none).
+const DefaultFreshness = 5 * time.Minute
+
+// RefetchInterval is the least time between two forced refetches of one
+// URL (a token whose kid is not in the cached JWKS). Well-behaved verifiers
+// use the same kind of cooldown (jose's is 30 s) so that tokens with random
+// kids cannot turn them into a request amplifier.
+const RefetchInterval = 30 * time.Second
+
+// cacheVersion is the format of an entry file; other versions are ignored.
+const cacheVersion = 1
+
+// maxEntryBytes bounds an entry file: a base64 body of MaxBytes plus headers.
+const maxEntryBytes = MaxBytes/3*4 + 64<<10
+
+// maxFreshness caps a max-age, as RFC 9111 section 1.2.2 does for overflow.
+const maxFreshness = math.MaxInt32 * time.Second
+
+var entryName = regexp.MustCompile(`^[0-9a-f]{64}\.json$`)
+
+// tempPrefix names the temporary files that Put renames into place.
+const tempPrefix = ".tmp-"
+
+// Cache stores fetched JWKS documents on disk, one file per URL. Writes are
+// atomic (a temporary file renamed into place), so concurrent runs never
+// read a torn entry. The zero value is unusable; Dir must be set.
+type Cache struct {
+	Dir string
+}
+
+// CacheEntry is one cached JWKS answer: the body and the headers that
+// decide its freshness and revalidation.
+type CacheEntry struct {
+	Version      int    `json:"version"`
+	URL          string `json:"url"`
+	Status       int    `json:"status"`
+	ContentType  string `json:"contentType,omitempty"`
+	CacheControl string `json:"cacheControl,omitempty"`
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"lastModified,omitempty"`
+	// FetchedAt is when the origin last sent or confirmed (304) the body.
+	FetchedAt time.Time `json:"fetchedAt"`
+	// LastForcedRefetch is when an unknown kid last forced a refetch.
+	LastForcedRefetch time.Time `json:"lastForcedRefetch,omitzero"`
+	Body              []byte    `json:"body"`
+}
+
+// ErrCorruptEntry means a cache file exists but cannot be used.
+var ErrCorruptEntry = errors.New("corrupt cache entry")
+
+// path is the entry file for url: the hex SHA-256 of the URL.
+func (c *Cache) path(url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return filepath.Join(c.Dir, hex.EncodeToString(sum[:])+".json")
+}
+
+// Get returns the entry for url, or nil and no error when there is none.
+// An entry that cannot be read or does not hold a cacheable JWKS answer for
+// url is an error (wrapping ErrCorruptEntry when the file is damaged); the
+// caller ignores it and fetches.
+func (c *Cache) Get(url string) (*CacheEntry, error) {
+	f, err := os.Open(c.path(url))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil, nil // no entry; a directory that is not one is Put's to report
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxEntryBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxEntryBytes {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrCorruptEntry, maxEntryBytes)
+	}
+	e, err := decodeEntry(data)
+	if err != nil {
+		return nil, err
+	}
+	if e.URL != url {
+		return nil, fmt.Errorf("%w: it belongs to another URL", ErrCorruptEntry)
+	}
+	return e, nil
+}
+
+// decodeEntry parses and validates an entry file.
+func decodeEntry(data []byte) (*CacheEntry, error) {
+	var e CacheEntry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptEntry, err)
+	}
+	switch {
+	case e.Version != cacheVersion:
+		return nil, fmt.Errorf("%w: format version %d, want %d", ErrCorruptEntry, e.Version, cacheVersion)
+	case e.URL == "":
+		return nil, fmt.Errorf("%w: no URL", ErrCorruptEntry)
+	case e.Status != http.StatusOK:
+		return nil, fmt.Errorf("%w: status %d", ErrCorruptEntry, e.Status)
+	case e.FetchedAt.IsZero():
+		return nil, fmt.Errorf("%w: no fetch time", ErrCorruptEntry)
+	case len(e.Body) == 0 || len(e.Body) > MaxBytes:
+		return nil, fmt.Errorf("%w: body of %d bytes", ErrCorruptEntry, len(e.Body))
+	}
+	if _, err := Parse(e.Body); err != nil {
+		return nil, fmt.Errorf("%w: the body is %v", ErrCorruptEntry, err)
+	}
+	return &e, nil
+}
+
+// Put writes e atomically: a temporary file in the cache directory (mode
+// 0600, directory 0700) renamed over the entry.
+func (c *Cache) Put(e *CacheEntry) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(c.Dir, tempPrefix+"*.json")
+	if err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), c.path(e.URL)); err != nil {
+		return err
+	}
+	done = true
+	return nil
+}
+
+// Clear removes every entry (and any temporary file left by an interrupted
+// write) and returns how many entries it removed. It removes nothing else,
+// so a cache directory pointed at a shared folder loses only baverify's
+// files.
+func (c *Cache) Clear() (int, error) {
+	des, err := os.ReadDir(c.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, de := range des {
+		name := de.Name()
+		isEntry := entryName.MatchString(name)
+		if !de.Type().IsRegular() || (!isEntry && !strings.HasPrefix(name, tempPrefix)) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(c.Dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		if isEntry {
+			n++
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// NewCacheEntry makes an entry from a fetched document. It returns nil when
+// the answer must not be cached: not HTTP, not 200, Cache-Control no-store,
+// or a body that is not a JWKS (a cached error page would hide the fix).
+func NewCacheEntry(doc *Document) *CacheEntry {
+	if doc == nil || doc.HTTP == nil || doc.HTTP.Status != http.StatusOK {
+		return nil
+	}
+	if _, store := ParseFreshness(doc.HTTP.CacheControl); !store {
+		return nil
+	}
+	if _, err := Parse(doc.Body); err != nil {
+		return nil
+	}
+	return &CacheEntry{
+		Version:      cacheVersion,
+		URL:          doc.Source,
+		Status:       doc.HTTP.Status,
+		ContentType:  doc.HTTP.ContentType,
+		CacheControl: doc.HTTP.CacheControl,
+		ETag:         doc.HTTP.ETag,
+		LastModified: doc.HTTP.LastModified,
+		FetchedAt:    doc.FetchedAt,
+		Body:         append([]byte(nil), doc.Body...),
+	}
+}
+
+// Freshness is how long the entry is fresh after FetchedAt.
+func (e *CacheEntry) Freshness() time.Duration {
+	d, _ := ParseFreshness(e.CacheControl)
+	return d
+}
+
+// Age is how long ago the origin last sent or confirmed the body.
+func (e *CacheEntry) Age(now time.Time) time.Duration { return now.Sub(e.FetchedAt) }
+
+// Fresh reports whether the entry may be used without asking the server.
+// An entry from the future (a clock that moved back) is not fresh.
+func (e *CacheEntry) Fresh(now time.Time) bool {
+	age := e.Age(now)
+	return age >= 0 && age < e.Freshness()
+}
+
+// ConditionalHeader returns the headers that revalidate the entry
+// (If-None-Match, If-Modified-Since), or nil when the server gave neither
+// an ETag nor a Last-Modified.
+func (e *CacheEntry) ConditionalHeader() http.Header {
+	h := http.Header{}
+	if e.ETag != "" {
+		h.Set("If-None-Match", e.ETag)
+	}
+	if e.LastModified != "" {
+		h.Set("If-Modified-Since", e.LastModified)
+	}
+	if len(h) == 0 {
+		return nil
+	}
+	return h
+}
+
+// Revalidated records a 304 Not Modified answer: the body is confirmed
+// at notModified.FetchedAt, and the validators and Cache-Control the 304
+// carries replace the stored ones (RFC 9111 section 4.3.4).
+func (e *CacheEntry) Revalidated(notModified *Document) {
+	e.FetchedAt = notModified.FetchedAt
+	if h := notModified.HTTP; h != nil {
+		if h.CacheControl != "" {
+			e.CacheControl = h.CacheControl
+		}
+		if h.ETag != "" {
+			e.ETag = h.ETag
+		}
+		if h.LastModified != "" {
+			e.LastModified = h.LastModified
+		}
+	}
+}
+
+// CanForceRefetch reports whether RefetchInterval has passed since the
+// last forced refetch of this URL.
+func (e *CacheEntry) CanForceRefetch(now time.Time) bool {
+	since := now.Sub(e.LastForcedRefetch)
+	return e.LastForcedRefetch.IsZero() || since >= RefetchInterval || since < 0
+}
+
+// Document returns the cached answer as a document read from the cache.
+func (e *CacheEntry) Document(now time.Time) *Document {
+	age := max(e.Age(now), 0)
+	return &Document{
+		Source:    e.URL,
+		Body:      append([]byte(nil), e.Body...),
+		FetchedAt: e.FetchedAt,
+		HTTP: &HTTPInfo{
+			Status:          e.Status,
+			ContentType:     e.ContentType,
+			CacheControl:    e.CacheControl,
+			ETag:            e.ETag,
+			LastModified:    e.LastModified,
+			Bytes:           len(e.Body),
+			FromCache:       true,
+			CacheAgeSeconds: int64(age / time.Second),
+		},
+	}
+}
+
+// ParseFreshness reads a Cache-Control header: the freshness lifetime
+// (max-age, else DefaultFreshness; no-cache and an invalid max-age mean 0,
+// that is "revalidate every time") and whether the answer may be stored at
+// all (no-store forbids it).
+func ParseFreshness(cacheControl string) (freshness time.Duration, store bool) {
+	freshness, store = DefaultFreshness, true
+	seenMaxAge := false
+	for _, part := range strings.Split(cacheControl, ",") {
+		name, value, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "no-store":
+			store = false
+		case "no-cache":
+			freshness, seenMaxAge = 0, true
+		case "max-age":
+			if seenMaxAge {
+				continue
+			}
+			seenMaxAge = true
+			freshness = parseDeltaSeconds(strings.Trim(strings.TrimSpace(value), `"`))
+		}
+	}
+	return freshness, store
+}
+
+// parseDeltaSeconds reads a max-age value; invalid values mean 0 (stale),
+// as RFC 9111 section 4.2.1 advises.
+func parseDeltaSeconds(s string) time.Duration {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n > math.MaxInt32 {
+		return maxFreshness
+	}
+	return time.Duration(n) * time.Second
+}
+
+// HasMaxAge reports whether a Cache-Control header gives a freshness
+// lifetime (max-age or no-cache), as opposed to baverify's default.
+func HasMaxAge(cacheControl string) bool {
+	for _, part := range strings.Split(cacheControl, ",") {
+		name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "max-age", "no-cache":
+			return true
+		}
+	}
+	return false
+}

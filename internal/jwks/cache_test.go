@@ -1,0 +1,333 @@
+package jwks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const testJWKS = `{"keys":[{"alg":"EdDSA","crv":"Ed25519","x":"ApQ0cpk78a2fJDj34PVwA62miObq9_Rw4C__YW-sSQQ","kty":"OKP","kid":"hL2uSJifK2R1El5ElOkR9Xi8MMt1LNBQ"}]}`
+
+func testDoc(url, cacheControl string) *Document {
+	return &Document{Source: url, Body: []byte(testJWKS), FetchedAt: testNow, HTTP: &HTTPInfo{
+		Status: 200, ContentType: "application/json", CacheControl: cacheControl,
+		ETag: `"v1"`, LastModified: "Thu, 26 Nov 2026 19:00:00 GMT", Bytes: len(testJWKS), LatencyMs: 7,
+	}}
+}
+
+func TestCachePutGet(t *testing.T) {
+	c := &Cache{Dir: filepath.Join(t.TempDir(), "nested", "baverify")}
+	if e, err := c.Get(fixtureURL); e != nil || err != nil {
+		t.Fatalf("empty cache: %v, %v", e, err)
+	}
+	e := NewCacheEntry(testDoc(fixtureURL, "max-age=60"))
+	e.LastForcedRefetch = testNow.Add(-time.Minute)
+	if err := c.Put(e); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Get(fixtureURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.URL != fixtureURL || string(got.Body) != testJWKS || got.ETag != `"v1"` || got.CacheControl != "max-age=60" ||
+		!got.FetchedAt.Equal(testNow) || !got.LastForcedRefetch.Equal(e.LastForcedRefetch) || got.ContentType != "application/json" {
+		t.Fatalf("round trip: %+v", got)
+	}
+	if other, err := c.Get(fixtureURL + "?x"); other != nil || err != nil {
+		t.Fatalf("another URL has its own entry: %v, %v", other, err)
+	}
+	// One file per URL, named by the SHA-256 of the URL, 0600 in a 0700
+	// directory, and no temporary file left behind.
+	names, _ := os.ReadDir(c.Dir)
+	if len(names) != 1 || !entryName.MatchString(names[0].Name()) {
+		t.Fatalf("files: %v", names)
+	}
+	if runtime.GOOS != "windows" {
+		fi, _ := os.Stat(filepath.Join(c.Dir, names[0].Name()))
+		di, _ := os.Stat(c.Dir)
+		if fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 {
+			t.Fatalf("modes: file %v, dir %v", fi.Mode().Perm(), di.Mode().Perm())
+		}
+	}
+}
+
+func TestCacheCorruptEntries(t *testing.T) {
+	valid := NewCacheEntry(testDoc(fixtureURL, ""))
+	encode := func(change func(e *CacheEntry)) []byte {
+		e := *valid
+		change(&e)
+		b, _ := json.Marshal(&e)
+		return b
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		msg  string
+	}{
+		{"garbage", []byte("\x00\x01garbage"), "invalid character"},
+		{"torn write", encode(func(*CacheEntry) {})[:100], "unexpected end"},
+		{"empty file", nil, "unexpected end"},
+		{"another format version", encode(func(e *CacheEntry) { e.Version = 2 }), "version 2"},
+		{"another URL", encode(func(e *CacheEntry) { e.URL = "https://evil.example/jwks" }), "another URL"},
+		{"a 404", encode(func(e *CacheEntry) { e.Status = 404 }), "status 404"},
+		{"no fetch time", encode(func(e *CacheEntry) { e.FetchedAt = time.Time{} }), "no fetch time"},
+		{"empty body", encode(func(e *CacheEntry) { e.Body = nil }), "body of 0 bytes"},
+		{"body not a JWKS", encode(func(e *CacheEntry) { e.Body = []byte("<html>") }), "not valid JSON"},
+		{"too large", []byte(`{"body":"` + strings.Repeat("A", maxEntryBytes) + `"}`), "larger than"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Cache{Dir: t.TempDir()}
+			if err := os.WriteFile(c.path(fixtureURL), tc.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			e, err := c.Get(fixtureURL)
+			if e != nil || !errors.Is(err, ErrCorruptEntry) || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("Get = %v, %v; want ErrCorruptEntry containing %q", e, err, tc.msg)
+			}
+			// A good write replaces a corrupt entry.
+			if err := c.Put(valid); err != nil {
+				t.Fatal(err)
+			}
+			if e, err := c.Get(fixtureURL); e == nil || err != nil {
+				t.Fatalf("after Put: %v, %v", e, err)
+			}
+		})
+	}
+	t.Run("unreadable", func(t *testing.T) {
+		c := &Cache{Dir: t.TempDir()}
+		if err := os.Mkdir(c.path(fixtureURL), 0o700); err != nil { // a directory where the file should be
+			t.Fatal(err)
+		}
+		if e, err := c.Get(fixtureURL); e != nil || err == nil {
+			t.Fatalf("Get = %v, %v", e, err)
+		}
+	})
+}
+
+// TestCacheConcurrentWriters: parallel writers and readers of one URL (CI
+// jobs sharing a cache) never see a torn entry.
+func TestCacheConcurrentWriters(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	var wg sync.WaitGroup
+	errs := make(chan error, 400)
+	for i := range 8 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for j := range 25 {
+				d := testDoc(fixtureURL, fmt.Sprintf("max-age=%d", i*100+j))
+				if err := c.Put(NewCacheEntry(d)); err != nil {
+					errs <- err
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for range 25 {
+				if _, err := c.Get(fixtureURL); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	names, _ := os.ReadDir(c.Dir)
+	if len(names) != 1 {
+		t.Fatalf("files left: %v", names)
+	}
+}
+
+func TestCacheClear(t *testing.T) {
+	dir := t.TempDir()
+	c := &Cache{Dir: dir}
+	for _, u := range []string{fixtureURL, "https://other.example/api/auth/jwks"} {
+		if err := c.Put(NewCacheEntry(testDoc(u, ""))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep := []string{"notes.txt", strings.Repeat("a", 64) + ".txt", "ABC.json"}
+	for _, name := range append(keep, ".tmp-123.json") {
+		os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600)
+	}
+	n, err := c.Clear()
+	if err != nil || n != 2 {
+		t.Fatalf("Clear = %d, %v", n, err)
+	}
+	names, _ := os.ReadDir(dir)
+	var left []string
+	for _, de := range names {
+		left = append(left, de.Name())
+	}
+	if strings.Join(left, ",") != "ABC.json,"+keep[1]+",notes.txt" {
+		t.Fatalf("Clear removed files that are not baverify's, or left its own: %v", left)
+	}
+	if n, err := (&Cache{Dir: filepath.Join(dir, "missing")}).Clear(); n != 0 || err != nil {
+		t.Fatalf("missing dir: %d, %v", n, err)
+	}
+}
+
+func TestParseFreshness(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   time.Duration
+		store  bool
+	}{
+		{"", DefaultFreshness, true},
+		{"public", DefaultFreshness, true},
+		{"max-age=600", 10 * time.Minute, true},
+		{"public, max-age=60, must-revalidate", time.Minute, true},
+		{`Max-Age="120"`, 2 * time.Minute, true},
+		{"max-age=0", 0, true},
+		{"no-cache", 0, true},
+		{"max-age=60, no-cache", 0, true},
+		{"no-store", DefaultFreshness, false},
+		{"private, no-store, max-age=60", time.Minute, false},
+		{"max-age=-1", 0, true},
+		{"max-age=abc", 0, true},
+		{"max-age=", 0, true},
+		{"max-age=60, max-age=10", time.Minute, true},
+		{"max-age=99999999999999999999", maxFreshness, true},
+		{"s-maxage=60", DefaultFreshness, true},
+	} {
+		got, store := ParseFreshness(tc.header)
+		if got != tc.want || store != tc.store {
+			t.Errorf("ParseFreshness(%q) = %v, %v; want %v, %v", tc.header, got, store, tc.want, tc.store)
+		}
+	}
+	for header, want := range map[string]bool{"": false, "public": false, "max-age=5": true, "no-cache": true, "s-maxage=5": false} {
+		if HasMaxAge(header) != want {
+			t.Errorf("HasMaxAge(%q) = %v", header, !want)
+		}
+	}
+}
+
+func TestCacheEntryFreshness(t *testing.T) {
+	for _, tc := range []struct {
+		cacheControl string
+		age          time.Duration
+		fresh        bool
+	}{
+		{"", 0, true},
+		{"", 4*time.Minute + 59*time.Second, true},
+		{"", 5 * time.Minute, false},
+		{"max-age=600", 9 * time.Minute, true},
+		{"max-age=600", 10 * time.Minute, false},
+		{"no-cache", 0, false},
+		{"", -time.Minute, false}, // fetched "in the future": the clock moved back
+	} {
+		e := NewCacheEntry(testDoc(fixtureURL, tc.cacheControl))
+		now := testNow.Add(tc.age)
+		if e.Fresh(now) != tc.fresh {
+			t.Errorf("Cache-Control %q, age %v: Fresh = %v", tc.cacheControl, tc.age, !tc.fresh)
+		}
+		d := e.Document(now)
+		if !d.HTTP.FromCache || d.HTTP.Status != 200 || d.HTTP.LatencyMs != 0 || string(d.Body) != testJWKS || d.Source != fixtureURL {
+			t.Errorf("Document: %+v", d.HTTP)
+		}
+		if want := int64(max(tc.age, 0) / time.Second); d.HTTP.CacheAgeSeconds != want {
+			t.Errorf("age %v: CacheAgeSeconds = %d", tc.age, d.HTTP.CacheAgeSeconds)
+		}
+	}
+}
+
+func TestNewCacheEntryOnlyCachesJWKSAnswers(t *testing.T) {
+	ok := testDoc(fixtureURL, "")
+	if e := NewCacheEntry(ok); e == nil || e.Version != cacheVersion || e.URL != fixtureURL {
+		t.Fatalf("a 200 JWKS is cached: %+v", e)
+	}
+	for name, change := range map[string]func(d *Document){
+		"a file":       func(d *Document) { d.HTTP = nil },
+		"a 404":        func(d *Document) { d.HTTP.Status = http.StatusNotFound },
+		"a 304":        func(d *Document) { d.HTTP.Status = http.StatusNotModified },
+		"no-store":     func(d *Document) { d.HTTP.CacheControl = "no-store" },
+		"an HTML page": func(d *Document) { d.Body = []byte("<html>") },
+		"not a JWKS":   func(d *Document) { d.Body = []byte(`{"kty":"OKP"}`) },
+	} {
+		d := testDoc(fixtureURL, "")
+		change(d)
+		if e := NewCacheEntry(d); e != nil {
+			t.Errorf("%s is cached", name)
+		}
+	}
+	if NewCacheEntry(nil) != nil {
+		t.Error("nil is cached")
+	}
+}
+
+func TestCacheEntryRevalidation(t *testing.T) {
+	e := NewCacheEntry(testDoc(fixtureURL, "max-age=60"))
+	h := e.ConditionalHeader()
+	if h.Get("If-None-Match") != `"v1"` || h.Get("If-Modified-Since") != "Thu, 26 Nov 2026 19:00:00 GMT" {
+		t.Fatalf("conditional headers: %v", h)
+	}
+	e.Revalidated(&Document{FetchedAt: testNow.Add(time.Hour), HTTP: &HTTPInfo{Status: 304, ETag: `"v2"`}})
+	if !e.FetchedAt.Equal(testNow.Add(time.Hour)) || e.ETag != `"v2"` || e.CacheControl != "max-age=60" || e.LastModified == "" {
+		t.Fatalf("after a 304: %+v", e)
+	}
+	bare := NewCacheEntry(testDoc(fixtureURL, ""))
+	bare.ETag, bare.LastModified = "", ""
+	if bare.ConditionalHeader() != nil {
+		t.Fatalf("no validators, no conditional request")
+	}
+}
+
+func TestCanForceRefetch(t *testing.T) {
+	e := NewCacheEntry(testDoc(fixtureURL, ""))
+	if !e.CanForceRefetch(testNow) {
+		t.Fatal("never refetched")
+	}
+	e.LastForcedRefetch = testNow
+	for d, want := range map[time.Duration]bool{0: false, 29 * time.Second: false, RefetchInterval: true, time.Hour: true, -time.Hour: true} {
+		if e.CanForceRefetch(testNow.Add(d)) != want {
+			t.Errorf("%v after a refetch: CanForceRefetch = %v", d, !want)
+		}
+	}
+}
+
+// FuzzDecodeEntry: a cache file with any content is rejected or accepted
+// without panicking, and an accepted entry is usable.
+func FuzzDecodeEntry(f *testing.F) {
+	good, _ := json.Marshal(NewCacheEntry(testDoc(fixtureURL, "max-age=60")))
+	f.Add(good)
+	f.Add([]byte(`{"version":1,"url":"u","status":200,"fetchedAt":"2026-01-01T00:00:00Z","body":"e30="}`))
+	f.Add([]byte(`{"version":1,"body":"!!"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := decodeEntry(data)
+		if err != nil {
+			if !errors.Is(err, ErrCorruptEntry) {
+				t.Fatalf("error does not wrap ErrCorruptEntry: %v", err)
+			}
+			return
+		}
+		if _, err := Parse(e.Body); err != nil || e.Status != 200 || e.URL == "" {
+			t.Fatalf("accepted an unusable entry: %+v", e)
+		}
+		_ = e.Fresh(testNow)
+		_ = e.Document(testNow)
+		_ = e.ConditionalHeader()
+	})
+}
+
+func FuzzParseFreshness(f *testing.F) {
+	for _, s := range []string{"", "max-age=60", "no-store, no-cache", `max-age="1"`, "max-age=99999999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, _ := ParseFreshness(s)
+		if d < 0 || d > maxFreshness {
+			t.Fatalf("ParseFreshness(%q) = %v", s, d)
+		}
+	})
+}
