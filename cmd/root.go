@@ -27,8 +27,9 @@ terms (baseURL, jwksPath, expirationTime, key rotation).`,
   baverify call https://api.example.com/api/me --base-url https://app.example.com --token "$JWT"`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       f.Version.Version,
+		Version:       buildInfo(f).String(), // the whole line: see the version template below
 	}
+	root.SetVersionTemplate("{{.Version}}\n") // --version prints what `baverify version` does
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)

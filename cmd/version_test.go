@@ -1,0 +1,129 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func runVersionCmd(t *testing.T, stamp BuildInfo, args ...string) testRun {
+	t.Helper()
+	f, out, errOut := newTestFactory(t, runConfig{})
+	f.Version = stamp
+	code := Execute(context.Background(), f, args)
+	return testRun{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+func TestVersionText(t *testing.T) {
+	t.Parallel()
+	platform := runtime.GOOS + "/" + runtime.GOARCH
+	release := BuildInfo{Version: "1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", Date: "2026-11-26T20:00:00Z"}
+	releaseLine := "baverify version 1.2.3 (commit 0123456789ab, built 2026-11-26T20:00:00Z, " + runtime.Version() + ", " + platform + ")\n"
+	tests := []struct {
+		name  string
+		stamp BuildInfo
+		args  []string
+		want  string
+	}{
+		{"version command, release build", release, []string{"version"}, releaseLine},
+		{"--version on the root says the same", release, []string{"--version"}, releaseLine},
+		{"--output text is the default", release, []string{"version", "-o", "text"}, releaseLine},
+		{"goreleaser's v-less version and a v tag agree", BuildInfo{Version: "v1.2.3"}, []string{"version"},
+			"baverify version 1.2.3 (" + runtime.Version() + ", " + platform + ")\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runVersionCmd(t, tt.stamp, tt.args...)
+			if r.code != ExitOK || r.stderr != "" {
+				t.Fatalf("exit %d, stderr %q; want 0 and nothing", r.code, r.stderr)
+			}
+			if r.stdout != tt.want {
+				t.Errorf("stdout =\n  %q\nwant\n  %q", r.stdout, tt.want)
+			}
+		})
+	}
+}
+
+// A binary without a linker stamp still has a version, so --version exists.
+func TestVersionUnstamped(t *testing.T) {
+	t.Parallel()
+	r := runVersionCmd(t, BuildInfo{}, "--version")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	// go test binaries record "(devel)" or nothing as the main module's
+	// version, so the fallback ends at "dev".
+	want := "baverify version dev ("
+	if !strings.HasPrefix(r.stdout, want) || !strings.HasSuffix(r.stdout, runtime.GOOS+"/"+runtime.GOARCH+")\n") {
+		t.Errorf("stdout = %q, want %q...", r.stdout, want)
+	}
+}
+
+func TestVersionJSON(t *testing.T) {
+	t.Parallel()
+	r := runVersionCmd(t, BuildInfo{Version: "1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", Date: "2026-11-26T20:00:00Z"},
+		"version", "--output", "json")
+	if r.code != ExitOK || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, r.stdout)
+	}
+	want := map[string]any{
+		"version":   "1.2.3",
+		"commit":    "0123456789abcdef0123456789abcdef01234567", // whole, unlike the text
+		"date":      "2026-11-26T20:00:00Z",
+		"goVersion": runtime.Version(),
+		"platform":  runtime.GOOS + "/" + runtime.GOARCH,
+	}
+	if len(got) != len(want) {
+		t.Errorf("JSON members = %v, want exactly %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %#v, want %#v", k, got[k], v)
+		}
+	}
+}
+
+func TestVersionJSONUnknownIsNull(t *testing.T) {
+	t.Parallel()
+	r := runVersionCmd(t, BuildInfo{Version: "1.2.3"}, "version", "-o", "json")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, r.stdout)
+	}
+	for _, k := range []string{"commit", "date"} {
+		if v, ok := got[k]; !ok || v != nil {
+			t.Errorf("%s = %#v (present %v), want null", k, v, ok)
+		}
+	}
+}
+
+func TestVersionUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad --output", []string{"version", "-o", "yaml"}, `--output must be text or json, not "yaml"`},
+		{"an argument", []string{"version", "extra"}, `unknown command "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runVersionCmd(t, BuildInfo{Version: "1.2.3"}, tt.args...)
+			if r.code != ExitUsage {
+				t.Errorf("exit %d, want %d", r.code, ExitUsage)
+			}
+			if r.stdout != "" || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stdout %q, stderr %q; want nothing and %q", r.stdout, r.stderr, tt.want)
+			}
+		})
+	}
+}
