@@ -1,10 +1,259 @@
 package cmd
 
-import "github.com/spf13/cobra"
+import (
+	"strings"
 
-// newCallCmd is a placeholder until the call command lands.
+	"github.com/spf13/cobra"
+
+	"github.com/baverify/baverify/internal/call"
+	"github.com/baverify/baverify/internal/httpclient"
+	"github.com/baverify/baverify/internal/jwks"
+	"github.com/baverify/baverify/internal/keysource"
+	"github.com/baverify/baverify/internal/render"
+	"github.com/baverify/baverify/internal/verify"
+)
+
+type callOptions struct {
+	out    outputFlags
+	net    networkFlags
+	keys   keySourceFlags
+	policy policyFlags
+	login  loginFlags
+
+	url       string
+	method    string
+	headers   []string
+	data      string
+	jsonBody  string
+	expect    string
+	include   bool
+	showToken bool
+
+	token     string
+	tokenSet  bool
+	tokenFile string
+	doLogin   bool
+	noToken   bool
+}
+
 func newCallCmd(f *Factory) *cobra.Command {
-	return &cobra.Command{Use: "call", Hidden: true, RunE: func(*cobra.Command, []string) error {
-		return usageErrorf("call is not implemented yet")
-	}}
+	return newCallCmdWith(f, nil)
+}
+
+func newCallCmdWith(f *Factory, runF func(*cobra.Command, *callOptions) error) *cobra.Command {
+	opts := &callOptions{}
+	c := &cobra.Command{
+		Use:   "call URL",
+		Short: "Call a protected API with a Better Auth JWT and explain its answer",
+		Long: `Send one request to a protected API with "Authorization: Bearer <token>", show
+the answer, and explain it against a local verification of the same token.
+
+The token comes from --token (a value, or - for stdin), --token-file or
+BAVERIFY_TOKEN, or --login (sign in first, with login's flags); --no-token
+sends none. When a key source is known (--base-url, --jwks, or discovery
+through the token's iss), the token is verified before the call.
+
+The diagnosis only says what the evidence shows: a 2xx for a token that
+fails verification is a security finding (backend_accepted_invalid_token);
+a 401/403 for a valid token lists what the token carries that backends check
+(iss, aud, alg, kid, times) and echoes the backend's own message; a 5xx is
+the backend failing on a good token, with the likely cause when it fits.
+
+The token never goes to another origin: a redirect that changes scheme, host
+or port drops Authorization, and the output says so.
+
+Exit codes: 0 the status is the expected one (--expect-status, default any
+2xx) and no security finding, 1 otherwise, 2 usage error, 3 no answer
+(unreachable, timeout, TLS).`,
+		Example: `  baverify call https://api.example.com/api/todos --token "$TOKEN" --base-url https://app.example.com
+  baverify call -X POST https://api.example.com/api/todos --json '{"title":"x"}' --login --base-url https://app.example.com --email a@example.com --password-stdin < pw.txt
+  baverify call https://api.example.com/api/todos --expect-status 401,403 --no-token    # must reject anonymous calls
+  baverify call -o json https://api.example.com/api/me --token "$TOKEN" | jq .diagnosis`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.url = args[0]
+			opts.tokenSet = c.Flags().Changed("token")
+			if runF != nil {
+				return runF(c, opts)
+			}
+			return runCall(c, f, opts)
+		},
+	}
+	opts.out.register(c)
+	opts.net.register(c)
+	opts.keys.register(c)
+	opts.policy.register(c)
+	opts.login.register(c)
+	fl := c.Flags()
+	fl.StringVarP(&opts.method, "method", "X", "", "HTTP method (default GET, or POST with a body)")
+	fl.StringArrayVarP(&opts.headers, "header", "H", nil, `extra request header "Name: value", repeatable`)
+	fl.StringVarP(&opts.data, "data", "d", "", "request body: a string, @file, or @- for stdin (sent as is)")
+	fl.StringVar(&opts.jsonBody, "json", "", "JSON request body (a string, @file or @-); sets Content-Type and Accept to application/json")
+	fl.StringVar(&opts.expect, "expect-status", "", "expected status: a code (401), a class (2xx) or a list (401,403); default any 2xx")
+	fl.BoolVarP(&opts.include, "include", "i", false, "show every response header, not only the usual few")
+	fl.BoolVar(&opts.showToken, "show-token", false, "show the whole token in the output (default: its first 8 characters)")
+	fl.StringVar(&opts.token, "token", "", "the JWT to send (- reads stdin; env BAVERIFY_TOKEN)")
+	tokenInputFlags(c, &opts.tokenFile)
+	fl.BoolVar(&opts.doLogin, "login", false, "sign in first (--base-url, --email, --password-stdin or BAVERIFY_PASSWORD) and send that token")
+	fl.BoolVar(&opts.noToken, "no-token", false, "send no token (check that the route refuses anonymous calls)")
+	_ = c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
+	ctx := c.Context()
+	if err := opts.out.validate(); err != nil {
+		return err
+	}
+	if err := opts.net.validate(); err != nil {
+		return err
+	}
+	opts.keys.fromEnv(f.Getenv)
+	if err := opts.validate(c); err != nil {
+		return err
+	}
+	expect, err := call.ParseExpectation(opts.expect)
+	if err != nil {
+		return &usageError{err: err}
+	}
+	req, err := opts.request(f)
+	if err != nil {
+		return err
+	}
+	if !opts.noToken && req.Header.Get("Authorization") != "" {
+		return usageErrorf("-H Authorization and a token: the token goes in Authorization; pass --no-token to send your own header")
+	}
+	errSt := opts.out.errStyles(f)
+	fetcher, err := opts.net.client(f, errSt, nil)
+	if err != nil {
+		return err
+	}
+
+	switch {
+	case opts.doLogin:
+		d, err := loginDeployment(opts.keys.baseURL)
+		if err != nil {
+			return err
+		}
+		email, password, err := opts.login.credentials(c, f)
+		if err != nil {
+			return err
+		}
+		res, err := signIn(ctx, f, fetcher.Client, d, email, password)
+		if err != nil {
+			return loginVerdict(ctx, f, errSt, err)
+		}
+		if err := render.LoginInfo(f.IO.ErrOut, d.Origin(), res, errSt); err != nil {
+			return err
+		}
+		req.Token = res.Token
+	case opts.noToken:
+	default:
+		if !opts.tokenSet && opts.tokenFile == "" && f.Getenv("BAVERIFY_TOKEN") == "" {
+			return usageErrorf("no token: give --token, --token-file, BAVERIFY_TOKEN or --login; --no-token calls without one")
+		}
+		if req.Token, err = readToken(f, opts.token, opts.tokenSet, opts.tokenFile); err != nil {
+			return err
+		}
+	}
+
+	var result *verify.Result
+	if req.Token != "" {
+		if result, err = opts.verify(c, f, fetcher, errSt, req.Token); err != nil {
+			return err
+		}
+		if strings.HasPrefix(req.URL, "http://") {
+			if u, err := call.ParseTarget(req.URL); err == nil && !httpclient.IsLoopback(u) {
+				warnf(f, errSt, "sending the token over plain http to %s: anyone on the path can read and replay it", u.Host)
+			}
+		}
+	}
+
+	// The call has a client of its own, so that only its redirects are
+	// recorded.
+	redirects := &call.RedirectLog{}
+	hc, err := f.HTTPClient(httpclient.Options{Timeout: opts.net.timeout, CACert: opts.net.cacert,
+		Insecure: opts.net.insecure, OnRedirect: redirects.Record})
+	if err != nil {
+		return &usageError{err: err}
+	}
+	rep := call.Do(ctx, call.Options{Client: hc, Redirects: redirects, Now: f.Now, Leeway: opts.policy.leeway,
+		Expect: expect, BaseURL: opts.keys.baseURL, ShowToken: opts.showToken, UserAgent: userAgent(f)},
+		req, result)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if opts.out.json() {
+		err = render.JSON(f.IO.Out, rep)
+	} else {
+		err = render.CallText(f.IO.Out, rep, opts.out.styles(f), render.CallTextOptions{AllHeaders: opts.include})
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case rep.Unreachable:
+		return errUnavailable
+	case !rep.OK:
+		return errNegative
+	}
+	return nil
+}
+
+// validate checks the flag combinations.
+func (o *callOptions) validate(c *cobra.Command) error {
+	sources := 0
+	for _, on := range []bool{o.tokenSet, o.tokenFile != "", o.doLogin, o.noToken} {
+		if on {
+			sources++
+		}
+	}
+	if sources > 1 {
+		return usageErrorf("give the token one way: --token, --token-file, --login or --no-token")
+	}
+	if !o.doLogin && (c.Flags().Changed("email") || o.login.passwordStdin) {
+		return usageErrorf("--email and --password-stdin go with --login")
+	}
+	stdin := 0
+	for _, on := range []bool{o.data == "@-", o.jsonBody == "@-", o.tokenSet && o.token == "-",
+		o.doLogin && o.login.passwordStdin, o.keys.jwks == "-"} {
+		if on {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return usageErrorf("stdin can feed only one of -d @-, --json @-, --token -, --password-stdin and --jwks -")
+	}
+	return nil
+}
+
+// request builds the request from the flags.
+func (o *callOptions) request(f *Factory) (call.Request, error) {
+	req, err := call.Build(call.Spec{URL: o.url, Method: o.method, Headers: o.headers, Data: o.data, JSON: o.jsonBody}, f.IO.In)
+	if err != nil {
+		return req, &usageError{err: err}
+	}
+	return req, nil
+}
+
+// verify checks the token before the call, exactly as the token command
+// does: the key source from the flags or the token's iss, the policy flags.
+func (o *callOptions) verify(c *cobra.Command, f *Factory, fetcher *jwks.Fetcher, errSt render.Styles, raw string) (*verify.Result, error) {
+	clock, err := o.policy.clock(f)
+	if err != nil {
+		return nil, err
+	}
+	resolved, err := keysource.Resolve(o.net.cached(f, errSt, o.keys.options(f, fetcher)), unverifiedIssuer(raw))
+	if err != nil {
+		return nil, &usageError{err: err}
+	}
+	v := &verify.Verifier{Now: clock, Keys: resolved.Keys}
+	if v.Policy, err = o.policy.policy(resolved, o.keys.baseURL); err != nil {
+		return nil, err
+	}
+	result := v.Verify(c.Context(), raw)
+	if err := c.Context().Err(); err != nil {
+		return nil, err
+	}
+	return result, nil
 }

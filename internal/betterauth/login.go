@@ -1,0 +1,410 @@
+package betterauth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+
+	"github.com/baverify/baverify/internal/httpclient"
+)
+
+// MaxLoginBody bounds every body the sign-in flow reads. A token can be
+// large (Better Auth puts the whole user, avatar included, in the payload),
+// so this is well above a megabyte.
+const MaxLoginBody = 2 << 20
+
+// Token sources, as LoginResult.Source reports them.
+const (
+	SourceTokenEndpoint = "token endpoint"
+	SourceSessionHeader = "set-auth-jwt header"
+)
+
+// LoginErrorKind classifies a failed sign-in; each kind has its own message
+// and hint, and commands map Unreachable to "could not check".
+type LoginErrorKind string
+
+const (
+	// LoginUnreachable: no answer (network, TLS, timeout) or a gateway
+	// error (502, 503, 504) in front of Better Auth.
+	LoginUnreachable LoginErrorKind = "unreachable"
+	// LoginCredentials: Better Auth refused the email or password (400/401).
+	LoginCredentials LoginErrorKind = "credentials_rejected"
+	// LoginOrigin: Better Auth's CSRF check refused the Origin (403 *_ORIGIN).
+	LoginOrigin LoginErrorKind = "origin_rejected"
+	// LoginRejected: sign-in refused for another reason (403
+	// EMAIL_NOT_VERIFIED, ...), with Better Auth's message.
+	LoginRejected LoginErrorKind = "sign_in_rejected"
+	// LoginNoRoute: POST /sign-in/email is 404: email and password sign-in
+	// is off, or the base URL (its path) is not Better Auth's.
+	LoginNoRoute LoginErrorKind = "no_sign_in_route"
+	// LoginNoJWTPlugin: GET /token is 404 and get-session carries no
+	// set-auth-jwt header: the jwt plugin is not enabled.
+	LoginNoJWTPlugin LoginErrorKind = "no_jwt_plugin"
+	// LoginCannotSign: GET /token answered 5xx: Better Auth could not sign.
+	LoginCannotSign LoginErrorKind = "cannot_sign"
+	// LoginNoSession: signed in, but /token answered 401: the session
+	// cookie did not come back.
+	LoginNoSession LoginErrorKind = "no_session"
+	// LoginUnexpected: any other answer.
+	LoginUnexpected LoginErrorKind = "unexpected_response"
+)
+
+// LoginError is a failed sign-in, with the HTTP facts and Better Auth's own
+// message and code when its body had them. Message and Code are server
+// text: renderers must pass them through render.SafeLine.
+type LoginError struct {
+	Kind    LoginErrorKind
+	Step    string // "POST /api/auth/sign-in/email"
+	URL     string
+	Status  int    // 0 when there was no answer
+	Code    string // Better Auth's "code", e.g. INVALID_EMAIL_OR_PASSWORD
+	Message string // Better Auth's "message", e.g. "Invalid email or password"
+	Hint    string
+	Err     error // the network error, for LoginUnreachable
+}
+
+func (e *LoginError) Error() string {
+	var b strings.Builder
+	b.WriteString(loginHeads[e.Kind])
+	if b.Len() == 0 {
+		b.WriteString(loginHeads[LoginUnexpected])
+	}
+	if says := e.BetterAuthSays(); says != "" {
+		b.WriteString(": " + says)
+	}
+	switch {
+	case e.Status != 0:
+		fmt.Fprintf(&b, "; %s answered HTTP %d", e.Step, e.Status)
+	case e.Err != nil:
+		where := e.Step
+		if u, err := url.Parse(e.URL); err == nil && u.Host != "" {
+			where += " (" + Origin(u) + ")"
+		}
+		fmt.Fprintf(&b, ": %s: %v", where, e.Err)
+	}
+	return b.String()
+}
+
+var loginHeads = map[LoginErrorKind]string{
+	LoginUnreachable: "could not reach Better Auth",
+	LoginCredentials: "Better Auth refused the email or password",
+	LoginOrigin:      "Better Auth's CSRF check refused the Origin of the sign-in",
+	LoginRejected:    "Better Auth refused the sign-in",
+	LoginNoRoute:     "no email and password sign-in at this base URL",
+	LoginNoJWTPlugin: "the jwt plugin is not enabled: no token endpoint and no set-auth-jwt header",
+	LoginCannotSign:  "Better Auth could not sign a token",
+	LoginNoSession:   "signed in, but the token endpoint saw no session",
+	LoginUnexpected:  "unexpected answer from Better Auth",
+}
+
+// BetterAuthSays is Better Auth's own message and code, "Invalid email or
+// password (INVALID_EMAIL_OR_PASSWORD)", or "".
+func (e *LoginError) BetterAuthSays() string {
+	switch {
+	case e.Message != "" && e.Code != "":
+		return e.Message + " (" + e.Code + ")"
+	case e.Code != "":
+		return e.Code
+	}
+	return e.Message
+}
+
+func (e *LoginError) Unwrap() error { return e.Err }
+
+// Unavailable reports whether Better Auth could not be reached at all; the
+// commands then exit "could not check" (3).
+func (e *LoginError) Unavailable() bool { return e.Kind == LoginUnreachable }
+
+// LoginOptions are the inputs of Login.
+type LoginOptions struct {
+	Deployment *Deployment
+	Email      string
+	Password   string
+	// Client is the shared client (httpclient.New). Login uses a copy of
+	// it with its own cookie jar, which only ever sends cookies back to the
+	// deployment's origin.
+	Client    *http.Client
+	UserAgent string
+}
+
+// LoginResult is a JWT obtained by signing in.
+type LoginResult struct {
+	Token  string
+	Source string // SourceTokenEndpoint or SourceSessionHeader
+	URL    string // the URL the token came from
+	UserID string // from the sign-in answer, when it had one
+	Email  string
+	// Notes are facts worth telling the user (the fallback was used, ...).
+	Notes []string
+}
+
+// Login signs in with email and password (POST {auth}/sign-in/email, with
+// the Origin header Better Auth's CSRF check wants) and gets a JWT from GET
+// {auth}/token, falling back to the set-auth-jwt header of GET
+// {auth}/get-session. The sign-in answer's own "token" is the session
+// token, not a JWT, and is never used as one.
+func Login(ctx context.Context, opts LoginOptions) (*LoginResult, error) {
+	d := opts.Deployment
+	if d == nil || opts.Client == nil {
+		return nil, errors.New("login: no deployment or client")
+	}
+	inner, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, err
+	}
+	client := *opts.Client
+	client.Jar = &originJar{origin: d.Origin(), inner: inner}
+	fl := &flow{ctx: ctx, client: &client, d: d, ua: opts.UserAgent}
+
+	signIn := fl.route("/sign-in/email")
+	body, _ := json.Marshal(map[string]string{"email": opts.Email, "password": opts.Password})
+	ans, err := fl.do(http.MethodPost, signIn, body)
+	if err != nil {
+		return nil, err
+	}
+	if ans.status != http.StatusOK {
+		return nil, signInError(ans, d)
+	}
+	res := &LoginResult{Email: opts.Email}
+	var user struct {
+		User struct {
+			ID    string `json:"id"`
+			Email string `json:"email"`
+		} `json:"user"`
+	}
+	if json.Unmarshal(ans.body, &user) == nil {
+		res.UserID = user.User.ID
+		if user.User.Email != "" {
+			res.Email = user.User.Email
+		}
+	}
+	u, _ := url.Parse(signIn.url)
+	if len(client.Jar.Cookies(u)) == 0 {
+		res.Notes = append(res.Notes, "the sign-in answer set no cookie this client could keep "+cookieNames(ans.header))
+	}
+
+	tokenURL := fl.route("/token")
+	tokAns, err := fl.do(http.MethodGet, tokenURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if tokAns.status == http.StatusOK {
+		var tb struct {
+			Token string `json:"token"`
+		}
+		if json.Unmarshal(tokAns.body, &tb) == nil && looksLikeJWT(tb.Token) {
+			res.Token, res.Source, res.URL = tb.Token, SourceTokenEndpoint, tokenURL.url
+			return res, nil
+		}
+	}
+	if tokAns.status >= 502 && tokAns.status <= 504 {
+		return nil, unreachableStatus(tokAns)
+	}
+
+	// Fallback: get-session mints a JWT in set-auth-jwt on every call.
+	sessURL := fl.route("/get-session")
+	sessAns, err := fl.do(http.MethodGet, sessURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if sessAns.status == http.StatusOK {
+		if tok := strings.TrimSpace(sessAns.header.Get("Set-Auth-Jwt")); looksLikeJWT(tok) {
+			res.Token, res.Source, res.URL = tok, SourceSessionHeader, sessURL.url
+			res.Notes = append(res.Notes, fmt.Sprintf("%s answered %d; the token came from the set-auth-jwt header of %s",
+				tokenURL.step, tokAns.status, sessURL.step))
+			return res, nil
+		}
+	}
+	return nil, tokenError(tokAns, sessAns, res)
+}
+
+// flow carries one sign-in's client and deployment.
+type flow struct {
+	ctx    context.Context
+	client *http.Client
+	d      *Deployment
+	ua     string
+}
+
+type route struct{ url, step string }
+
+func (f *flow) route(r string) route {
+	return route{url: f.d.RouteURL(r), step: f.d.AuthPath + r}
+}
+
+type answer struct {
+	route
+	status int
+	header http.Header
+	body   []byte
+	// Better Auth's error body: {"message": "...", "code": "..."}
+	message, code string
+}
+
+func (f *flow) do(method string, r route, body []byte) (*answer, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	step := method + " " + r.step
+	req, err := http.NewRequestWithContext(f.ctx, method, r.url, rd)
+	if err != nil {
+		return nil, &LoginError{Kind: LoginUnexpected, Step: step, URL: r.url, Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	if f.ua != "" {
+		req.Header.Set("User-Agent", f.ua)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+		// Better Auth's CSRF check refuses a POST whose Origin is not its
+		// baseURL origin or a trusted origin.
+		req.Header.Set("Origin", f.d.Origin())
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		if f.ctx.Err() != nil {
+			return nil, f.ctx.Err()
+		}
+		return nil, &LoginError{Kind: LoginUnreachable, Step: step, URL: r.url, Err: netError(err)}
+	}
+	defer resp.Body.Close()
+	data, err := httpclient.ReadBody(resp.Body, MaxLoginBody)
+	if err != nil && !errors.Is(err, httpclient.ErrTooLarge) {
+		if f.ctx.Err() != nil {
+			return nil, f.ctx.Err()
+		}
+		return nil, &LoginError{Kind: LoginUnreachable, Step: step, URL: r.url, Err: fmt.Errorf("reading the answer: %w", err)}
+	}
+	a := &answer{route: route{url: r.url, step: step}, status: resp.StatusCode, header: resp.Header, body: data}
+	var eb struct {
+		Message string `json:"message"`
+		Code    string `json:"code"`
+	}
+	if json.Unmarshal(data, &eb) == nil {
+		a.message, a.code = clip(eb.Message), clip(eb.Code)
+	}
+	return a, nil
+}
+
+func clip(s string) string {
+	const max = 300
+	if len(s) > max {
+		return s[:max] + "..."
+	}
+	return s
+}
+
+func signInError(a *answer, d *Deployment) error {
+	e := &LoginError{Step: a.step, URL: a.url, Status: a.status, Code: a.code, Message: a.message}
+	switch {
+	case a.status >= 502 && a.status <= 504:
+		return unreachableStatus(a)
+	case a.status == http.StatusNotFound:
+		e.Kind = LoginNoRoute
+		e.Hint = "enable email and password sign-in (emailAndPassword: { enabled: true }), and give --base-url the deployment's baseURL, with its path when it has one (Better Auth serves its routes there, or under /api/auth)"
+	case a.status == http.StatusForbidden && strings.Contains(strings.ToUpper(a.code), "ORIGIN"):
+		e.Kind = LoginOrigin
+		e.Hint = "baverify sends Origin " + d.Origin() + " (the --base-url origin); Better Auth accepts only its own baseURL origin and its trustedOrigins. --base-url must be the deployment's baseURL exactly (localhost and 127.0.0.1 are different origins), or add this origin to trustedOrigins"
+	case a.status == http.StatusBadRequest || a.status == http.StatusUnauthorized:
+		e.Kind = LoginCredentials
+		e.Hint = "check --email (or BAVERIFY_EMAIL) and the password (--password-stdin or BAVERIFY_PASSWORD)"
+	case a.status >= 400 && a.status < 500:
+		e.Kind = LoginRejected
+	default:
+		e.Kind = LoginUnexpected
+		if a.status >= 500 {
+			e.Hint = "Better Auth failed while signing in; its server log says why (a database that cannot be reached, a changed BETTER_AUTH_SECRET, ...)"
+		}
+	}
+	return e
+}
+
+func tokenError(tok, sess *answer, res *LoginResult) error {
+	e := &LoginError{Step: tok.step, URL: tok.url, Status: tok.status, Code: tok.code, Message: tok.message}
+	switch {
+	case tok.status == http.StatusNotFound:
+		e.Kind = LoginNoJWTPlugin
+		e.Hint = `enable the jwt() plugin: import { jwt } from "better-auth/plugins" and add jwt() to plugins in the Better Auth config (and to the client's plugins); if it is enabled, --base-url may miss the baseURL's path`
+	case tok.status >= 500:
+		e.Kind = LoginCannotSign
+		e.Hint = "a common cause: the private keys in the jwks table were encrypted with another BETTER_AUTH_SECRET (the secret changed since they were made); the server log then says \"Failed to decrypt private key\" while /jwks still serves the old public keys. Restore the secret, or remove the jwks rows so that Better Auth makes a new key (tokens signed with the old keys stop verifying)"
+		if sess.status >= 500 && sess.message != "" && e.Message == "" {
+			e.Message, e.Code = sess.message, sess.code
+		}
+	case tok.status == http.StatusUnauthorized:
+		e.Kind = LoginNoSession
+		e.Hint = "the token endpoint needs the session cookie that sign-in sets"
+		for _, n := range res.Notes {
+			e.Hint += "; " + n
+		}
+		e.Hint += " (an https deployment sets Secure cookies, which never travel over http; a proxy may drop Set-Cookie)"
+	default:
+		e.Kind = LoginUnexpected
+		e.Hint = fmt.Sprintf("neither %s (HTTP %d) nor %s (HTTP %d, no set-auth-jwt header) gave a JWT", tok.step, tok.status, sess.step, sess.status)
+	}
+	return e
+}
+
+func unreachableStatus(a *answer) error {
+	return &LoginError{Kind: LoginUnreachable, Step: a.step, URL: a.url, Status: a.status, Code: a.code, Message: a.message,
+		Hint: "a gateway in front of Better Auth answered; is the server up?"}
+}
+
+// netError drops the "Post \"URL\":" wrapper (the error names the step
+// and origin already) and says when the time limit was hit.
+func netError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return fmt.Errorf("timed out (raise --timeout if the server is slow): %w", ue.Err)
+		}
+		return ue.Err
+	}
+	return err
+}
+
+func looksLikeJWT(s string) bool {
+	return s != "" && strings.Count(s, ".") == 2 && !strings.ContainsAny(s, " \t\r\n")
+}
+
+// cookieNames lists the names (never the values) of the cookies an answer
+// tried to set.
+func cookieNames(h http.Header) string {
+	var names []string
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		names = append(names, c.Name)
+	}
+	if len(names) == 0 {
+		return "(it sent no Set-Cookie)"
+	}
+	return "(Set-Cookie: " + strings.Join(names, ", ") + ")"
+}
+
+// originJar keeps cookies like any jar but hands them back only for the
+// deployment's origin: cookies are scoped by host, not port, and a session
+// cookie must not reach another service on the same host.
+type originJar struct {
+	origin string
+	inner  *cookiejar.Jar
+}
+
+func (j *originJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	if Origin(u) == j.origin {
+		j.inner.SetCookies(u, cookies)
+	}
+}
+
+func (j *originJar) Cookies(u *url.URL) []*http.Cookie {
+	if Origin(u) != j.origin {
+		return nil
+	}
+	return j.inner.Cookies(u)
+}

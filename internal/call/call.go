@@ -1,0 +1,362 @@
+// Package call sends one request to a protected API with a Better Auth JWT,
+// collects what came back, and diagnoses the answer against the local
+// verification of the same token (internal/verify). It never prints: it
+// returns a Report for the renderers.
+package call
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/baverify/baverify/internal/httpclient"
+	"github.com/baverify/baverify/internal/verify"
+)
+
+// MaxBody bounds the response body baverify reads; the rest is dropped and
+// the report says the body was truncated.
+const MaxBody = 1 << 20
+
+// Request is what baverify sends.
+type Request struct {
+	Method string
+	URL    string
+	Host   string      // a -H Host value, sent as the Host header; "" for the URL's
+	Header http.Header // -H headers, and Content-Type for --json and -d
+	Body   []byte      // nil: no body
+	// Token is sent as "Authorization: Bearer <token>"; "" sends none.
+	Token string
+}
+
+// Options are how the request is sent and judged.
+type Options struct {
+	// Client is a client from httpclient.New whose OnRedirect reports to
+	// Redirects; it drops Authorization on any change of origin.
+	Client    *http.Client
+	Redirects *RedirectLog
+	Now       func() time.Time
+	// Leeway is the clock skew tolerated by the token check; a clock
+	// difference beyond max(Leeway, 5s) is reported.
+	Leeway time.Duration
+	Expect Expectation
+	// BaseURL is the Better Auth base URL, when known, for evidence.
+	BaseURL   string
+	ShowToken bool
+	UserAgent string
+	// MaxBody bounds the body read; 0 means MaxBody.
+	MaxBody int64
+}
+
+// Report is everything `baverify call` learnt. It is the JSON output.
+type Report struct {
+	Request  RequestInfo   `json:"request"`
+	Response *ResponseInfo `json:"response"`
+	// Token is the local verification of the token sent, or null when no
+	// token was sent.
+	Token          *verify.Result `json:"token"`
+	ExpectedStatus string         `json:"expectedStatus"`
+	Diagnosis      []Finding      `json:"diagnosis"`
+	OK             bool           `json:"ok"`
+	// Error is set when no answer came (Unreachable).
+	Error string `json:"error,omitempty"`
+
+	// Unreachable: the request got no HTTP answer (exit code 3).
+	Unreachable bool `json:"-"`
+	// StatusMatched: the status is the expected one.
+	StatusMatched bool `json:"-"`
+	// Now is the local time of the answer (or of the failure).
+	Now time.Time `json:"-"`
+}
+
+// RequestInfo is the request as sent, credentials redacted.
+type RequestInfo struct {
+	Method    string              `json:"method"`
+	URL       string              `json:"url"`
+	Headers   map[string][]string `json:"headers"`
+	BodyBytes int                 `json:"bodyBytes"`
+}
+
+// ResponseInfo are the facts of the answer.
+type ResponseInfo struct {
+	Status     int    `json:"status"`
+	StatusText string `json:"statusText"`
+	// URL is the URL that answered, after redirects.
+	URL       string              `json:"url"`
+	Headers   map[string][]string `json:"headers"`
+	Body      Body                `json:"body"`
+	BodyBytes int                 `json:"bodyBytes"`
+	Truncated bool                `json:"truncated"`
+	// BodyError is set when reading the body failed part way.
+	BodyError string     `json:"bodyError,omitempty"`
+	LatencyMs int64      `json:"latencyMs"`
+	Redirects []Redirect `json:"redirects"`
+
+	// Date is the parsed Date header, when the answer had a valid one.
+	Date *time.Time `json:"-"`
+}
+
+// Body is a response body: it marshals as the JSON value when the body is
+// complete, valid JSON, else as a string.
+type Body struct {
+	Raw []byte
+	// JSON: the body is complete and valid JSON.
+	JSON bool
+}
+
+// MarshalJSON writes the body as a JSON value or a string.
+func (b Body) MarshalJSON() ([]byte, error) {
+	if b.JSON {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, b.Raw); err == nil {
+			return buf.Bytes(), nil
+		}
+	}
+	return json.Marshal(string(b.Raw))
+}
+
+// Redirect is one redirect that was followed.
+type Redirect struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	// AuthorizationDropped: the origin changed, and the Authorization
+	// header (the token) was not sent to To.
+	AuthorizationDropped bool `json:"authorizationDropped"`
+}
+
+// RedirectLog collects redirects; its Record method is the OnRedirect of
+// httpclient.Options. Give each call a client of its own so that only its
+// redirects are recorded.
+type RedirectLog struct {
+	mu   sync.Mutex
+	list []Redirect
+}
+
+// Record notes one redirect.
+func (l *RedirectLog) Record(from, to *url.URL, droppedAuth bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.list = append(l.list, Redirect{From: from.String(), To: to.String(), AuthorizationDropped: droppedAuth})
+}
+
+// List returns the redirects recorded so far.
+func (l *RedirectLog) List() []Redirect {
+	if l == nil {
+		return []Redirect{}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Redirect{}, l.list...)
+}
+
+// Do sends the request, reads the answer and diagnoses it against tok, the
+// local verification of req.Token (nil when no token is sent). It always
+// returns a report; Report.Unreachable says the backend did not answer.
+func Do(ctx context.Context, opts Options, req Request, tok *verify.Result) *Report {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	rep := &Report{
+		Request:        requestInfo(req, opts),
+		Token:          tok,
+		ExpectedStatus: opts.Expect.String(),
+		Diagnosis:      []Finding{},
+	}
+	resp, err := send(ctx, opts, req, now)
+	rep.Now = now()
+	if err != nil {
+		rep.Unreachable = true
+		rep.Error = err.Error()
+		rep.Diagnosis = append(rep.Diagnosis, Finding{Code: CodeUnreachable, Severity: SeverityError,
+			Message: "no answer from the backend: " + err.Error(),
+			Hint:    "check the URL, that the backend is up, and the network path to it; --timeout raises the time limit"})
+		return rep
+	}
+	rep.Response = resp
+	rep.StatusMatched = opts.Expect.Match(resp.Status)
+	rep.Diagnosis = Diagnose(Facts{
+		Token: tok, TokenSent: req.Token != "", OwnAuthorization: req.Token == "" && req.Header.Get("Authorization") != "",
+		Response: resp, Expect: opts.Expect,
+		Now: rep.Now, Leeway: opts.Leeway, BaseURL: opts.BaseURL,
+	})
+	rep.OK = rep.StatusMatched
+	for _, f := range rep.Diagnosis {
+		if f.Severity == SeverityError {
+			rep.OK = false
+		}
+	}
+	return rep
+}
+
+func send(ctx context.Context, opts Options, req Request, now func() time.Time) (*ResponseInfo, error) {
+	if opts.Client == nil {
+		return nil, errors.New("no HTTP client")
+	}
+	hr, err := buildRequest(ctx, req, opts.UserAgent)
+	if err != nil {
+		return nil, err
+	}
+	start := now()
+	resp, err := opts.Client.Do(hr)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, describeError(err)
+	}
+	defer resp.Body.Close()
+	limit := opts.MaxBody
+	if limit <= 0 {
+		limit = MaxBody
+	}
+	data, rerr := httpclient.ReadBody(resp.Body, limit)
+	end := now()
+	info := &ResponseInfo{
+		Status:     resp.StatusCode,
+		StatusText: statusText(resp),
+		URL:        resp.Request.URL.String(),
+		Headers:    headerMap(resp.Header),
+		Body:       Body{Raw: data},
+		BodyBytes:  len(data),
+		LatencyMs:  end.Sub(start).Milliseconds(),
+		Redirects:  opts.Redirects.List(),
+	}
+	switch {
+	case errors.Is(rerr, httpclient.ErrTooLarge):
+		info.Truncated = true
+	case rerr != nil:
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		info.Truncated = true
+		info.BodyError = describeError(rerr).Error()
+	}
+	info.Body.JSON = !info.Truncated && len(bytes.TrimSpace(data)) > 0 && json.Valid(data)
+	if d := resp.Header.Get("Date"); d != "" {
+		if t, err := http.ParseTime(d); err == nil {
+			info.Date = &t
+		}
+	}
+	return info, nil
+}
+
+func buildRequest(ctx context.Context, req Request, ua string) (*http.Request, error) {
+	var body io.Reader // a nil interface unless there is a body
+	if req.Body != nil {
+		body = bytes.NewReader(req.Body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, req.URL, body)
+	if err != nil {
+		return nil, err
+	}
+	hr.Header = outgoingHeader(req, ua)
+	if req.Host != "" {
+		hr.Host = req.Host
+	}
+	return hr, nil
+}
+
+// outgoingHeader is the header baverify sends, before redaction.
+func outgoingHeader(req Request, ua string) http.Header {
+	h := req.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if req.Token != "" {
+		h.Set("Authorization", "Bearer "+req.Token)
+	}
+	if h.Get("Accept") == "" {
+		h.Set("Accept", "*/*")
+	}
+	if h.Get("User-Agent") == "" && ua != "" {
+		h.Set("User-Agent", ua)
+	}
+	return h
+}
+
+func requestInfo(req Request, opts Options) RequestInfo {
+	h := outgoingHeader(req, opts.UserAgent)
+	if req.Host != "" {
+		h.Set("Host", req.Host)
+	}
+	if !opts.ShowToken {
+		for name, vals := range h {
+			if sensitiveHeader(name) {
+				for i, v := range vals {
+					vals[i] = RedactHeaderValue(v)
+				}
+			}
+		}
+	}
+	return RequestInfo{Method: req.Method, URL: req.URL, Headers: headerMap(h), BodyBytes: len(req.Body)}
+}
+
+func sensitiveHeader(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Authorization", "Proxy-Authorization", "Cookie":
+		return true
+	}
+	return false
+}
+
+// Redact keeps the first 8 characters of a secret. A JWT always starts
+// with "eyJhbGci" (base64url of `{"alg`), so those say nothing.
+func Redact(s string) string {
+	const keep = 8
+	if len(s) <= keep {
+		return strings.Repeat("*", len(s))
+	}
+	return s[:keep] + "…"
+}
+
+// RedactHeaderValue redacts a credential header value, keeping the scheme
+// ("Bearer eyJhbGci…").
+func RedactHeaderValue(v string) string {
+	if scheme, cred, ok := strings.Cut(v, " "); ok && scheme != "" && !strings.ContainsAny(scheme, "=;") {
+		return scheme + " " + Redact(strings.TrimSpace(cred))
+	}
+	return Redact(v)
+}
+
+func headerMap(h http.Header) map[string][]string {
+	m := make(map[string][]string, len(h))
+	for k, v := range h {
+		m[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
+	}
+	return m
+}
+
+// HeaderNames returns the names of a header map, sorted.
+func HeaderNames(m map[string][]string) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func statusText(resp *http.Response) string {
+	if _, text, ok := strings.Cut(resp.Status, " "); ok && text != "" {
+		return text
+	}
+	return http.StatusText(resp.StatusCode)
+}
+
+// describeError keeps the part of a net/http error a person can act on.
+func describeError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Timeout() {
+		return fmt.Errorf("timed out (raise --timeout if the backend is slow): %w", err)
+	}
+	return err
+}

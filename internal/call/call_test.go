@@ -1,0 +1,375 @@
+package call
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/baverify/baverify/internal/httpclient"
+)
+
+// seen records what a test server received.
+type seen struct {
+	mu       sync.Mutex
+	requests []*http.Request
+	bodies   []string
+}
+
+func (s *seen) record(r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, r)
+	s.bodies = append(s.bodies, string(b))
+}
+
+func (s *seen) last(t *testing.T) (*http.Request, string) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.requests) == 0 {
+		t.Fatal("the server received nothing")
+	}
+	return s.requests[len(s.requests)-1], s.bodies[len(s.bodies)-1]
+}
+
+func clientWithLog(t *testing.T) (*http.Client, *RedirectLog) {
+	t.Helper()
+	log := &RedirectLog{}
+	c, err := httpclient.New(httpclient.Options{Timeout: 5 * time.Second, OnRedirect: log.Record})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, log
+}
+
+func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+func TestDoSendsAndCollects(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	now := rt.during()
+	var got seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.record(r)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Date", now.Format(http.TimeFormat))
+		w.Header().Add("X-Multi", "a")
+		w.Header().Add("X-Multi", "b")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"id": 7, "title": "x"}`)
+	}))
+	defer srv.Close()
+	c, log := clientWithLog(t)
+	exp, _ := ParseExpectation("")
+	req := Request{Method: "POST", URL: srv.URL + "/api/todos", Host: "api.example.com",
+		Header: http.Header{"Content-Type": {"application/json"}, "X-Trace": {"1"}}, Body: []byte(`{"title":"x"}`), Token: rt.Token}
+	rep := Do(context.Background(), Options{Client: c, Redirects: log, Now: fixedClock(now), Expect: exp, UserAgent: "baverify/test"},
+		req, rt.verifyAt(t, now, true))
+
+	r, body := got.last(t)
+	if r.Method != "POST" || r.URL.Path != "/api/todos" || body != `{"title":"x"}` || r.Host != "api.example.com" {
+		t.Fatalf("received %s %s host %s body %q", r.Method, r.URL.Path, r.Host, body)
+	}
+	if r.Header.Get("Authorization") != "Bearer "+rt.Token || r.Header.Get("X-Trace") != "1" ||
+		r.Header.Get("User-Agent") != "baverify/test" || r.Header.Get("Accept") != "*/*" {
+		t.Fatalf("headers received: %v", r.Header)
+	}
+	if !rep.OK || !rep.StatusMatched || rep.Unreachable || len(rep.Diagnosis) != 0 {
+		t.Fatalf("report: ok %v, diagnosis %v", rep.OK, rep.Diagnosis)
+	}
+	resp := rep.Response
+	if resp.Status != 201 || resp.StatusText != "Created" || !resp.Body.JSON || resp.Truncated || resp.LatencyMs != 0 ||
+		!slices.Equal(resp.Headers["X-Multi"], []string{"a", "b"}) || resp.Date == nil || !resp.Date.Equal(now) {
+		t.Fatalf("response: %+v", resp)
+	}
+	// The token never appears in the report unless asked for.
+	out, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), rt.Token) {
+		t.Fatal("the report carries the whole token")
+	}
+	if auth := rep.Request.Headers["Authorization"]; len(auth) != 1 || auth[0] != "Bearer eyJhbGci…" {
+		t.Fatalf("request Authorization = %v", auth)
+	}
+	if rep.Request.Headers["Host"][0] != "api.example.com" || rep.Request.BodyBytes != len(req.Body) {
+		t.Fatalf("request info: %+v", rep.Request)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if b, ok := doc["response"].(map[string]any)["body"].(map[string]any); !ok || b["title"] != "x" {
+		t.Fatalf("a JSON body is a JSON value in the report: %v", doc["response"])
+	}
+
+	shown := Do(context.Background(), Options{Client: c, Now: fixedClock(now), Expect: exp, ShowToken: true}, req, nil)
+	if shown.Request.Headers["Authorization"][0] != "Bearer "+rt.Token {
+		t.Fatal("--show-token did not show the token")
+	}
+}
+
+func TestDoBoundsTheBody(t *testing.T) {
+	big := strings.Repeat("x", 5000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"a":"`+big+`"}`)
+	}))
+	defer srv.Close()
+	c, log := clientWithLog(t)
+	exp, _ := ParseExpectation("")
+	rep := Do(context.Background(), Options{Client: c, Redirects: log, Expect: exp, MaxBody: 1000}, Request{Method: "GET", URL: srv.URL}, nil)
+	resp := rep.Response
+	if !resp.Truncated || resp.BodyBytes != 1000 || resp.Body.JSON {
+		t.Fatalf("truncated %v, %d bytes, json %v", resp.Truncated, resp.BodyBytes, resp.Body.JSON)
+	}
+	b, err := json.Marshal(resp.Body)
+	if err != nil || b[0] != '"' {
+		t.Fatalf("a truncated JSON body is a string: %s %v", b, err)
+	}
+}
+
+func TestDoNeverCarriesTheTokenToAnotherOrigin(t *testing.T) {
+	var target seen
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target.record(r)
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer other.Close()
+	var origin seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin.record(r)
+		switch r.URL.Path {
+		case "/same":
+			http.Redirect(w, r, "/final", http.StatusTemporaryRedirect)
+		case "/cross":
+			http.Redirect(w, r, other.URL+"/final", http.StatusTemporaryRedirect)
+		default:
+			_, _ = io.WriteString(w, "final")
+		}
+	}))
+	defer srv.Close()
+	exp, _ := ParseExpectation("")
+
+	c, log := clientWithLog(t)
+	rep := Do(context.Background(), Options{Client: c, Redirects: log, Expect: exp}, Request{Method: "GET", URL: srv.URL + "/same", Token: "tok.en.value"}, nil)
+	if r, _ := origin.last(t); r.URL.Path != "/final" || r.Header.Get("Authorization") != "Bearer tok.en.value" {
+		t.Fatalf("a same-origin redirect keeps the token: %s %q", r.URL.Path, r.Header.Get("Authorization"))
+	}
+	if len(rep.Response.Redirects) != 1 || rep.Response.Redirects[0].AuthorizationDropped {
+		t.Fatalf("redirects %+v", rep.Response.Redirects)
+	}
+
+	c, log = clientWithLog(t)
+	rep = Do(context.Background(), Options{Client: c, Redirects: log, Expect: exp}, Request{Method: "GET", URL: srv.URL + "/cross", Token: "tok.en.value",
+		Header: http.Header{"Cookie": {"a=b"}}}, nil)
+	r, _ := target.last(t)
+	if r.Header.Get("Authorization") != "" || r.Header.Get("Cookie") != "" {
+		t.Fatalf("another port received credentials: %v", r.Header)
+	}
+	if rep.Response.URL != other.URL+"/final" || len(rep.Response.Redirects) != 1 || !rep.Response.Redirects[0].AuthorizationDropped {
+		t.Fatalf("response %s, redirects %+v", rep.Response.URL, rep.Response.Redirects)
+	}
+	if len(rep.Diagnosis) != 1 || rep.Diagnosis[0].Code != CodeAuthDropped || !rep.OK {
+		t.Fatalf("diagnosis %v ok %v: a dropped token is information, not a failure", rep.Diagnosis, rep.OK)
+	}
+}
+
+func TestDoUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	c, log := clientWithLog(t)
+	exp, _ := ParseExpectation("")
+	rep := Do(context.Background(), Options{Client: c, Redirects: log, Expect: exp}, Request{Method: "GET", URL: "http://" + addr + "/x"}, nil)
+	if !rep.Unreachable || rep.OK || rep.Response != nil || rep.Error == "" ||
+		len(rep.Diagnosis) != 1 || rep.Diagnosis[0].Code != CodeUnreachable {
+		t.Fatalf("%+v", rep)
+	}
+	b, _ := json.Marshal(rep)
+	if !strings.Contains(string(b), `"response":null`) || !strings.Contains(string(b), `"token":null`) {
+		t.Fatalf("JSON: %s", b)
+	}
+}
+
+func TestDoTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	log := &RedirectLog{}
+	c, err := httpclient.New(httpclient.Options{Timeout: 200 * time.Millisecond, OnRedirect: log.Record})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, _ := ParseExpectation("")
+	rep := Do(context.Background(), Options{Client: c, Redirects: log, Expect: exp}, Request{Method: "GET", URL: srv.URL}, nil)
+	if !rep.Unreachable || !strings.Contains(rep.Error, "timed out") {
+		t.Fatalf("%+v", rep)
+	}
+}
+
+func TestParseExpectation(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		match []int
+		miss  []int
+		str   string
+	}{
+		{"", []int{200, 201, 204}, []int{301, 401, 500}, "2xx"},
+		{"401", []int{401}, []int{200, 403}, "401"},
+		{"401,403", []int{401, 403}, []int{200}, "401,403"},
+		{"4XX", []int{400, 401, 499}, []int{200, 500}, "4xx"},
+		{" 2xx , 404 ", []int{200, 404}, []int{401}, "2xx,404"},
+	} {
+		e, err := ParseExpectation(tc.in)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.in, err)
+		}
+		for _, s := range tc.match {
+			if !e.Match(s) {
+				t.Errorf("%q does not match %d", tc.in, s)
+			}
+		}
+		for _, s := range tc.miss {
+			if e.Match(s) {
+				t.Errorf("%q matches %d", tc.in, s)
+			}
+		}
+		if e.String() != tc.str {
+			t.Errorf("%q: String %q", tc.in, e.String())
+		}
+	}
+	for _, bad := range []string{"abc", "99", "600", "6xx", "2x", "401,", "200;201"} {
+		if _, err := ParseExpectation(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestParseHeader(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"X-Trace: 1":           {"X-Trace", "1"},
+		"Accept:application/x": {"Accept", "application/x"},
+		"X-Empty:":             {"X-Empty", ""},
+		"X-Colon: a:b":         {"X-Colon", "a:b"},
+	} {
+		n, v, err := ParseHeader(in)
+		if err != nil || n != want[0] || v != want[1] {
+			t.Errorf("%q: %q %q %v", in, n, v, err)
+		}
+	}
+	for _, bad := range []string{"no colon", ": value", "Bad Name: x", "X: a\r\nInjected: y", "X(y): z"} {
+		if _, _, err := ParseHeader(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestReadData(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "body.json")
+	if err := os.WriteFile(file, []byte("{\"a\":1}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for spec, want := range map[string]string{"literal": "literal", "@" + file: "{\"a\":1}\n", "@-": "from stdin"} {
+		got, err := ReadData(spec, strings.NewReader("from stdin"))
+		if err != nil || string(got) != want {
+			t.Errorf("%s: %q %v", spec, got, err)
+		}
+	}
+	if _, err := ReadData("@", nil); err == nil {
+		t.Error("@ accepted")
+	}
+	if _, err := ReadData("@"+filepath.Join(t.TempDir(), "missing"), nil); err == nil {
+		t.Error("a missing file accepted")
+	}
+	if _, err := ReadData("@-", io.LimitReader(zeros{}, MaxRequestBody+10)); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("an oversize body: %v", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+func TestParseTarget(t *testing.T) {
+	if _, err := ParseTarget("https://api.example.com/api/me?x=1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"api.example.com/x", "ftp://a/b", "https://", "https://u:p@api.example.com/"} {
+		if _, err := ParseTarget(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"eyJhbGciOiJFZERTQSJ9.x.y": "eyJhbGci…",
+		"short":                    "*****",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q", in, got)
+		}
+	}
+	for in, want := range map[string]string{
+		"Bearer eyJhbGciOiJFZERTQSJ9.x.y": "Bearer eyJhbGci…",
+		"Basic dXNlcjpwYXNzd29yZA==":      "Basic dXNlcjpw…",
+		"session=abcdefghijkl; other=x":   "session=…",
+	} {
+		if got := RedactHeaderValue(in); got != want {
+			t.Errorf("RedactHeaderValue(%q) = %q", in, got)
+		}
+	}
+}
+
+func TestBuild(t *testing.T) {
+	for _, tc := range []struct {
+		name                  string
+		spec                  Spec
+		method, ctype, accept string
+		host, body            string
+	}{
+		{"GET by default", Spec{URL: "https://api.example.com/x"}, "GET", "", "", "", ""},
+		{"-d means POST, form encoded", Spec{URL: "https://a.example/x", Data: "a=1"}, "POST", "application/x-www-form-urlencoded", "", "", "a=1"},
+		{"--json", Spec{URL: "https://a.example/x", JSON: `{"a":1}`, Method: "PUT"}, "PUT", "application/json", "application/json", "", `{"a":1}`},
+		{"-H wins, Host is the Host", Spec{URL: "https://a.example/x", Data: "x", Headers: []string{"Content-Type: text/plain", "Host: api.example.com"}}, "POST", "text/plain", "", "api.example.com", "x"},
+	} {
+		req, err := Build(tc.spec, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if req.Method != tc.method || req.Header.Get("Content-Type") != tc.ctype || req.Header.Get("Accept") != tc.accept ||
+			req.Host != tc.host || string(req.Body) != tc.body || req.Header.Get("Host") != "" {
+			t.Errorf("%s: %+v", tc.name, req)
+		}
+	}
+	for _, bad := range []Spec{
+		{URL: "https://a.example/x", Data: "a", JSON: "{}"},
+		{URL: "https://a.example/x", JSON: "{nope"},
+		{URL: "https://a.example/x", Method: "GE T"},
+		{URL: "https://a.example/x", Headers: []string{"bad"}},
+		{URL: "a.example/x"},
+	} {
+		if _, err := Build(bad, nil); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,600 @@
+package call
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/baverify/baverify/internal/betterauth"
+	"github.com/baverify/baverify/internal/humanize"
+	"github.com/baverify/baverify/internal/verify"
+)
+
+// Code identifies a finding. The codes are a public interface: scripts
+// match on them in `call --output json`, and README lists them.
+type Code string
+
+// Severity says what a finding does to the verdict.
+type Severity string
+
+const (
+	// SeverityError fails the call (exit 1) whatever the status.
+	SeverityError Severity = "error"
+	// SeverityWarning is a problem, or the likely cause of one; the status
+	// alone decides the exit code.
+	SeverityWarning Severity = "warning"
+	// SeverityInfo is a fact worth knowing.
+	SeverityInfo Severity = "info"
+)
+
+// The diagnosis codes. Codes() returns them with their severity and
+// meaning; that table is the one documented list.
+const (
+	CodeAcceptedInvalid    Code = "backend_accepted_invalid_token"
+	CodeRejectedValid      Code = "backend_rejected_valid_token"
+	CodeRejectedInvalid    Code = "backend_rejected_invalid_token"
+	CodeRejectedUnverified Code = "backend_rejected_unverified_token"
+	CodeErrorValid         Code = "backend_error_valid_token"
+	CodeBackendError       Code = "backend_error"
+	CodeAnonymousAccepted  Code = "anonymous_accepted"
+	CodeAnonymousRejected  Code = "anonymous_rejected"
+	CodeAlgUnsupported     Code = "alg_unsupported_by_backend"
+	CodeAudienceDiffers    Code = "audience_differs"
+	CodeIssuerDiffers      Code = "issuer_differs"
+	CodeKeyDiffers         Code = "key_differs"
+	CodeClockSkew          Code = "clock_skew"
+	CodeAuthDropped        Code = "authorization_dropped_on_redirect"
+	CodeUnreachable        Code = "backend_unreachable"
+	CodeStatusMismatch     Code = "status_mismatch"
+)
+
+// CodeDoc documents one code.
+type CodeDoc struct {
+	Code     Code
+	Severity Severity
+	Meaning  string
+}
+
+var codeDocs = []CodeDoc{
+	{CodeAcceptedInvalid, SeverityError, "2xx for a token that fails local verification: a security finding (the route checks nothing, or less than it should)"},
+	{CodeRejectedValid, SeverityWarning, "401/403 for a token that verifies locally; the evidence lists what the token carries that backends check (iss, aud, alg, kid, times) and the backend's own message"},
+	{CodeRejectedInvalid, SeverityInfo, "401/403 for a token that fails local verification: the backend was right, and the token check says why"},
+	{CodeRejectedUnverified, SeverityInfo, "401/403 for a token baverify could not verify (no key source, JWKS unreachable)"},
+	{CodeErrorValid, SeverityWarning, "5xx for a token that verifies locally: the backend failed while handling a good token"},
+	{CodeBackendError, SeverityWarning, "5xx for an invalid or unverified token, or without a token: a backend should answer 401, not fail"},
+	{CodeAnonymousAccepted, SeverityInfo, "2xx to a request without a token (--no-token): the route is not protected"},
+	{CodeAnonymousRejected, SeverityInfo, "401/403 to a request without a token (--no-token): the route is protected"},
+	{CodeAlgUnsupported, SeverityWarning, "likely cause: the backend cannot verify the token's algorithm (a 5xx for EdDSA or PS256, or an answer that names the algorithm)"},
+	{CodeAudienceDiffers, SeverityWarning, "the backend's answer names the audience: it expects another aud than the token carries"},
+	{CodeIssuerDiffers, SeverityWarning, "the backend's answer names the issuer: it expects another iss than the token carries"},
+	{CodeKeyDiffers, SeverityWarning, "the backend's answer names the key or signature: it has no key with the token's kid (an old cached JWKS, another deployment's JWKS)"},
+	{CodeClockSkew, SeverityWarning, "the backend's clock (its Date header) differs from this machine's beyond max(--leeway, 5s), puts the token outside its lifetime, or the backend says the token is expired or not yet valid while it is valid here"},
+	{CodeAuthDropped, SeverityInfo, "a redirect changed scheme, host or port, and the token was not sent there"},
+	{CodeUnreachable, SeverityError, "no HTTP answer: connection refused, DNS, TLS, timeout (exit 3)"},
+	{CodeStatusMismatch, SeverityError, "the status is not the expected one (--expect-status, default 2xx)"},
+}
+
+// Codes returns every diagnosis code with its severity and meaning, in the
+// order findings are reported.
+func Codes() []CodeDoc { return append([]CodeDoc(nil), codeDocs...) }
+
+// Finding is one diagnosis. Message and Evidence can quote the backend
+// (server text): renderers must pass them through render.SafeLine.
+type Finding struct {
+	Code     Code     `json:"code"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+	Evidence []string `json:"evidence,omitempty"`
+	Hint     string   `json:"hint,omitempty"`
+}
+
+// Facts are what a diagnosis is drawn from.
+type Facts struct {
+	// Token is the local verification of the token sent; nil when none.
+	Token     *verify.Result
+	TokenSent bool
+	// OwnAuthorization: no token was sent, but the request carried an
+	// Authorization header of the user's own (-H with --no-token).
+	OwnAuthorization bool
+	Response         *ResponseInfo
+	Expect           Expectation
+	// Now is the local clock when the answer came.
+	Now    time.Time
+	Leeway time.Duration
+	// BaseURL is the Better Auth base URL, when known.
+	BaseURL string
+}
+
+// tokenState is what the local check concluded.
+type tokenState int
+
+const (
+	stateNone    tokenState = iota // no token sent
+	stateValid                     // verified, every check passed
+	stateInvalid                   // some check failed
+	stateUnknown                   // nothing failed, but nothing was verified either
+)
+
+func stateOf(r *verify.Result, sent bool) tokenState {
+	switch {
+	case !sent:
+		return stateNone
+	case r == nil:
+		return stateUnknown
+	case r.Valid:
+		return stateValid
+	}
+	for _, e := range r.Errors {
+		if e.Code != verify.CodeUnverified {
+			return stateInvalid
+		}
+	}
+	return stateUnknown
+}
+
+// minSkew is the clock difference always tolerated: Date has one-second
+// resolution and the request takes time.
+const minSkew = 5 * time.Second
+
+// Diagnose explains a response in the light of the local token check. Every
+// finding carries its evidence; a cause is called "likely" unless the
+// backend named it.
+func Diagnose(f Facts) []Finding {
+	resp := f.Response
+	if resp == nil {
+		return []Finding{}
+	}
+	d := &diagnosis{f: f, tok: tokenFactsOf(f.Token), said: BackendMessage(resp)}
+	if f.BaseURL != "" {
+		if dep, err := betterauth.ParseBaseURL(f.BaseURL, ""); err == nil {
+			d.origin = dep.Origin()
+		}
+	}
+	out := []Finding{}
+	dropped := false
+	for _, r := range resp.Redirects {
+		if r.AuthorizationDropped {
+			dropped = true
+			out = append(out, d.droppedFinding(r))
+		}
+	}
+	status := resp.Status
+	success, rejected, failed := status/100 == 2, status == http.StatusUnauthorized || status == http.StatusForbidden, status/100 == 5
+	state := stateOf(f.Token, f.TokenSent)
+	switch {
+	case state == stateNone && f.OwnAuthorization:
+		// Credentials of the user's own: baverify has no verdict on them.
+		if failed {
+			out = append(out, d.backendError("for the request's own Authorization header"))
+		}
+	case state == stateNone && success:
+		out = append(out, Finding{Code: CodeAnonymousAccepted, Severity: SeverityInfo,
+			Message: fmt.Sprintf("the backend answered %d to a request without a token: this route does not require one", status)})
+	case state == stateNone && rejected:
+		out = append(out, Finding{Code: CodeAnonymousRejected, Severity: SeverityInfo,
+			Message:  fmt.Sprintf("the backend answered %d to a request without a token: the route is protected", status),
+			Evidence: d.saidEvidence()})
+	case state == stateNone && failed:
+		out = append(out, d.backendError("without a token"))
+	case dropped && (success || rejected):
+		// The server that answered never saw the token; the finding above
+		// says so, and comparing its answer with the token would mislead.
+	case state == stateValid && rejected:
+		out = append(out, d.rejectedValid())
+		out = append(out, d.causes(true)...)
+	case state == stateValid && failed:
+		out = append(out, Finding{Code: CodeErrorValid, Severity: SeverityWarning,
+			Message:  fmt.Sprintf("the backend failed (HTTP %d) while handling a token that verifies locally", status),
+			Evidence: append(d.bodyEvidence(), "the token verified here: signature, exp, iss and aud all pass"),
+			Hint:     "the backend's log has the exception; the likely causes below, if any, say where to look"})
+		out = append(out, d.causes(true)...)
+	case state == stateInvalid && success:
+		out = append(out, d.acceptedInvalid())
+	case state == stateInvalid && rejected:
+		out = append(out, d.rejectedInvalid())
+	case state == stateInvalid && failed:
+		out = append(out, d.backendError("for a token that fails local verification"))
+		out = append(out, d.causes(false)...)
+	case state == stateUnknown && rejected:
+		out = append(out, Finding{Code: CodeRejectedUnverified, Severity: SeverityInfo,
+			Message:  fmt.Sprintf("the backend answered %d; baverify could not verify the token here, so it cannot say which side is right", status),
+			Evidence: append(d.tokenEvidence(), d.saidEvidence()...),
+			Hint:     "give --base-url (the Better Auth baseURL) or --jwks so that the token is verified before the call"})
+		out = append(out, d.causes(false)...)
+	case state == stateUnknown && failed:
+		out = append(out, d.backendError("for a token baverify could not verify"))
+		out = append(out, d.causes(false)...)
+	}
+	if f.TokenSent && !dropped {
+		if c := d.clockFinding(state == stateValid && rejected); c != nil {
+			out = append(out, *c)
+		}
+	}
+	if !f.Expect.Match(status) {
+		out = append(out, d.statusMismatch(state))
+	}
+	return out
+}
+
+type diagnosis struct {
+	f      Facts
+	tok    tokenFacts
+	said   string // the backend's own message, if any
+	origin string // the base URL's origin, if known
+}
+
+// tokenFacts are the members of the token that backends check.
+type tokenFacts struct {
+	alg, kid, iss, aud string
+	iat, exp           *time.Time
+}
+
+func tokenFactsOf(r *verify.Result) tokenFacts {
+	var t tokenFacts
+	if r == nil || r.Token == nil {
+		return t
+	}
+	t.alg, t.kid = r.HeaderString("alg"), r.HeaderString("kid")
+	t.iss, _, _ = r.Token.Claims.String("iss")
+	if raw, ok := r.Claim("aud"); ok {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			t.aud = s
+		} else {
+			t.aud = compactJSON(raw)
+		}
+	}
+	for name, dst := range map[string]**time.Time{"iat": &t.iat, "exp": &t.exp} {
+		if raw, ok := r.Claim(name); ok {
+			if nd, err := verify.ParseNumericDate(raw); err == nil {
+				tm := nd.Time()
+				*dst = &tm
+			}
+		}
+	}
+	return t
+}
+
+func (d *diagnosis) status() int { return d.f.Response.Status }
+
+func (d *diagnosis) droppedFinding(r Redirect) Finding {
+	return Finding{Code: CodeAuthDropped, Severity: SeverityInfo,
+		Message: fmt.Sprintf("the token was not sent to %s: the redirect from %s changes the origin, and baverify never sends a token to another origin; the answer (HTTP %d) comes from a server that did not see it",
+			r.To, r.From, d.status()),
+		Evidence: []string{"redirect: " + r.From + " -> " + r.To, "Authorization was dropped from the redirected request"},
+		Hint:     "if you trust the target, call it directly; a backend that redirects API calls to another origin breaks bearer authentication for every client"}
+}
+
+func (d *diagnosis) rejectedValid() Finding {
+	ev := d.tokenEvidence()
+	ev = append(ev, d.saidEvidence()...)
+	if strings.EqualFold(strings.TrimSpace(d.said), "Not authenticated") {
+		ev = append(ev, `"Not authenticated" is what FastAPI's HTTPBearer answers when a request has no "Authorization: Bearer" header; baverify sent one, so something in between (a proxy, a gateway) may drop it`)
+	}
+	return Finding{Code: CodeRejectedValid, Severity: SeverityWarning,
+		Message:  fmt.Sprintf("the backend answered %d to a token that verifies locally", d.status()),
+		Evidence: ev,
+		Hint:     "a backend checks the signature with the JWKS key named by kid (from a JWKS it may have cached), the algorithm, iss, aud and exp: compare each with the token above; its log names the check that failed"}
+}
+
+func (d *diagnosis) rejectedInvalid() Finding {
+	r := d.f.Token
+	msg := fmt.Sprintf("the backend was right to answer %d: the token fails local verification", d.status())
+	var ev []string
+	for _, e := range r.Errors {
+		ev = append(ev, string(e.Code)+": "+e.Message)
+	}
+	if p := r.Primary(); p != nil {
+		msg += " (" + p.Message + ")"
+	}
+	ev = append(ev, d.saidEvidence()...)
+	hint := ""
+	if p := r.Primary(); p != nil {
+		hint = p.Hint
+	}
+	return Finding{Code: CodeRejectedInvalid, Severity: SeverityInfo, Message: msg, Evidence: ev, Hint: hint}
+}
+
+func (d *diagnosis) acceptedInvalid() Finding {
+	r := d.f.Token
+	var codes, ev []string
+	for _, e := range r.Errors {
+		if e.Code == verify.CodeUnverified {
+			continue
+		}
+		codes = append(codes, string(e.Code))
+		ev = append(ev, string(e.Code)+": "+e.Message)
+	}
+	return Finding{Code: CodeAcceptedInvalid, Severity: SeverityError,
+		Message:  fmt.Sprintf("SECURITY: the backend answered %d to a token that fails local verification (%s)", d.status(), strings.Join(codes, ", ")),
+		Evidence: ev,
+		Hint:     "the route accepts what it should refuse: it does not verify the token, or skips a check (signature, exp, iss or aud); if the route is public, call it with --no-token"}
+}
+
+func (d *diagnosis) backendError(what string) Finding {
+	return Finding{Code: CodeBackendError, Severity: SeverityWarning,
+		Message:  fmt.Sprintf("the backend failed (HTTP %d) %s; a backend should answer 401 to a bad token, not fail", d.status(), what),
+		Evidence: d.bodyEvidence()}
+}
+
+func (d *diagnosis) statusMismatch(state tokenState) Finding {
+	status := d.status()
+	msg := fmt.Sprintf("HTTP %d, expected %s", status, d.f.Expect)
+	if state == stateNone && !d.f.OwnAuthorization && status/100 == 2 && !d.f.Expect.OnlySuccess() {
+		msg += ": the route answers without a token"
+	}
+	return Finding{Code: CodeStatusMismatch, Severity: SeverityError, Message: msg}
+}
+
+// tokenEvidence lists what the token carries that backends check.
+func (d *diagnosis) tokenEvidence() []string {
+	t := d.tok
+	var ev []string
+	if t.iss != "" {
+		line := "iss " + t.iss
+		switch {
+		case d.origin == "":
+		case d.origin == t.iss:
+			line += " (the --base-url origin, Better Auth's default)"
+		default:
+			line += " (the --base-url origin is " + d.origin + ")"
+		}
+		ev = append(ev, line+": the backend must expect exactly this issuer")
+	}
+	if t.aud != "" {
+		line := "aud " + t.aud
+		if d.origin != "" && d.origin == t.aud {
+			line += " (the --base-url origin, Better Auth's default)"
+		}
+		ev = append(ev, line+": the backend's expected audience must be in it")
+	}
+	if t.alg != "" {
+		line := "alg " + t.alg
+		switch t.alg {
+		case "EdDSA":
+			line += " (Better Auth's default): the backend's library must support it (python-jose, for one, cannot)"
+		case "PS256":
+			line += ": the backend's library must support it (python-jose, for one, cannot)"
+		default:
+			line += ": the backend must allow it"
+		}
+		ev = append(ev, line)
+	}
+	if t.kid != "" {
+		ev = append(ev, "kid "+t.kid+": the backend must find it in the JWKS it uses (a JWKS cached before the key was made lacks it)")
+	}
+	if t.iat != nil && t.exp != nil {
+		ev = append(ev, fmt.Sprintf("issued %s, expires %s (%s by this machine's clock)",
+			humanize.Time(*t.iat), humanize.Time(*t.exp), humanize.Relative(*t.exp, d.f.Now)))
+	}
+	return ev
+}
+
+func (d *diagnosis) saidEvidence() []string {
+	if d.said == "" {
+		return nil
+	}
+	return []string{fmt.Sprintf("the backend said: %q", d.said)}
+}
+
+func (d *diagnosis) bodyEvidence() []string {
+	switch {
+	case d.said != "":
+		return []string{fmt.Sprintf("the backend answered HTTP %d: %q", d.status(), d.said)}
+	case d.f.Response.BodyBytes == 0:
+		return []string{fmt.Sprintf("the backend answered HTTP %d with an empty body", d.status())}
+	}
+	return []string{fmt.Sprintf("the backend answered HTTP %d", d.status())}
+}
+
+var (
+	reJoseAlg  = regexp.MustCompile(`(?i)unable to find an algorithm`)
+	reAlg      = regexp.MustCompile(`(?i)\balg(orithm)?s?\b`)
+	reAudience = regexp.MustCompile(`(?i)\baud(ience)?s?\b`)
+	reIssuer   = regexp.MustCompile(`(?i)\biss(uer)?s?\b`)
+	reKey      = regexp.MustCompile(`(?i)\bkid\b|signing key|\bjwks?\b|signature verification failed|invalid signature|signature (is )?invalid|no matching key|key not found`)
+	reTime     = regexp.MustCompile(`(?i)expired|not yet valid|\bexp\b|\bnbf\b|\biat\b|in the future|immature`)
+)
+
+// causes names the likely causes that the evidence supports: what the
+// backend said, and for a 5xx the algorithm.
+func (d *diagnosis) causes(valid bool) []Finding {
+	var out []Finding
+	said, t := d.said, d.tok
+	algFound := false
+	if f := d.algCause(valid); f != nil {
+		out = append(out, *f)
+		algFound = true
+	}
+	if said == "" {
+		return out
+	}
+	if reAudience.MatchString(said) && !reJoseAlg.MatchString(said) {
+		ev := []string{"the token's aud is " + orNone(t.aud)}
+		if d.origin != "" {
+			ev = append(ev, "Better Auth's default aud is the baseURL origin: "+d.origin)
+		}
+		ev = append(ev, d.saidEvidence()...)
+		out = append(out, Finding{Code: CodeAudienceDiffers, Severity: SeverityWarning,
+			Message:  "the backend refuses the audience: its expected aud is not the token's aud (" + orNone(t.aud) + ")",
+			Evidence: ev,
+			Hint:     "set the backend's expected audience to " + orNone(t.aud) + ", or make Better Auth issue the audience the backend expects (jwt: { audience: ... })"})
+	}
+	if reIssuer.MatchString(said) && !reJoseAlg.MatchString(said) {
+		ev := []string{"the token's iss is " + orNone(t.iss)}
+		if d.origin != "" {
+			ev = append(ev, "Better Auth's default iss is the baseURL origin: "+d.origin)
+		}
+		ev = append(ev, d.saidEvidence()...)
+		out = append(out, Finding{Code: CodeIssuerDiffers, Severity: SeverityWarning,
+			Message:  "the backend refuses the issuer: its expected iss is not the token's iss (" + orNone(t.iss) + ")",
+			Evidence: ev,
+			Hint:     "set the backend's expected issuer to exactly " + orNone(t.iss) + " (scheme, host and port; no path, no trailing slash), or set jwt.issuer in Better Auth"})
+	}
+	if !algFound && reKey.MatchString(said) {
+		ev := []string{"the token's kid is " + orNone(t.kid) + ", alg " + orNone(t.alg)}
+		ev = append(ev, d.saidEvidence()...)
+		if valid {
+			ev = append(ev, "the signature verifies here with the key of that kid")
+		}
+		out = append(out, Finding{Code: CodeKeyDiffers, Severity: SeverityWarning,
+			Message:  "the backend did not find or could not use the token's key (kid " + orNone(t.kid) + ")",
+			Evidence: ev,
+			Hint:     "the backend may hold a JWKS cached before this key was made (refetch it on an unknown kid), or fetch another deployment's JWKS: compare its JWKS URL with the one baverify used"})
+	}
+	return out
+}
+
+// algCause names the algorithm when the evidence fits: the backend's
+// message names it, or it failed with a 5xx on an algorithm that a common
+// library (python-jose) cannot verify.
+func (d *diagnosis) algCause(valid bool) *Finding {
+	alg, said, status := d.tok.alg, d.said, d.status()
+	if alg == "" {
+		return nil
+	}
+	joseFailure := reJoseAlg.MatchString(said)
+	weak := alg == "EdDSA" || alg == "PS256" || alg == "Ed25519"
+	verified := "the token is signed with " + alg
+	if d.tok.kid != "" {
+		verified += " (kid " + d.tok.kid + ")"
+	}
+	if valid {
+		verified += " and verifies locally"
+	}
+	joseFact := "python-jose, which the common FastAPI integration code uses, cannot verify EdDSA or PS256: it raises \"Unable to find an algorithm for key\", which that code does not catch, so FastAPI answers a plain 500"
+	hint := `verify with PyJWT and cryptography (pip install "pyjwt[crypto]"; PyJWKClient handles every algorithm Better Auth signs with), or have Better Auth sign with an algorithm the backend supports: jwt({ jwks: { keyPairConfig: { alg: "RS256" } } }) (python-jose verifies ES256, ES512 and RS256; a live key keeps signing with its old algorithm until it is rotated or removed)`
+	switch {
+	case joseFailure:
+		return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
+			Message:  fmt.Sprintf("the backend cannot verify %s: its answer says \"Unable to find an algorithm for key\", python-jose's error for a key it has no algorithm for", alg),
+			Evidence: append([]string{verified}, d.saidEvidence()...),
+			Hint:     hint}
+	case reAlg.MatchString(said) && status/100 != 2:
+		return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
+			Message:  fmt.Sprintf("likely: the backend does not accept %s; its answer names the algorithm", alg),
+			Evidence: append([]string{verified}, d.saidEvidence()...),
+			Hint:     "allow " + alg + " in the backend's verifier (its algorithms list), or have Better Auth sign with one the backend allows"}
+	case weak && status/100 == 5:
+		ev := []string{verified}
+		ev = append(ev, d.bodyEvidence()...)
+		ev = append(ev, joseFact)
+		return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
+			Message:  fmt.Sprintf("likely cause: the backend's JWT library cannot verify %s", alg),
+			Evidence: ev,
+			Hint:     hint}
+	}
+	return nil
+}
+
+// clockFinding compares the backend's Date with the local clock and with
+// the token's lifetime; bodyMatters adds what the backend said about time
+// when it rejected a token that is valid here.
+func (d *diagnosis) clockFinding(bodyMatters bool) *Finding {
+	resp, t := d.f.Response, d.tok
+	threshold := max(d.f.Leeway, minSkew)
+	var ev []string
+	reasons := []string{}
+	if resp.Date != nil {
+		date := *resp.Date
+		skew := date.Sub(d.f.Now)
+		ev = append(ev, fmt.Sprintf("the backend's Date header: %s; this machine's clock: %s", humanize.Time(date), humanize.Time(d.f.Now)))
+		if abs(skew) > threshold {
+			dir := "ahead of"
+			if skew < 0 {
+				dir = "behind"
+			}
+			reasons = append(reasons, fmt.Sprintf("the backend's clock is %s %s this machine's", humanize.Duration(abs(skew)), dir))
+		}
+		if t.iat != nil && date.Add(threshold).Before(*t.iat) {
+			reasons = append(reasons, fmt.Sprintf("by the backend's clock the token was issued %s in the future (iat %s)", humanize.Duration(t.iat.Sub(date)), humanize.Time(*t.iat)))
+		}
+		if t.exp != nil && !date.Before(*t.exp) {
+			reasons = append(reasons, fmt.Sprintf("by the backend's clock the token expired %s ago (exp %s)", humanize.Duration(date.Sub(*t.exp)), humanize.Time(*t.exp)))
+		}
+	}
+	if bodyMatters && reTime.MatchString(d.said) && !reJoseAlg.MatchString(d.said) {
+		reasons = append(reasons, "the backend says the token is expired or not yet valid, but it is valid by this machine's clock")
+		ev = append(ev, d.saidEvidence()...)
+	}
+	if len(reasons) == 0 {
+		return nil
+	}
+	if t.iat != nil && t.exp != nil {
+		ev = append(ev, fmt.Sprintf("the token: iat %s, exp %s", humanize.Time(*t.iat), humanize.Time(*t.exp)))
+	}
+	return &Finding{Code: CodeClockSkew, Severity: SeverityWarning,
+		Message:  "the clocks differ: " + strings.Join(reasons, "; "),
+		Evidence: ev,
+		Hint:     fmt.Sprintf("sync the clocks (NTP) of the backend, Better Auth and this machine; verifiers tolerate a few seconds at most (baverify: --leeway, now %s)", humanize.Duration(d.f.Leeway))}
+}
+
+func abs(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// BackendMessage is the backend's own explanation: FastAPI's "detail", or
+// "message", "error_description", "error"; else a short text body. It is
+// server text, clipped to 300 bytes.
+func BackendMessage(resp *ResponseInfo) string {
+	raw := resp.Body.Raw
+	if resp.Body.JSON {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) == nil {
+			for _, k := range []string{"detail", "message", "error_description", "error", "msg", "title"} {
+				v, ok := obj[k]
+				if !ok {
+					continue
+				}
+				var s string
+				if json.Unmarshal(v, &s) == nil {
+					return clip(s)
+				}
+				return clip(compactJSON(v))
+			}
+		}
+		return clip(compactJSON(raw))
+	}
+	text := strings.TrimSpace(string(raw))
+	if text == "" || strings.HasPrefix(text, "<") {
+		return "" // empty, or markup: the body shown in full says more
+	}
+	if i := strings.IndexByte(text, '\n'); i >= 0 {
+		text = strings.TrimSpace(text[:i]) + " ..."
+	}
+	return clip(text)
+}
+
+func clip(s string) string {
+	const limit = 300
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && (s[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+func compactJSON(raw []byte) string {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return string(raw)
+	}
+	return buf.String()
+}

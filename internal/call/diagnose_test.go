@@ -1,0 +1,225 @@
+package call
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baverify/baverify/internal/verify"
+)
+
+func TestDiagnose(t *testing.T) {
+	eddsa, rs256, ps256 := loadReal(t, "EdDSA"), loadReal(t, "RS256"), loadReal(t, "PS256")
+	now := eddsa.during()
+	validEd := eddsa.verifyAt(t, now, true)
+	validRS := rs256.verifyAt(t, rs256.during(), true)
+	validPS := ps256.verifyAt(t, ps256.during(), true)
+	expired := eddsa.verifyAt(t, time.Unix(eddsa.Exp+300, 0), true)
+	unverified := eddsa.verifyAt(t, now, false)
+	for name, r := range map[string]*verify.Result{"EdDSA": validEd, "RS256": validRS, "PS256": validPS} {
+		if !r.Valid {
+			t.Fatalf("%s: the real token should verify: %+v", name, r.Errors)
+		}
+	}
+	if expired.Valid || !expired.HasError(verify.CodeExpired) || unverified.Valid || len(unverified.Errors) != 1 {
+		t.Fatalf("fixtures: expired %+v, unverified %+v", expired.Errors, unverified.Errors)
+	}
+	joseDetail := `{"detail":"Unable to find an algorithm for key: {'alg': 'EdDSA', 'crv': 'Ed25519', 'x': 'abc', 'kty': 'OKP', 'kid': '` + eddsa.Kid + `'}"}`
+	at := func(d time.Duration) *time.Time { tm := now.Add(d).Truncate(time.Second); return &tm }
+
+	for _, tc := range []struct {
+		name      string
+		tok       *verify.Result
+		sent      bool
+		ownAuth   bool
+		status    int
+		body      string
+		date      *time.Time
+		redirects []Redirect
+		expect    string
+		want      []Code
+		contains  map[Code][]string // text that must appear in the finding (message, evidence or hint)
+		absent    map[Code][]string
+	}{
+		{name: "valid, 200", tok: validEd, sent: true, status: 200, body: `{"sub":"x"}`, date: at(0), want: nil},
+		{name: "EdDSA, python-jose's plain 500", tok: validEd, sent: true, status: 500, body: "Internal Server Error",
+			want: []Code{CodeErrorValid, CodeAlgUnsupported, CodeStatusMismatch},
+			contains: map[Code][]string{CodeAlgUnsupported: {"likely", "EdDSA", "python-jose", "Unable to find an algorithm for key", `"Internal Server Error"`},
+				CodeErrorValid: {"HTTP 500", "verifies locally"}}},
+		{name: "PS256, 500", tok: validPS, sent: true, status: 500, body: "Internal Server Error",
+			want: []Code{CodeErrorValid, CodeAlgUnsupported, CodeStatusMismatch}, contains: map[Code][]string{CodeAlgUnsupported: {"PS256"}}},
+		{name: "RS256, 500: no algorithm guess", tok: validRS, sent: true, status: 500, body: "Internal Server Error",
+			want: []Code{CodeErrorValid, CodeStatusMismatch}},
+		{name: "widened python-jose: 401 quoting the JWK", tok: validEd, sent: true, status: 401, body: joseDetail,
+			want:     []Code{CodeRejectedValid, CodeAlgUnsupported, CodeStatusMismatch},
+			contains: map[Code][]string{CodeAlgUnsupported: {"cannot verify EdDSA", "python-jose"}, CodeRejectedValid: {"iss " + eddsa.Origin, "aud " + eddsa.Origin, "alg EdDSA", "kid " + eddsa.Kid, "Unable to find an algorithm"}},
+			absent:   map[Code][]string{CodeAlgUnsupported: {"likely"}}},
+		{name: "audience", tok: validEd, sent: true, status: 401, body: `{"detail":"Invalid audience"}`,
+			want: []Code{CodeRejectedValid, CodeAudienceDiffers, CodeStatusMismatch}, contains: map[Code][]string{CodeAudienceDiffers: {"aud", eddsa.Origin, `"Invalid audience"`}}},
+		{name: "issuer", tok: validRS, sent: true, status: 401, body: `{"detail":"Invalid issuer"}`,
+			want: []Code{CodeRejectedValid, CodeIssuerDiffers, CodeStatusMismatch}, contains: map[Code][]string{CodeIssuerDiffers: {rs256.Origin}}},
+		{name: "unknown kid", tok: validRS, sent: true, status: 401, body: `{"detail":"Unable to find a signing key that matches: \"` + rs256.Kid + `\""}`,
+			want: []Code{CodeRejectedValid, CodeKeyDiffers, CodeStatusMismatch}, contains: map[Code][]string{CodeKeyDiffers: {rs256.Kid, "cached"}}},
+		{name: "signature failed", tok: validRS, sent: true, status: 401, body: `{"detail":"Signature verification failed."}`,
+			want: []Code{CodeRejectedValid, CodeKeyDiffers, CodeStatusMismatch}},
+		{name: "RS256 401 naming the algorithm", tok: validRS, sent: true, status: 401, body: `{"detail":"The specified alg value is not allowed"}`,
+			want: []Code{CodeRejectedValid, CodeAlgUnsupported, CodeStatusMismatch}, contains: map[Code][]string{CodeAlgUnsupported: {"likely", "RS256"}}},
+		{name: "backend says expired, token valid here", tok: validEd, sent: true, status: 401, body: `{"detail":"Signature has expired"}`, date: at(0),
+			want: []Code{CodeRejectedValid, CodeClockSkew, CodeStatusMismatch}, contains: map[Code][]string{CodeClockSkew: {"valid by this machine's clock", "Signature has expired"}}},
+		{name: "backend clock past exp", tok: validEd, sent: true, status: 401, body: `{"detail":"Signature has expired"}`, date: at(20 * time.Minute),
+			want: []Code{CodeRejectedValid, CodeClockSkew, CodeStatusMismatch}, contains: map[Code][]string{CodeClockSkew: {"20m ahead of", "expired", "Date header"}}},
+		{name: "backend clock behind iat", tok: validEd, sent: true, status: 401, body: `{"detail":"The token is not yet valid (iat)"}`, date: at(-10 * time.Minute),
+			want: []Code{CodeRejectedValid, CodeClockSkew, CodeStatusMismatch}, contains: map[Code][]string{CodeClockSkew: {"behind", "issued", "in the future"}}},
+		{name: "skew on a 200 is reported, not fatal", tok: validEd, sent: true, status: 200, body: `{}`, date: at(10 * time.Minute),
+			want: []Code{CodeClockSkew}},
+		{name: "3s of skew is nothing", tok: validEd, sent: true, status: 200, body: `{}`, date: at(3 * time.Second), want: nil},
+		{name: "Not authenticated although sent", tok: validEd, sent: true, status: 403, body: `{"detail":"Not authenticated"}`,
+			want: []Code{CodeRejectedValid, CodeStatusMismatch}, contains: map[Code][]string{CodeRejectedValid: {"HTTPBearer", "proxy"}}},
+		{name: "expired token accepted: security finding", tok: expired, sent: true, status: 200, body: `{}`, expect: "200",
+			want: []Code{CodeAcceptedInvalid}, contains: map[Code][]string{CodeAcceptedInvalid: {"SECURITY", "expired"}}},
+		{name: "expired token rejected: the backend was right", tok: expired, sent: true, status: 401, body: `{"detail":"Signature has expired"}`, expect: "401",
+			want: []Code{CodeRejectedInvalid}, contains: map[Code][]string{CodeRejectedInvalid: {"right", "expired", "Signature has expired"}}},
+		{name: "invalid EdDSA token, 500", tok: expired, sent: true, status: 500, body: "Internal Server Error",
+			want: []Code{CodeBackendError, CodeAlgUnsupported, CodeStatusMismatch}},
+		{name: "unverified, 401", tok: unverified, sent: true, status: 401, body: `{"detail":"Invalid audience"}`,
+			want: []Code{CodeRejectedUnverified, CodeAudienceDiffers, CodeStatusMismatch}},
+		{name: "unverified, 200: no verdict", tok: unverified, sent: true, status: 200, body: `{}`, want: nil},
+		{name: "no token, 200, 401 expected", status: 200, body: `[]`, expect: "401",
+			want: []Code{CodeAnonymousAccepted, CodeStatusMismatch}, contains: map[Code][]string{CodeStatusMismatch: {"answers without a token"}}},
+		{name: "no token, 403, 401 or 403 expected", status: 403, body: `{"detail":"Not authenticated"}`, expect: "401,403",
+			want: []Code{CodeAnonymousRejected}},
+		{name: "own Authorization, 200: no verdict", ownAuth: true, status: 200, body: `{}`, want: nil},
+		{name: "own Authorization, 401", ownAuth: true, status: 401, body: `{}`, want: []Code{CodeStatusMismatch}},
+		{name: "no token, 500", status: 500, body: "", want: []Code{CodeBackendError, CodeStatusMismatch}, contains: map[Code][]string{CodeBackendError: {"empty body"}}},
+		{name: "token dropped on a redirect", tok: validEd, sent: true, status: 403, body: `{"detail":"Not authenticated"}`,
+			redirects: []Redirect{{From: "http://127.0.0.1:1/a", To: "http://127.0.0.1:2/b", AuthorizationDropped: true}},
+			want:      []Code{CodeAuthDropped, CodeStatusMismatch}, contains: map[Code][]string{CodeAuthDropped: {"http://127.0.0.1:2/b", "HTTP 403"}}},
+		{name: "same-origin redirect: nothing to say", tok: validEd, sent: true, status: 200, body: `{}`,
+			redirects: []Redirect{{From: "http://127.0.0.1:1/a", To: "http://127.0.0.1:1/b"}}, want: nil},
+		{name: "404", tok: validEd, sent: true, status: 404, body: `{"detail":"Not Found"}`, want: []Code{CodeStatusMismatch}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exp, err := ParseExpectation(tc.expect)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := response(tc.status, tc.body, tc.date)
+			resp.Redirects = tc.redirects
+			got := Diagnose(Facts{Token: tc.tok, TokenSent: tc.sent, OwnAuthorization: tc.ownAuth, Response: resp, Expect: exp, Now: now, BaseURL: eddsa.Origin})
+			var codes []Code
+			for _, f := range got {
+				codes = append(codes, f.Code)
+				if f.Message == "" {
+					t.Errorf("%s has no message", f.Code)
+				}
+			}
+			if !slices.Equal(codes, tc.want) {
+				t.Fatalf("codes %v, want %v\n%s", codes, tc.want, dump(got))
+			}
+			for code, subs := range tc.contains {
+				text := findingText(got, code)
+				for _, s := range subs {
+					if !strings.Contains(text, s) {
+						t.Errorf("%s does not say %q:\n%s", code, s, text)
+					}
+				}
+			}
+			for code, subs := range tc.absent {
+				text := findingText(got, code)
+				for _, s := range subs {
+					if strings.Contains(text, s) {
+						t.Errorf("%s says %q:\n%s", code, s, text)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestDiagnoseSeverities(t *testing.T) {
+	seen := map[Code]bool{}
+	for _, d := range Codes() {
+		if seen[d.Code] || d.Meaning == "" || !strings.Contains(string(d.Code), "_") {
+			t.Errorf("code %q: duplicate, undocumented or not snake_case", d.Code)
+		}
+		seen[d.Code] = true
+		switch d.Severity {
+		case SeverityError, SeverityWarning, SeverityInfo:
+		default:
+			t.Errorf("%s: severity %q", d.Code, d.Severity)
+		}
+	}
+	if len(seen) != 16 {
+		t.Errorf("%d codes documented; a new code must be added to codeDocs (and README)", len(seen))
+	}
+	// Findings carry the documented severity.
+	eddsa := loadReal(t, "EdDSA")
+	expired := eddsa.verifyAt(t, time.Unix(eddsa.Exp+300, 0), true)
+	exp, _ := ParseExpectation("")
+	for _, f := range Diagnose(Facts{Token: expired, TokenSent: true, Response: response(200, "{}", nil), Expect: exp, Now: eddsa.during()}) {
+		if want := severityOf(f.Code); f.Severity != want {
+			t.Errorf("%s: severity %s, documented %s", f.Code, f.Severity, want)
+		}
+	}
+}
+
+func severityOf(c Code) Severity {
+	for _, d := range codeDocs {
+		if d.Code == c {
+			return d.Severity
+		}
+	}
+	return ""
+}
+
+func TestBackendMessage(t *testing.T) {
+	long := strings.Repeat("é", 400)
+	for _, tc := range []struct{ body, want string }{
+		{`{"detail":"Invalid audience"}`, "Invalid audience"},
+		{`{"detail":[{"loc":["body"],"msg":"field required"}]}`, `[{"loc":["body"],"msg":"field required"}]`},
+		{`{"message":"Unauthorized","code":"UNAUTHORIZED"}`, "Unauthorized"},
+		{`{"error":"invalid_token","error_description":"expired"}`, "expired"},
+		{`{"other": 1}`, `{"other":1}`},
+		{"Internal Server Error", "Internal Server Error"},
+		{"line one\nline two", "line one ..."},
+		{"<html><body>Bad gateway</body></html>", ""},
+		{"", ""},
+		{`{"detail":"` + long + `"}`, strings.Repeat("é", 150) + "..."},
+	} {
+		if got := BackendMessage(response(401, tc.body, nil)); got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.body, got, tc.want)
+		}
+	}
+}
+
+func response(status int, body string, date *time.Time) *ResponseInfo {
+	h := map[string][]string{}
+	if date != nil {
+		h["Date"] = []string{date.UTC().Format(http.TimeFormat)}
+	}
+	b := Body{Raw: []byte(body)}
+	b.JSON = len(strings.TrimSpace(body)) > 0 && jsonValid(body)
+	return &ResponseInfo{Status: status, StatusText: http.StatusText(status), Headers: h, Body: b, BodyBytes: len(body), Date: date, Redirects: []Redirect{}}
+}
+
+func findingText(list []Finding, code Code) string {
+	for _, f := range list {
+		if f.Code == code {
+			return f.Message + "\n" + strings.Join(f.Evidence, "\n") + "\n" + f.Hint
+		}
+	}
+	return ""
+}
+
+func dump(list []Finding) string {
+	var b strings.Builder
+	for _, f := range list {
+		b.WriteString(string(f.Code) + ": " + f.Message + "\n")
+		for _, e := range f.Evidence {
+			b.WriteString("  - " + e + "\n")
+		}
+	}
+	return b.String()
+}
