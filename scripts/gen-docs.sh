@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Regenerates the shell completions (completions/) and the man pages (man/)
+# from the command tree. Run it after changing a command, a flag or a help
+# text, and commit the result: CI fails when they are stale
+# (scripts/check-generated.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+go run ./internal/gendocs -out .
+echo "wrote completions/ and man/"
