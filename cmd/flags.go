@@ -90,7 +90,7 @@ func (n *networkFlags) client(f *Factory, st render.Styles, onRedirect func(from
 	if n.insecure {
 		warnf(f, st, "--insecure: TLS certificates are NOT verified; anyone on the path can serve you keys")
 	}
-	return &jwks.Fetcher{Client: hc, Now: f.Now, UserAgent: "baverify/" + f.Version.Version}, nil
+	return &jwks.Fetcher{Client: hc, Now: f.Now, UserAgent: userAgent(f)}, nil
 }
 
 // cache returns the JWKS cache, or nil with --no-cache. A cache directory

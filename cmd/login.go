@@ -96,15 +96,6 @@ func signIn(ctx context.Context, f *Factory, client *http.Client, d *betterauth.
 		Client: client, UserAgent: userAgent(f)})
 }
 
-// userAgent names baverify and its version in requests.
-func userAgent(f *Factory) string {
-	v := buildInfo(f).Version
-	if v == "" {
-		v = "dev"
-	}
-	return "baverify/" + v
-}
-
 // loginVerdict writes a failed sign-in to stderr and maps it to the exit
 // code: 3 when Better Auth could not be reached, else 1.
 func loginVerdict(ctx context.Context, f *Factory, st render.Styles, err error) error {

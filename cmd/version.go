@@ -57,3 +57,12 @@ func runVersion(f *Factory, opts *versionOptions) error {
 	_, err := fmt.Fprintln(f.IO.Out, info)
 	return err
 }
+
+// userAgent names baverify and its version in requests.
+func userAgent(f *Factory) string {
+	v := buildInfo(f).Version
+	if v == "" {
+		v = "dev"
+	}
+	return "baverify/" + v
+}

@@ -3,6 +3,9 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -123,6 +126,43 @@ func TestVersionUsageErrors(t *testing.T) {
 			}
 			if r.stdout != "" || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("stdout %q, stderr %q; want nothing and %q", r.stdout, r.stderr, tt.want)
+			}
+		})
+	}
+}
+
+// Every request names baverify and its version, the JWKS fetch included,
+// resolved as `baverify version` resolves it.
+func TestUserAgentCarriesTheVersion(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ stamp, want string }{
+		{"1.2.3", "baverify/1.2.3"},
+		{"v1.2.3", "baverify/1.2.3"},
+		{"", "baverify/dev"}, // a test binary has no module version
+	}
+	for _, tt := range tests {
+		t.Run(tt.want+"/"+tt.stamp, func(t *testing.T) {
+			t.Parallel()
+			got := make(chan string, 1)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case got <- r.Header.Get("User-Agent"):
+				default:
+				}
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"keys":[]}`)
+			}))
+			t.Cleanup(srv.Close)
+			f, _, _ := newTestFactory(t, runConfig{})
+			f.Version = BuildInfo{Version: tt.stamp}
+			Execute(context.Background(), f, []string{"jwks", "--no-cache", srv.URL + "/api/auth/jwks"})
+			select {
+			case ua := <-got:
+				if ua != tt.want {
+					t.Errorf("User-Agent = %q, want %q", ua, tt.want)
+				}
+			default:
+				t.Fatal("the JWKS was not fetched")
 			}
 		})
 	}
