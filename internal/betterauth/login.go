@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/baverify/baverify/internal/httpclient"
 )
@@ -294,12 +295,17 @@ func (f *flow) do(method string, r route, body []byte) (*answer, error) {
 	return a, nil
 }
 
+// clip bounds server text to 300 bytes, cut on a rune boundary.
 func clip(s string) string {
 	const max = 300
-	if len(s) > max {
-		return s[:max] + "..."
+	if len(s) <= max {
+		return s
 	}
-	return s
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 func signInError(a *answer, d *Deployment) error {
@@ -371,8 +377,24 @@ func netError(err error) error {
 	return err
 }
 
+// looksLikeJWT accepts a compact JWS: three base64url segments (the last
+// may be empty). Anything else is refused, not just odd: login prints the
+// token raw on stdout, so a server must not be able to slip terminal
+// control sequences through it.
 func looksLikeJWT(s string) bool {
-	return s != "" && strings.Count(s, ".") == 2 && !strings.ContainsAny(s, " \t\r\n")
+	segments := strings.Split(s, ".")
+	if len(segments) != 3 || segments[0] == "" || segments[1] == "" {
+		return false
+	}
+	for _, seg := range segments {
+		for i := 0; i < len(seg); i++ {
+			c := seg[i]
+			if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // cookieNames lists the names (never the values) of the cookies an answer

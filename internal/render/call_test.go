@@ -29,7 +29,7 @@ type realMeta struct {
 
 // realResult verifies a captured Better Auth token at a time offset from
 // its iat, pinned to its origin.
-func realResult(t *testing.T, alg string, after time.Duration) (*verify.Result, realMeta) {
+func realResult(t testing.TB, alg string, after time.Duration) (*verify.Result, realMeta) {
 	t.Helper()
 	var meta realMeta
 	if err := json.Unmarshal(readRepoFile(t, "testdata/real/"+alg+"/meta.json"), &meta); err != nil {

@@ -20,7 +20,7 @@ var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 var goldenNow = time.Date(2026, 11, 26, 19, 50, 0, 0, time.UTC)
 
-func readRepoFile(t *testing.T, path string) []byte {
+func readRepoFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", path))
 	if err != nil {
