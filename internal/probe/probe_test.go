@@ -1,0 +1,235 @@
+package probe
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/baverify/baverify/internal/call"
+	"github.com/baverify/baverify/internal/httpclient"
+	"github.com/baverify/baverify/internal/keysource"
+	"github.com/baverify/baverify/internal/verify"
+)
+
+func expectation(t *testing.T, s string) call.Expectation {
+	t.Helper()
+	e, err := call.ParseExpectation(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestJudge(t *testing.T) {
+	t.Parallel()
+	genuine := Case{Name: CaseGenuine, Genuine: true}
+	forged := Case{Name: CaseAlgNone}
+	answer := func(status int, redirects ...call.Redirect) *call.Report {
+		if redirects == nil {
+			redirects = []call.Redirect{}
+		}
+		return &call.Report{Response: &call.ResponseInfo{Status: status, URL: "http://127.0.0.1/x", Redirects: redirects,
+			Body: call.Body{Raw: []byte(`{"detail":"Invalid token"}`), JSON: true}}}
+	}
+	tests := []struct {
+		name   string
+		c      Case
+		rep    *call.Report
+		expect string
+		want   Outcome
+		msg    string
+	}{
+		{"genuine accepted", genuine, answer(200), "", Pass, "accepted (HTTP 200)"},
+		{"genuine refused", genuine, answer(401), "", Fail, "HTTP 401, expected 2xx"},
+		{"genuine gets the expected 403", genuine, answer(403), "403", Pass, "accepted (HTTP 403)"},
+		{"genuine fails the backend", genuine, answer(500), "", Fail, "HTTP 500"},
+		{"forgery refused with 401", forged, answer(401), "", Pass, "refused (HTTP 401)"},
+		{"forgery refused with 403", forged, answer(403), "", Pass, "refused (HTTP 403)"},
+		{"forgery accepted", forged, answer(200), "", Fail, "ACCEPTED (HTTP 200)"},
+		{"forgery answered 304", forged, answer(304), "", Fail, "ACCEPTED (HTTP 304)"},
+		{"forgery crashes the backend", forged, answer(500), "", Warn, "HTTP 500: refused, but by failing"},
+		{"forgery refused with 400", forged, answer(400), "", Warn, "refused with HTTP 400"},
+		{"forgery redirected to a login page", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/login"}), "", Warn, "redirected to"},
+		{"no answer", forged, &call.Report{Unreachable: true, Error: "connection refused"}, "", Unreachable, "no answer: connection refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var res Result
+			judge(&res, tt.c, tt.rep, expectation(t, tt.expect))
+			if res.Outcome != tt.want || !strings.Contains(res.Message, tt.msg) {
+				t.Errorf("outcome %s %q, want %s containing %q", res.Outcome, res.Message, tt.want, tt.msg)
+			}
+			if tt.rep.Response != nil && res.BackendSaid != "Invalid token" {
+				t.Errorf("backendSaid = %q", res.BackendSaid)
+			}
+		})
+	}
+}
+
+// backend is an httptest API whose token check is given; it records the
+// Authorization headers it saw.
+type backend struct {
+	mu   sync.Mutex
+	seen []string
+	srv  *httptest.Server
+}
+
+func newBackend(t *testing.T, check func(authorization string) int) *backend {
+	b := &backend{}
+	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := r.Header.Get("Authorization")
+		b.mu.Lock()
+		b.seen = append(b.seen, a)
+		b.mu.Unlock()
+		status := check(a)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		if status == http.StatusUnauthorized {
+			w.Write([]byte(`{"detail":"Invalid token"}`))
+		} else {
+			w.Write([]byte(`{"ok":true}`))
+		}
+	}))
+	t.Cleanup(b.srv.Close)
+	return b
+}
+
+func runProbe(t *testing.T, rt realToken, url string) *Report {
+	t.Helper()
+	cases, err := Forge(rt.token, rt.key.Public, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Unix(rt.Iat+60, 0)
+	genuine := rt.verify(t, rt.token)
+	return Run(context.Background(), Options{
+		Method: "GET", URL: url, Expect: expectation(t, ""), Now: func() time.Time { return at },
+		NewClient: func(log *call.RedirectLog) (*http.Client, error) {
+			return httpclient.New(httpclient.Options{Timeout: 5 * time.Second, OnRedirect: log.Record})
+		},
+	}, cases, genuine)
+}
+
+// A backend that verifies properly (here: with baverify's own verifier)
+// refuses every forgery.
+func TestRunAgainstASoundBackend(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "RS256")
+	at := time.Unix(rt.Iat+60, 0)
+	v := &verify.Verifier{Now: func() time.Time { return at },
+		Keys:   &keysource.Reader{Name: filepath.Join(rt.dir, "jwks.json")},
+		Policy: verify.Policy{Issuer: rt.Origin, Audiences: []string{rt.Origin}}}
+	b := newBackend(t, func(a string) int {
+		tok, ok := strings.CutPrefix(a, "Bearer ")
+		if !ok || !v.Verify(context.Background(), tok).Valid {
+			return http.StatusUnauthorized
+		}
+		return http.StatusOK
+	})
+	rep := runProbe(t, rt, b.srv.URL+"/api/me")
+	if !rep.OK || rep.AcceptedAny || rep.Passed != 8 || rep.Failed+rep.Warned+rep.Skipped+rep.Unreached != 0 {
+		t.Fatalf("report: %+v", rep)
+	}
+	if len(b.seen) != 8 || b.seen[0] != "Bearer "+rt.token || b.seen[1] != "" {
+		t.Errorf("the backend saw %d requests; first %q, second %q", len(b.seen), b.seen[0], b.seen[1])
+	}
+	if len(rep.Diagnosis) != 0 {
+		t.Errorf("diagnosis for a passing genuine token: %+v", rep.Diagnosis)
+	}
+}
+
+// A backend that only checks that a Bearer token is there accepts every
+// forgery: each one is a failure, and the report says a forgery got in.
+func TestRunAgainstABackendThatChecksNothing(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	b := newBackend(t, func(a string) int {
+		if strings.HasPrefix(a, "Bearer ") {
+			return http.StatusOK
+		}
+		return http.StatusUnauthorized
+	})
+	rep := runProbe(t, rt, b.srv.URL+"/api/me")
+	if rep.OK || !rep.AcceptedAny || rep.Failed != 6 || rep.Passed != 2 {
+		t.Fatalf("report: ok=%v accepted=%v passed=%d failed=%d", rep.OK, rep.AcceptedAny, rep.Passed, rep.Failed)
+	}
+	for _, p := range rep.Probes {
+		wantPass := p.Name == CaseGenuine || p.Name == CaseNoToken
+		if (p.Outcome == Pass) != wantPass {
+			t.Errorf("%s: %s %q", p.Name, p.Outcome, p.Message)
+		}
+	}
+}
+
+// When the genuine token is refused, the probe fails whatever the
+// forgeries got, and carries the call diagnosis of the refusal.
+func TestRunGenuineRefused(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "ES256")
+	b := newBackend(t, func(string) int { return http.StatusUnauthorized })
+	rep := runProbe(t, rt, b.srv.URL+"/api/me")
+	if rep.OK || rep.AcceptedAny || rep.Failed != 1 || rep.Probes[0].Outcome != Fail {
+		t.Fatalf("report: %+v", rep)
+	}
+	if len(rep.Diagnosis) == 0 || rep.Diagnosis[0].Code != call.CodeRejectedValid {
+		t.Errorf("diagnosis: %+v", rep.Diagnosis)
+	}
+}
+
+func TestRunUnreachable(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	b := newBackend(t, func(string) int { return 200 })
+	url := b.srv.URL
+	b.srv.Close()
+	rep := runProbe(t, rt, url+"/api/me")
+	if rep.OK || rep.Unreached != 8 {
+		t.Fatalf("report: ok=%v unreachable=%d", rep.OK, rep.Unreached)
+	}
+}
+
+// Cancelling stops the probe between cases; the report is not OK.
+func TestRunCancelled(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	ctx, cancel := context.WithCancel(context.Background())
+	b := newBackend(t, func(string) int { cancel(); return http.StatusOK })
+	cases, _ := Forge(rt.token, rt.key.Public, nil)
+	rep := Run(ctx, Options{Method: "GET", URL: b.srv.URL, Expect: expectation(t, ""),
+		NewClient: func(log *call.RedirectLog) (*http.Client, error) { return httpclient.New(httpclient.Options{}) }}, cases, nil)
+	if rep.OK || len(rep.Probes) >= len(cases) {
+		t.Fatalf("ok=%v after %d of %d cases", rep.OK, len(rep.Probes), len(cases))
+	}
+}
+
+// A backend that redirects to another origin never passes on a token,
+// genuine or forged; each redirect is reported.
+func TestRunNeverCarriesTokensToAnotherOrigin(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	target := newBackend(t, func(string) int { return http.StatusUnauthorized })
+	redirector := httptest.NewServer(http.RedirectHandler(target.srv.URL+"/elsewhere", http.StatusTemporaryRedirect))
+	t.Cleanup(redirector.Close)
+	rep := runProbe(t, rt, redirector.URL+"/api/me")
+	target.mu.Lock()
+	defer target.mu.Unlock()
+	if len(target.seen) != 8 {
+		t.Fatalf("the other origin got %d requests", len(target.seen))
+	}
+	for i, a := range target.seen {
+		if a != "" {
+			t.Errorf("request %d carried Authorization %q to another origin", i, a)
+		}
+	}
+	for _, p := range rep.Probes {
+		if len(p.Redirects) != 1 || p.Redirects[0].AuthorizationDropped != (p.Name != CaseNoToken) {
+			t.Errorf("%s: redirects %+v", p.Name, p.Redirects)
+		}
+	}
+}
