@@ -239,21 +239,29 @@ func (o *callOptions) request(f *Factory) (call.Request, error) {
 // verify checks the token before the call, exactly as the token command
 // does: the key source from the flags or the token's iss, the policy flags.
 func (o *callOptions) verify(c *cobra.Command, f *Factory, fetcher *jwks.Fetcher, errSt render.Styles, raw string) (*verify.Result, error) {
-	clock, err := o.policy.clock(f)
+	result, _, err := verifyBeforeSending(c, f, &o.net, &o.keys, &o.policy, fetcher, errSt, raw)
+	return result, err
+}
+
+// verifyBeforeSending verifies a token that is about to be sent (call,
+// probe) and returns the key source it used.
+func verifyBeforeSending(c *cobra.Command, f *Factory, net *networkFlags, keys *keySourceFlags, policy *policyFlags,
+	fetcher *jwks.Fetcher, errSt render.Styles, raw string) (*verify.Result, *keysource.Resolved, error) {
+	clock, err := policy.clock(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	resolved, err := keysource.Resolve(o.net.cached(f, errSt, o.keys.options(f, fetcher)), unverifiedIssuer(raw))
+	resolved, err := keysource.Resolve(net.cached(f, errSt, keys.options(f, fetcher)), unverifiedIssuer(raw))
 	if err != nil {
-		return nil, &usageError{err: err}
+		return nil, nil, &usageError{err: err}
 	}
 	v := &verify.Verifier{Now: clock, Keys: resolved.Keys}
-	if v.Policy, err = o.policy.policy(resolved, o.keys.baseURL); err != nil {
-		return nil, err
+	if v.Policy, err = policy.policy(resolved, keys.baseURL); err != nil {
+		return nil, nil, err
 	}
 	result := v.Verify(c.Context(), raw)
 	if err := c.Context().Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return result, nil
+	return result, resolved, nil
 }

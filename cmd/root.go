@@ -40,6 +40,7 @@ terms (baseURL, jwksPath, expirationTime, key rotation).`,
 		newJWKSCmd(f),
 		newLoginCmd(f),
 		newCallCmd(f),
+		newProbeCmd(f),
 		newVersionCmd(f),
 	)
 	return root

@@ -1,0 +1,190 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/baverify/baverify/internal/keysource"
+	"github.com/baverify/baverify/internal/verify"
+)
+
+// probeBackend is an API whose token check is given; its Date header is
+// the test clock, the time the probe runs at.
+func probeBackend(t *testing.T, date time.Time, check func(authorization string) int) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status := check(r.Header.Get("Authorization"))
+		w.Header().Set("Date", date.Format(http.TimeFormat))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		if status == http.StatusUnauthorized {
+			w.Write([]byte(`{"detail":"Invalid token"}`))
+		} else {
+			w.Write([]byte(`{"sub":"me"}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// soundCheck verifies like a correct backend, at the real token's time.
+func soundCheck(rt realToken, at time.Time) func(string) int {
+	v := &verify.Verifier{Now: func() time.Time { return at }, Keys: &keysource.Reader{Name: rt.JWKSPath},
+		Policy: verify.Policy{Issuer: rt.Origin, Audiences: []string{rt.Origin}}}
+	return func(a string) int {
+		tok, ok := strings.CutPrefix(a, "Bearer ")
+		if !ok {
+			return http.StatusForbidden
+		}
+		if !v.Verify(context.Background(), tok).Valid {
+			return http.StatusUnauthorized
+		}
+		return http.StatusOK
+	}
+}
+
+// presenceCheck is the bug: any Bearer token will do.
+func presenceCheck(a string) int {
+	if strings.HasPrefix(a, "Bearer ") {
+		return http.StatusOK
+	}
+	return http.StatusUnauthorized
+}
+
+func TestProbeText(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	at := time.Unix(rt.Iat+60, 0).UTC()
+	for _, tc := range []struct {
+		golden string
+		check  func(string) int
+		code   int
+	}{
+		{"probe_sound.txt", soundCheck(rt, at), ExitOK},
+		{"probe_fooled.txt", presenceCheck, ExitNegative},
+		{"probe_genuine_refused.txt", func(string) int { return http.StatusUnauthorized }, ExitNegative},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			t.Parallel()
+			url := probeBackend(t, at, tc.check)
+			r := run(t, runConfig{now: at}, "probe", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin,
+				"--token", rt.Token, url+"/api/me")
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			golden(t, tc.golden, strings.ReplaceAll(r.stdout, url, "http://127.0.0.1:PORT"))
+		})
+	}
+}
+
+// A terminal gets colour; the text is the golden one once it is stripped.
+func TestProbeTextColour(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	at := time.Unix(rt.Iat+60, 0).UTC()
+	url := probeBackend(t, at, soundCheck(rt, at))
+	args := []string{"probe", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--token", rt.Token, url + "/api/me"}
+	r := run(t, runConfig{now: at, tty: true}, args...)
+	if !ansi.MatchString(r.stdout) {
+		t.Fatal("no colour on a terminal")
+	}
+	golden(t, "probe_sound.txt", strings.ReplaceAll(stripANSI(r.stdout), url, "http://127.0.0.1:PORT"))
+	r = run(t, runConfig{now: at, tty: true, env: map[string]string{"NO_COLOR": "1"}}, args...)
+	if ansi.MatchString(r.stdout) {
+		t.Fatal("colour with NO_COLOR set")
+	}
+}
+
+func TestProbeJSON(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "ES256")
+	at := time.Unix(rt.Iat+60, 0).UTC()
+	url := probeBackend(t, at, presenceCheck)
+	r := run(t, runConfig{now: at}, "probe", "-o", "json", "--jwks", rt.JWKSPath, "--token", rt.Token, url+"/api/me")
+	if r.code != ExitNegative {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var out map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"method", "url", "token", "probes", "diagnosis", "passed", "failed", "warned", "skipped", "unreachable", "ok", "forgeryAccepted"} {
+		if _, ok := out[field]; !ok {
+			t.Errorf("no %q in %s", field, r.stdout)
+		}
+	}
+	var probes []map[string]any
+	if err := json.Unmarshal(out["probes"], &probes); err != nil || len(probes) != 8 {
+		t.Fatalf("probes: %v %s", err, out["probes"])
+	}
+	for _, field := range []string{"name", "attack", "expect", "status", "latencyMs", "outcome", "message", "redirects"} {
+		if _, ok := probes[0][field]; !ok {
+			t.Errorf("no %q in a probe: %v", field, probes[0])
+		}
+	}
+	if probes[3]["name"] != "signature_tampered" || probes[3]["outcome"] != "fail" || probes[3]["expect"] != "401,403" {
+		t.Errorf("signature_tampered: %v", probes[3])
+	}
+	// The forged and genuine tokens never appear whole in the output.
+	if strings.Contains(r.stdout, rt.Token) {
+		t.Error("the genuine token is in the output")
+	}
+}
+
+func TestProbeRefusesAnInvalidToken(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	after := time.Unix(rt.Exp+1, 0).UTC()
+	var hits atomic.Int32
+	url := probeBackend(t, after, func(string) int { hits.Add(1); return 200 })
+	r := run(t, runConfig{now: after}, "probe", "--jwks", rt.JWKSPath, "--token", rt.Token, url)
+	if r.code != ExitNegative || !strings.Contains(r.stdout, "Result: NOT RUN") || !strings.Contains(r.stdout, "expired") || hits.Load() != 0 {
+		t.Fatalf("exit %d, %d requests\n%s", r.code, hits.Load(), r.stdout)
+	}
+	r = run(t, runConfig{now: after}, "probe", "-o", "json", "--jwks", rt.JWKSPath, "--token", rt.Token, url)
+	if !strings.Contains(r.stdout, `"notRun":`) || hits.Load() != 0 {
+		t.Fatalf("JSON: %s", r.stdout)
+	}
+}
+
+func TestProbeUsage(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no token", []string{"probe", "http://127.0.0.1:1/x"}, "no token"},
+		{"no URL", []string{"probe"}, "accepts 1 arg"},
+		{"own Authorization", []string{"probe", "--token", rt.Token, "-H", "Authorization: Bearer x", "http://127.0.0.1:1/x"}, "sets Authorization itself"},
+		{"two token sources", []string{"probe", "--token", rt.Token, "--login", "http://127.0.0.1:1/x"}, "one way"},
+		{"email without login", []string{"probe", "--token", rt.Token, "--email", "a@b.c", "http://127.0.0.1:1/x"}, "go with --login"},
+		{"bad expect-status", []string{"probe", "--token", rt.Token, "--expect-status", "abc", "http://127.0.0.1:1/x"}, "--expect-status"},
+		{"not a URL", []string{"probe", "--token", rt.Token, "ftp://x"}, "http"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, runConfig{}, tc.args...)
+			if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q, want %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestProbeUnreachable(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	at := time.Unix(rt.Iat+60, 0).UTC()
+	r := run(t, runConfig{now: at}, "probe", "--timeout", "2s", "--jwks", rt.JWKSPath, "--token", rt.Token, closedURL(t))
+	if r.code != ExitUnavailable || !strings.Contains(r.stdout, "COULD NOT CHECK") {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
