@@ -18,12 +18,15 @@ import (
 // BackendOptions configures a Python backend (testdata/backends) that
 // verifies Better Auth JWTs the way real FastAPI services do.
 type BackendOptions struct {
-	Kind       string // "jose" or "pyjwt"
-	JWKSURL    string
-	Issuer     string
-	Audience   string
-	Widen      bool   // jose only: WIDEN_ERRORS=1
-	RedirectTo string // target of GET /api/redirect
+	Kind     string // "jose" or "pyjwt"
+	JWKSURL  string
+	Issuer   string
+	Audience string
+	Widen    bool // jose only: WIDEN_ERRORS=1
+	// TrustUnverified (pyjwt only: TRUST_UNVERIFIED=1) decodes tokens
+	// without verifying them: the bug baverify probe must catch.
+	TrustUnverified bool
+	RedirectTo      string // target of GET /api/redirect
 }
 
 // Backend is a started backend.
@@ -64,6 +67,9 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 	if opts.Widen && opts.Kind != "jose" {
 		t.Fatalf("testenv: Widen applies to the jose backend only")
 	}
+	if opts.TrustUnverified && opts.Kind != "pyjwt" {
+		t.Fatalf("testenv: TrustUnverified applies to the pyjwt backend only")
+	}
 	if opts.JWKSURL == "" || opts.Issuer == "" || opts.Audience == "" {
 		t.Fatalf("testenv: backend %s needs JWKSURL, Issuer and Audience", opts.Kind)
 	}
@@ -73,6 +79,11 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 	name := "backend " + opts.Kind
 	if opts.Widen {
 		name += " (widened)"
+	}
+	trust := "0"
+	if opts.TrustUnverified {
+		name += " (trusting unverified tokens)"
+		trust = "1"
 	}
 	widen := "0"
 	if opts.Widen {
@@ -98,6 +109,7 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 				"AUDIENCE=" + opts.Audience,
 				"REDIRECT_TO=" + opts.RedirectTo,
 				"WIDEN_ERRORS=" + widen,
+				"TRUST_UNVERIFIED=" + trust,
 				"NO_PROXY=" + noProxy,
 				"no_proxy=" + noProxy,
 				"PYTHONUNBUFFERED=1",

@@ -5,7 +5,10 @@ kid) and picks the key by kid; with cryptography installed PyJWT handles
 every algorithm Better Auth signs with, EdDSA included. Every PyJWTError
 becomes a 401.
 
-Environment: JWKS_URL, ISSUER, AUDIENCE, PORT, REDIRECT_TO (optional).
+Environment: JWKS_URL, ISSUER, AUDIENCE, PORT, REDIRECT_TO (optional) and
+TRUST_UNVERIFIED=1, which reproduces a common bug on purpose: the token is
+decoded without verifying it (verify_signature False), as code written to
+"just read the user id" does. baverify probe must catch it.
 """
 
 import os
@@ -20,6 +23,7 @@ JWKS_URL = os.environ["JWKS_URL"]
 ISSUER = os.environ["ISSUER"]
 AUDIENCE = os.environ["AUDIENCE"]
 REDIRECT_TO = os.environ.get("REDIRECT_TO", "")
+TRUST_UNVERIFIED = os.environ.get("TRUST_UNVERIFIED") == "1"
 ALGORITHMS = ["EdDSA", "ES256", "ES512", "RS256", "PS256"]
 
 app = FastAPI()
@@ -34,6 +38,8 @@ def get_current_user(
 ) -> dict:
     token = credentials.credentials
     try:
+        if TRUST_UNVERIFIED:
+            return jwt.decode(token, options={"verify_signature": False})
         signing_key = jwks_client.get_signing_key_from_jwt(token)
         return jwt.decode(
             token,
