@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/baverify/baverify/internal/betterauth"
@@ -391,14 +392,23 @@ func (d *diagnosis) bodyEvidence() []string {
 	return []string{fmt.Sprintf("the backend answered HTTP %d", d.status())}
 }
 
-var (
-	reJoseAlg  = regexp.MustCompile(`(?i)unable to find an algorithm`)
-	reAlg      = regexp.MustCompile(`(?i)\balg(orithm)?s?\b`)
-	reAudience = regexp.MustCompile(`(?i)\baud(ience)?s?\b`)
-	reIssuer   = regexp.MustCompile(`(?i)\biss(uer)?s?\b`)
-	reKey      = regexp.MustCompile(`(?i)\bkid\b|signing key|\bjwks?\b|signature verification failed|invalid signature|signature (is )?invalid|no matching key|key not found`)
-	reTime     = regexp.MustCompile(`(?i)expired|not yet valid|\bexp\b|\bnbf\b|\biat\b|in the future|immature`)
-)
+// backendPatterns are the phrases that tie a backend's message to a cause.
+// They are compiled on first use, not at package init: most runs of
+// baverify never diagnose a backend's answer.
+type backendPatterns struct {
+	joseAlg, alg, audience, issuer, key, time *regexp.Regexp
+}
+
+var patterns = sync.OnceValue(func() *backendPatterns {
+	return &backendPatterns{
+		joseAlg:  regexp.MustCompile(`(?i)unable to find an algorithm`),
+		alg:      regexp.MustCompile(`(?i)\balg(orithm)?s?\b`),
+		audience: regexp.MustCompile(`(?i)\baud(ience)?s?\b`),
+		issuer:   regexp.MustCompile(`(?i)\biss(uer)?s?\b`),
+		key:      regexp.MustCompile(`(?i)\bkid\b|signing key|\bjwks?\b|signature verification failed|invalid signature|signature (is )?invalid|no matching key|key not found`),
+		time:     regexp.MustCompile(`(?i)expired|not yet valid|\bexp\b|\bnbf\b|\biat\b|in the future|immature`),
+	}
+})
 
 // causes names the likely causes that the evidence supports: what the
 // backend said, and for a 5xx the algorithm.
@@ -413,7 +423,7 @@ func (d *diagnosis) causes(valid bool) []Finding {
 	if said == "" {
 		return out
 	}
-	if reAudience.MatchString(said) && !reJoseAlg.MatchString(said) {
+	if patterns().audience.MatchString(said) && !patterns().joseAlg.MatchString(said) {
 		ev := []string{"the token's aud is " + orNone(t.aud)}
 		if d.origin != "" {
 			ev = append(ev, "Better Auth's default aud is the baseURL origin: "+d.origin)
@@ -424,7 +434,7 @@ func (d *diagnosis) causes(valid bool) []Finding {
 			Evidence: ev,
 			Hint:     "set the backend's expected audience to " + orNone(t.aud) + ", or make Better Auth issue the audience the backend expects (jwt: { audience: ... })"})
 	}
-	if reIssuer.MatchString(said) && !reJoseAlg.MatchString(said) {
+	if patterns().issuer.MatchString(said) && !patterns().joseAlg.MatchString(said) {
 		ev := []string{"the token's iss is " + orNone(t.iss)}
 		if d.origin != "" {
 			ev = append(ev, "Better Auth's default iss is the baseURL origin: "+d.origin)
@@ -435,7 +445,7 @@ func (d *diagnosis) causes(valid bool) []Finding {
 			Evidence: ev,
 			Hint:     "set the backend's expected issuer to exactly " + orNone(t.iss) + " (scheme, host and port; no path, no trailing slash), or set jwt.issuer in Better Auth"})
 	}
-	if !algFound && reKey.MatchString(said) {
+	if !algFound && patterns().key.MatchString(said) {
 		ev := []string{"the token's kid is " + orNone(t.kid) + ", alg " + orNone(t.alg)}
 		ev = append(ev, d.saidEvidence()...)
 		if valid {
@@ -457,7 +467,7 @@ func (d *diagnosis) algCause(valid bool) *Finding {
 	if alg == "" {
 		return nil
 	}
-	joseFailure := reJoseAlg.MatchString(said)
+	joseFailure := patterns().joseAlg.MatchString(said)
 	weak := alg == "EdDSA" || alg == "PS256" || alg == "Ed25519"
 	verified := "the token is signed with " + alg
 	if d.tok.kid != "" {
@@ -474,7 +484,7 @@ func (d *diagnosis) algCause(valid bool) *Finding {
 			Message:  fmt.Sprintf("the backend cannot verify %s: its answer says \"Unable to find an algorithm for key\", python-jose's error for a key it has no algorithm for", alg),
 			Evidence: append([]string{verified}, d.saidEvidence()...),
 			Hint:     hint}
-	case reAlg.MatchString(said) && status/100 != 2:
+	case patterns().alg.MatchString(said) && status/100 != 2:
 		return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
 			Message:  fmt.Sprintf("likely: the backend does not accept %s; its answer names the algorithm", alg),
 			Evidence: append([]string{verified}, d.saidEvidence()...),
@@ -517,7 +527,7 @@ func (d *diagnosis) clockFinding(bodyMatters bool) *Finding {
 			reasons = append(reasons, fmt.Sprintf("by the backend's clock the token expired %s ago (exp %s)", humanize.Duration(date.Sub(*t.exp)), humanize.Time(*t.exp)))
 		}
 	}
-	if bodyMatters && reTime.MatchString(d.said) && !reJoseAlg.MatchString(d.said) {
+	if bodyMatters && patterns().time.MatchString(d.said) && !patterns().joseAlg.MatchString(d.said) {
 		reasons = append(reasons, "the backend says the token is expired or not yet valid, but it is valid by this machine's clock")
 		ev = append(ev, d.saidEvidence()...)
 	}

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,7 +37,20 @@ const maxEntryBytes = MaxBytes/3*4 + 64<<10
 // maxFreshness caps a max-age, as RFC 9111 section 1.2.2 does for overflow.
 const maxFreshness = math.MaxInt32 * time.Second
 
-var entryName = regexp.MustCompile(`^[0-9a-f]{64}\.json$`)
+// isEntryName reports whether a file name is a cache entry's: 64 lowercase
+// hex digits (SHA-256 of the URL) and ".json".
+func isEntryName(name string) bool {
+	hash, ok := strings.CutSuffix(name, ".json")
+	if !ok || len(hash) != 64 {
+		return false
+	}
+	for i := 0; i < len(hash); i++ {
+		if c := hash[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // tempPrefix names the temporary files that Put renames into place.
 const tempPrefix = ".tmp-"
@@ -186,7 +198,7 @@ func (c *Cache) Clear() (int, error) {
 	var errs []error
 	for _, de := range des {
 		name := de.Name()
-		isEntry := entryName.MatchString(name)
+		isEntry := isEntryName(name)
 		if !de.Type().IsRegular() || (!isEntry && !strings.HasPrefix(name, tempPrefix)) {
 			continue
 		}

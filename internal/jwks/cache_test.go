@@ -47,7 +47,7 @@ func TestCachePutGet(t *testing.T) {
 	// One file per URL, named by the SHA-256 of the URL, 0600 in a 0700
 	// directory, and no temporary file left behind.
 	names, _ := os.ReadDir(c.Dir)
-	if len(names) != 1 || !entryName.MatchString(names[0].Name()) {
+	if len(names) != 1 || !isEntryName(names[0].Name()) {
 		t.Fatalf("files: %v", names)
 	}
 	if runtime.GOOS != "windows" {
