@@ -11,8 +11,35 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// NewRootCmd builds the command tree.
+// subcommands are baverify's commands, in help order.
+func subcommands() []struct {
+	name  string
+	build func(*Factory) *cobra.Command
+} {
+	return []struct {
+		name  string
+		build func(*Factory) *cobra.Command
+	}{
+		{"token", func(f *Factory) *cobra.Command { return newTokenCmd(f, nil) }},
+		{"jwks", newJWKSCmd},
+		{"login", newLoginCmd},
+		{"call", newCallCmd},
+		{"probe", newProbeCmd},
+		{"version", newVersionCmd},
+	}
+}
+
+// NewRootCmd builds the whole command tree (help, completions, docs).
 func NewRootCmd(f *Factory) *cobra.Command {
+	return newRootCmd(f, "")
+}
+
+// newRootCmd builds the tree for one run. When only is the name of a
+// subcommand, only that one is built: a run is mostly process start-up,
+// and building five commands nobody asked for (with their flags, and
+// cobra's completion command) is a measurable part of it. Anything else
+// (help, completion, an unknown name, a root flag) gets the whole tree.
+func newRootCmd(f *Factory, only string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "baverify",
 		Short: "Debug and verify the JWTs that Better Auth issues",
@@ -27,28 +54,34 @@ terms (baseURL, jwksPath, expirationTime, key rotation).`,
   baverify call https://api.example.com/api/me --base-url https://app.example.com --token "$JWT"`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       buildInfo(f).String(), // the whole line: see the version template below
 	}
-	root.SetVersionTemplate("{{.Version}}\n") // --version prints what `baverify version` does
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err: err} })
 	root.CompletionOptions.HiddenDefaultCmd = true
-	root.AddCommand(
-		newTokenCmd(f, nil),
-		newJWKSCmd(f),
-		newLoginCmd(f),
-		newCallCmd(f),
-		newProbeCmd(f),
-		newVersionCmd(f),
-	)
+	for _, sub := range subcommands() {
+		if sub.name == only {
+			root.AddCommand(sub.build(f))
+			root.CompletionOptions.DisableDefaultCmd = true
+			return root
+		}
+	}
+	for _, sub := range subcommands() {
+		root.AddCommand(sub.build(f))
+	}
+	root.Version = buildInfo(f).String()      // the whole line: see the version template
+	root.SetVersionTemplate("{{.Version}}\n") // --version prints what `baverify version` does
 	return root
 }
 
 // Execute runs baverify with args and returns the exit code.
 func Execute(ctx context.Context, f *Factory, args []string) int {
-	root := NewRootCmd(f)
+	var first string
+	if len(args) > 0 {
+		first = args[0]
+	}
+	root := newRootCmd(f, first)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	code := exitCode(ctx, err)

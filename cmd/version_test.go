@@ -167,3 +167,23 @@ func TestUserAgentCarriesTheVersion(t *testing.T) {
 		})
 	}
 }
+
+// A run builds only the command it names; what the user sees must not
+// change: each command's help is the same as with the whole tree.
+func TestSingleCommandTreeChangesNothing(t *testing.T) {
+	t.Parallel()
+	for _, sub := range subcommands() {
+		t.Run(sub.name, func(t *testing.T) {
+			t.Parallel()
+			alone := run(t, runConfig{}, sub.name, "--help")
+			whole := run(t, runConfig{}, "help", sub.name)
+			if alone.code != ExitOK || alone.stdout == "" || alone.stdout != whole.stdout {
+				t.Fatalf("exit %d; %s --help:\n%s\nhelp %s:\n%s", alone.code, sub.name, alone.stdout, sub.name, whole.stdout)
+			}
+		})
+	}
+	// A mistyped command still gets cobra's suggestion from the whole tree.
+	if r := run(t, runConfig{}, "tokn"); r.code != ExitUsage || !strings.Contains(r.stderr, `Did you mean this?`) {
+		t.Errorf("tokn: exit %d\n%s", r.code, r.stderr)
+	}
+}
