@@ -6,22 +6,19 @@ import (
 	"bufio"
 	"context"
 	"os"
-	"os/signal"
 
 	"github.com/baverify/baverify/cmd"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	f := cmd.SystemFactory()
 	// Output is buffered and written once at exit: a report of forty lines
 	// is then one write, not forty.
 	out := bufio.NewWriterSize(os.Stdout, 64*1024)
 	f.IO.Out = out
-	code := cmd.Execute(ctx, f, os.Args[1:])
+	code := cmd.Execute(context.Background(), f, os.Args[1:])
 	if err := out.Flush(); err != nil && code == 0 {
 		code = 1 // stdout closed early (a pipe reader left): the report is lost
 	}
-	stop()
 	os.Exit(code)
 }

@@ -101,7 +101,9 @@ Exit codes: 0 the status is the expected one (--expect-status, default any
 }
 
 func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
-	ctx := c.Context()
+	ctx, stop := f.interruptible(c.Context()) // every run waits on the network
+	defer stop()
+	c.SetContext(ctx)
 	if err := opts.out.validate(); err != nil {
 		return err
 	}

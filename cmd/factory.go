@@ -1,8 +1,10 @@
 package cmd
 
 import (
+	"context"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"time"
 
@@ -20,7 +22,23 @@ type Factory struct {
 	HTTPClient func(httpclient.Options) (*http.Client, error)
 	// CacheDir returns the JWKS cache directory ("" disables the cache).
 	CacheDir func() (string, error)
-	Version  BuildInfo
+	// Interrupt returns a context that Ctrl-C cancels. Commands call it
+	// (through interruptible) only before they wait on the network: a run
+	// on local files ends in milliseconds, and a signal handler costs a
+	// goroutine, a thread and a measurable share of start-up. Without one,
+	// Ctrl-C kills the process by SIGINT, which shells report as 130 too.
+	// Nil (tests) means no signal handling.
+	Interrupt func(context.Context) (context.Context, context.CancelFunc)
+	Version   BuildInfo
+}
+
+// interruptible is ctx, cancelled by Ctrl-C when the factory can watch for
+// it; the run then ends with exit code 130 and "interrupted".
+func (f *Factory) interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	if f.Interrupt == nil {
+		return ctx, func() {}
+	}
+	return f.Interrupt(ctx)
 }
 
 // BuildInfo is set by the linker in release builds.
@@ -52,6 +70,9 @@ func SystemFactory() *Factory {
 				return "", err
 			}
 			return filepath.Join(d, "baverify"), nil
+		},
+		Interrupt: func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return signal.NotifyContext(ctx, os.Interrupt)
 		},
 		Version: BuildInfo{Version: version, Commit: commit, Date: date},
 	}

@@ -222,6 +222,11 @@ func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {
 	if !ok {
 		return usageErrorf("no JWKS source for %s", res.Location)
 	}
+	if _, remote := res.Keys.(*keysource.Remote); remote {
+		var stop context.CancelFunc
+		ctx, stop = f.interruptible(ctx)
+		defer stop()
+	}
 	doc, err := src.Document(ctx)
 	if ctx.Err() != nil {
 		return ctx.Err()

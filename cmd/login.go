@@ -159,7 +159,9 @@ the CSRF check, no jwt plugin, Better Auth could not sign), 2 usage error,
 }
 
 func runLogin(c *cobra.Command, f *Factory, opts *loginOptions) error {
-	ctx := c.Context()
+	ctx, stop := f.interruptible(c.Context()) // every run waits on the network
+	defer stop()
+	c.SetContext(ctx)
 	if err := opts.out.validate(); err != nil {
 		return err
 	}

@@ -94,7 +94,9 @@ invalid token, 2 usage error, 3 no answer.`,
 }
 
 func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
-	ctx := c.Context()
+	ctx, stop := f.interruptible(c.Context()) // every run waits on the network
+	defer stop()
+	c.SetContext(ctx)
 	if err := opts.out.validate(); err != nil {
 		return err
 	}

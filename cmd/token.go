@@ -115,6 +115,11 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 			return &usageError{err: err}
 		}
 		v.Keys = resolved.Keys
+		if _, remote := resolved.Keys.(*keysource.Remote); remote {
+			var stop context.CancelFunc
+			ctx, stop = f.interruptible(ctx)
+			defer stop()
+		}
 	}
 	if v.Policy, err = opts.policy.policy(resolved, opts.keys.baseURL); err != nil {
 		return err
