@@ -18,7 +18,7 @@ type callOptions struct {
 	net    networkFlags
 	keys   keySourceFlags
 	policy policyFlags
-	login  loginFlags
+	tokenToSend
 
 	url       string
 	method    string
@@ -28,11 +28,6 @@ type callOptions struct {
 	expect    string
 	include   bool
 	showToken bool
-
-	token     string
-	tokenSet  bool
-	tokenFile string
-	doLogin   bool
 	noToken   bool
 }
 
@@ -72,7 +67,7 @@ Exit codes: 0 the status is the expected one (--expect-status, default any
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.url = args[0]
-			opts.tokenSet = c.Flags().Changed("token")
+			opts.parsed(c)
 			if runF != nil {
 				return runF(c, opts)
 			}
@@ -83,7 +78,7 @@ Exit codes: 0 the status is the expected one (--expect-status, default any
 	opts.net.register(c)
 	opts.keys.register(c)
 	opts.policy.register(c)
-	opts.login.register(c)
+	opts.tokenToSend.register(c, "the JWT to send")
 	fl := c.Flags()
 	fl.StringVarP(&opts.method, "method", "X", "", "HTTP method (default GET, or POST with a body)")
 	fl.StringArrayVarP(&opts.headers, "header", "H", nil, `extra request header "Name: value", repeatable`)
@@ -92,24 +87,17 @@ Exit codes: 0 the status is the expected one (--expect-status, default any
 	fl.StringVar(&opts.expect, "expect-status", "", "expected status: a code (401), a class (2xx) or a list (401,403); default any 2xx")
 	fl.BoolVarP(&opts.include, "include", "i", false, "show every response header, not only the usual few")
 	fl.BoolVar(&opts.showToken, "show-token", false, "show the whole token in the output (default: its first 8 characters)")
-	fl.StringVar(&opts.token, "token", "", "the JWT to send (- reads stdin; env BAVERIFY_TOKEN)")
-	tokenInputFlags(c, &opts.tokenFile)
-	fl.BoolVar(&opts.doLogin, "login", false, "sign in first (--base-url, --email, --password-stdin or BAVERIFY_PASSWORD) and send that token")
 	fl.BoolVar(&opts.noToken, "no-token", false, "send no token (check that the route refuses anonymous calls)")
-	_ = c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}, cobra.ShellCompDirectiveNoFileComp))
+	completeMethods(c)
 	return c
 }
 
 func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
-	ctx, stop := f.interruptible(c.Context()) // every run waits on the network
+	ctx, stop, err := startNetworkRun(c, f, &opts.out, &opts.net)
+	if err != nil {
+		return err
+	}
 	defer stop()
-	c.SetContext(ctx)
-	if err := opts.out.validate(); err != nil {
-		return err
-	}
-	if err := opts.net.validate(); err != nil {
-		return err
-	}
 	opts.keys.fromEnv(f.Getenv)
 	if err := opts.validate(c); err != nil {
 		return err
@@ -131,30 +119,10 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 		return err
 	}
 
-	switch {
-	case opts.doLogin:
-		d, err := loginDeployment(opts.keys.baseURL)
+	if !opts.noToken {
+		req.Token, err = opts.obtain(ctx, c, f, fetcher.Client, errSt, opts.keys.baseURL,
+			"no token: give --token, --token-file, BAVERIFY_TOKEN or --login; --no-token calls without one")
 		if err != nil {
-			return err
-		}
-		email, password, err := opts.login.credentials(c, f)
-		if err != nil {
-			return err
-		}
-		res, err := signIn(ctx, f, fetcher.Client, d, email, password)
-		if err != nil {
-			return loginVerdict(ctx, f, errSt, err)
-		}
-		if err := render.LoginInfo(f.IO.ErrOut, d.Origin(), res, errSt); err != nil {
-			return err
-		}
-		req.Token = res.Token
-	case opts.noToken:
-	default:
-		if !opts.tokenSet && opts.tokenFile == "" && f.Getenv("BAVERIFY_TOKEN") == "" {
-			return usageErrorf("no token: give --token, --token-file, BAVERIFY_TOKEN or --login; --no-token calls without one")
-		}
-		if req.Token, err = readToken(f, opts.token, opts.tokenSet, opts.tokenFile); err != nil {
 			return err
 		}
 	}
@@ -204,21 +172,14 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 
 // validate checks the flag combinations.
 func (o *callOptions) validate(c *cobra.Command) error {
-	sources := 0
-	for _, on := range []bool{o.tokenSet, o.tokenFile != "", o.doLogin, o.noToken} {
-		if on {
-			sources++
-		}
-	}
-	if sources > 1 {
+	if o.ways() > 1 || o.noToken && o.ways() > 0 {
 		return usageErrorf("give the token one way: --token, --token-file, --login or --no-token")
 	}
-	if !o.doLogin && (c.Flags().Changed("email") || o.login.passwordStdin) {
-		return usageErrorf("--email and --password-stdin go with --login")
+	if err := o.validateLogin(c); err != nil {
+		return err
 	}
 	stdin := 0
-	for _, on := range []bool{o.data == "@-", o.jsonBody == "@-", o.tokenSet && o.token == "-",
-		o.doLogin && o.login.passwordStdin, o.keys.jwks == "-"} {
+	for _, on := range append(o.readsStdin(), o.data == "@-", o.jsonBody == "@-", o.keys.jwks == "-") {
 		if on {
 			stdin++
 		}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -241,4 +242,27 @@ func warnf(f *Factory, st render.Styles, format string, args ...any) {
 		w = st.Warn(w)
 	}
 	fmt.Fprintln(f.IO.ErrOut, w, msg)
+}
+
+// startNetworkRun begins a command whose every run waits on the network
+// (login, call, probe): Ctrl-C cancels the context it returns, which is
+// also the command's, and the output and network flags are checked.
+func startNetworkRun(c *cobra.Command, f *Factory, out *outputFlags, net *networkFlags) (context.Context, context.CancelFunc, error) {
+	ctx, stop := f.interruptible(c.Context())
+	c.SetContext(ctx)
+	if err := out.validate(); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	if err := net.validate(); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return ctx, stop, nil
+}
+
+// completeMethods completes -X with the usual HTTP methods.
+func completeMethods(c *cobra.Command) {
+	_ = c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions(
+		[]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}, cobra.ShellCompDirectiveNoFileComp))
 }

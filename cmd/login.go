@@ -159,15 +159,11 @@ the CSRF check, no jwt plugin, Better Auth could not sign), 2 usage error,
 }
 
 func runLogin(c *cobra.Command, f *Factory, opts *loginOptions) error {
-	ctx, stop := f.interruptible(c.Context()) // every run waits on the network
+	ctx, stop, err := startNetworkRun(c, f, &opts.out, &opts.net)
+	if err != nil {
+		return err
+	}
 	defer stop()
-	c.SetContext(ctx)
-	if err := opts.out.validate(); err != nil {
-		return err
-	}
-	if err := opts.net.validate(); err != nil {
-		return err
-	}
 	if opts.baseURL == "" {
 		opts.baseURL = f.Getenv("BAVERIFY_BASE_URL")
 	}

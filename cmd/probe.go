@@ -20,18 +20,13 @@ type probeOptions struct {
 	net    networkFlags
 	keys   keySourceFlags
 	policy policyFlags
-	login  loginFlags
+	tokenToSend
 
 	url     string
 	method  string
 	headers []string
 	expect  string
 	strict  bool
-
-	token     string
-	tokenSet  bool
-	tokenFile string
-	doLogin   bool
 }
 
 func newProbeCmd(f *Factory) *cobra.Command {
@@ -72,7 +67,7 @@ invalid token, 2 usage error, 3 no answer.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.url = args[0]
-			opts.tokenSet = c.Flags().Changed("token")
+			opts.parsed(c)
 			return runProbe(c, f, opts)
 		},
 	}
@@ -80,29 +75,22 @@ invalid token, 2 usage error, 3 no answer.`,
 	opts.net.register(c)
 	opts.keys.register(c)
 	opts.policy.register(c)
-	opts.login.register(c)
+	opts.tokenToSend.register(c, "the genuine JWT")
 	fl := c.Flags()
 	fl.StringVarP(&opts.method, "method", "X", "GET", "HTTP method of every probe")
 	fl.StringArrayVarP(&opts.headers, "header", "H", nil, `extra request header "Name: value", repeatable (not Authorization)`)
 	fl.StringVar(&opts.expect, "expect-status", "", "status the genuine token must get: a code, a class (2xx) or a list; default any 2xx")
 	fl.BoolVar(&opts.strict, "strict", false, "fail on warnings too (a forgery refused by a 5xx, another 4xx or a redirect)")
-	fl.StringVar(&opts.token, "token", "", "the genuine JWT (- reads stdin; env BAVERIFY_TOKEN)")
-	tokenInputFlags(c, &opts.tokenFile)
-	fl.BoolVar(&opts.doLogin, "login", false, "sign in first (--base-url, --email, --password-stdin or BAVERIFY_PASSWORD) and probe with that token")
-	_ = c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}, cobra.ShellCompDirectiveNoFileComp))
+	completeMethods(c)
 	return c
 }
 
 func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
-	ctx, stop := f.interruptible(c.Context()) // every run waits on the network
+	ctx, stop, err := startNetworkRun(c, f, &opts.out, &opts.net)
+	if err != nil {
+		return err
+	}
 	defer stop()
-	c.SetContext(ctx)
-	if err := opts.out.validate(); err != nil {
-		return err
-	}
-	if err := opts.net.validate(); err != nil {
-		return err
-	}
 	opts.keys.fromEnv(f.Getenv)
 	if err := opts.validate(c); err != nil {
 		return err
@@ -124,31 +112,10 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 		return err
 	}
 
-	var token string
-	if opts.doLogin {
-		d, err := loginDeployment(opts.keys.baseURL)
-		if err != nil {
-			return err
-		}
-		email, password, err := opts.login.credentials(c, f)
-		if err != nil {
-			return err
-		}
-		res, err := signIn(ctx, f, fetcher.Client, d, email, password)
-		if err != nil {
-			return loginVerdict(ctx, f, errSt, err)
-		}
-		if err := render.LoginInfo(f.IO.ErrOut, d.Origin(), res, errSt); err != nil {
-			return err
-		}
-		token = res.Token
-	} else {
-		if !opts.tokenSet && opts.tokenFile == "" && f.Getenv("BAVERIFY_TOKEN") == "" {
-			return usageErrorf("no token: give --token, --token-file, BAVERIFY_TOKEN or --login; the probe forges its attacks from a genuine token")
-		}
-		if token, err = readToken(f, opts.token, opts.tokenSet, opts.tokenFile); err != nil {
-			return err
-		}
+	token, err := opts.obtain(ctx, c, f, fetcher.Client, errSt, opts.keys.baseURL,
+		"no token: give --token, --token-file, BAVERIFY_TOKEN or --login; the probe forges its attacks from a genuine token")
+	if err != nil {
+		return err
 	}
 
 	result, resolved, err := verifyBeforeSending(c, f, &opts.net, &opts.keys, &opts.policy, fetcher, errSt, token)
@@ -205,14 +172,14 @@ func (o *probeOptions) write(f *Factory, rep *probe.Report) error {
 }
 
 func (o *probeOptions) validate(c *cobra.Command) error {
-	if o.tokenSet && o.tokenFile != "" || o.doLogin && (o.tokenSet || o.tokenFile != "") {
+	if o.ways() > 1 {
 		return usageErrorf("give the token one way: --token, --token-file or --login")
 	}
-	if !o.doLogin && (c.Flags().Changed("email") || o.login.passwordStdin) {
-		return usageErrorf("--email and --password-stdin go with --login")
+	if err := o.validateLogin(c); err != nil {
+		return err
 	}
 	stdin := 0
-	for _, on := range []bool{o.tokenSet && o.token == "-", o.doLogin && o.login.passwordStdin, o.keys.jwks == "-"} {
+	for _, on := range append(o.readsStdin(), o.keys.jwks == "-") {
 		if on {
 			stdin++
 		}
