@@ -56,22 +56,29 @@ func CallText(w io.Writer, rep *call.Report, st Styles, opts CallTextOptions) er
 		callResponse(p, rep.Response, st, opts)
 	}
 
-	if len(rep.Diagnosis) > 0 {
-		p.line("")
-		p.line(apply(st.Heading, "Diagnosis"))
-		for _, f := range rep.Diagnosis {
-			p.line("  " + severityTag(f.Severity, st) + " " + apply(severityColor(f.Severity, st), string(f.Code)) + ": " + SafeLine(f.Message))
-			for _, e := range f.Evidence {
-				p.line("      - " + SafeLine(e))
-			}
-			if f.Hint != "" {
-				p.line("      " + apply(st.Dim, "hint: ") + SafeLine(f.Hint))
-			}
-		}
-	}
+	diagnosis(p, "Diagnosis", rep.Diagnosis, st)
 	p.line("")
 	p.line(callResult(rep, st))
 	return p.err
+}
+
+// diagnosis writes call's findings under a heading; nothing when there
+// are none. Messages and evidence can quote the backend: server text.
+func diagnosis(p *printer, heading string, list []call.Finding, st Styles) {
+	if len(list) == 0 {
+		return
+	}
+	p.line("")
+	p.line(apply(st.Heading, heading))
+	for _, f := range list {
+		p.line("  " + severityTag(f.Severity, st) + " " + apply(severityColor(f.Severity, st), string(f.Code)) + ": " + SafeLine(f.Message))
+		for _, e := range f.Evidence {
+			p.line("      - " + SafeLine(e))
+		}
+		if f.Hint != "" {
+			p.line("      " + apply(st.Dim, "hint: ") + SafeLine(f.Hint))
+		}
+	}
 }
 
 func callToken(p *printer, r *verify.Result, st Styles) {

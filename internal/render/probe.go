@@ -50,19 +50,7 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 		}
 	}
 
-	if len(rep.Diagnosis) > 0 {
-		p.line("")
-		p.line(apply(st.Heading, "Why the genuine token was not accepted"))
-		for _, f := range rep.Diagnosis {
-			p.line("  " + severityTag(f.Severity, st) + " " + apply(severityColor(f.Severity, st), string(f.Code)) + ": " + SafeLine(f.Message))
-			for _, e := range f.Evidence {
-				p.line("      - " + SafeLine(e))
-			}
-			if f.Hint != "" {
-				p.line("      " + apply(st.Dim, "hint: ") + SafeLine(f.Hint))
-			}
-		}
-	}
+	diagnosis(p, "Why the genuine token was not accepted", rep.Diagnosis, st)
 	p.line("")
 	p.line(probeResult(rep, st))
 	return p.err
