@@ -114,16 +114,21 @@ func (r *Reader) Load(ctx context.Context) (*verify.KeySet, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.keys == nil {
-		keys, err := ToKeySet(doc)
+	return keysOnce(&r.mu, &r.keys, doc)
+}
+
+// keysOnce parses doc into *keys unless that was done already, under mu.
+func keysOnce(mu *sync.Mutex, keys **verify.KeySet, doc *jwks.Document) (*verify.KeySet, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if *keys == nil {
+		parsed, err := ToKeySet(doc)
 		if err != nil {
 			return nil, err
 		}
-		r.keys = keys
+		*keys = parsed
 	}
-	return r.keys, nil
+	return *keys, nil
 }
 
 // Refresh never helps for a file.
@@ -259,16 +264,7 @@ func (r *Remote) Load(ctx context.Context) (*verify.KeySet, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.keys == nil {
-		keys, err := ToKeySet(doc)
-		if err != nil {
-			return nil, err
-		}
-		r.keys = keys
-	}
-	return r.keys, nil
+	return keysOnce(&r.mu, &r.keys, doc)
 }
 
 // Refresh refetches the JWKS when the keys came from the cache without a
