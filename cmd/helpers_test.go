@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/iostreams"
+	"github.com/baverify/baverify/internal/testenv"
 )
 
 // testRun is one in-process run of baverify.
@@ -57,36 +57,12 @@ func run(t testing.TB, cfg runConfig, args ...string) testRun {
 }
 
 // realToken is a token captured from a real Better Auth 1.7.25 server.
-type realToken struct {
-	Alg, Origin, Kid string
-	Iat, Exp         int64
-	Token, JWKSPath  string
-}
+type realToken = testenv.Real
 
-func loadReal(t testing.TB, alg string) realToken {
-	t.Helper()
-	dir := filepath.Join("..", "testdata", "real", alg)
-	var rt realToken
-	b, err := os.ReadFile(filepath.Join(dir, "meta.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &rt); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := os.ReadFile(filepath.Join(dir, "token.jwt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt.Token = string(tok)
-	rt.JWKSPath = filepath.Join(dir, "jwks.json")
-	return rt
-}
+func loadReal(t testing.TB, alg string) realToken { return testenv.LoadReal(t, alg) }
 
 // during returns a --now value inside the token's lifetime.
-func (rt realToken) during() string {
-	return time.Unix(rt.Iat+60, 0).UTC().Format(time.RFC3339)
-}
+func during(rt realToken) string { return rt.During().Format(time.RFC3339) }
 
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 

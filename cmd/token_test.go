@@ -62,7 +62,7 @@ func TestTokenFlagParsing(t *testing.T) {
 
 func TestTokenText(t *testing.T) {
 	rt := loadReal(t, "EdDSA")
-	valid := []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during(), rt.Token}
+	valid := []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), rt.Token}
 	for _, tc := range []struct {
 		name, golden string
 		cfg          runConfig
@@ -73,8 +73,8 @@ func TestTokenText(t *testing.T) {
 		{"valid on a terminal with NO_COLOR", "token_valid.txt", runConfig{tty: true, env: map[string]string{"NO_COLOR": "1"}}, valid, 0},
 		{"expired, wrong audience", "token_invalid.txt", runConfig{}, []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", "https://api.example.com",
 			"--now", time.Unix(rt.Exp+240, 0).UTC().Format(time.RFC3339), rt.Token}, 1},
-		{"no key source", "token_unverified.txt", runConfig{}, []string{"token", "--no-discover", "--now", rt.during(), rt.Token}, 1},
-		{"decode only", "token_decode_only.txt", runConfig{}, []string{"token", "--decode-only", "--now", rt.during(), rt.Token}, 0},
+		{"no key source", "token_unverified.txt", runConfig{}, []string{"token", "--no-discover", "--now", during(rt), rt.Token}, 1},
+		{"decode only", "token_decode_only.txt", runConfig{}, []string{"token", "--decode-only", "--now", during(rt), rt.Token}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, tc.cfg, tc.args...)
@@ -88,7 +88,7 @@ func TestTokenText(t *testing.T) {
 
 func TestTokenColorOnlyOnTerminal(t *testing.T) {
 	rt := loadReal(t, "EdDSA")
-	args := []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during(), rt.Token}
+	args := []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), rt.Token}
 	tty := run(t, runConfig{tty: true}, args...)
 	if !ansi.MatchString(tty.stdout) {
 		t.Fatal("no colour on a terminal")
@@ -115,7 +115,7 @@ func TestTokenColorOnlyOnTerminal(t *testing.T) {
 
 func TestTokenJSON(t *testing.T) {
 	rt := loadReal(t, "ES256")
-	r := run(t, runConfig{}, "token", "-o", "json", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during(), rt.Token)
+	r := run(t, runConfig{}, "token", "-o", "json", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), rt.Token)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
@@ -148,7 +148,7 @@ func TestTokenInputs(t *testing.T) {
 	if err := os.WriteFile(file, []byte("Authorization: Bearer "+rt.Token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	base := []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during(), "-o", "json"}
+	base := []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), "-o", "json"}
 	for _, tc := range []struct {
 		name string
 		cfg  runConfig
@@ -180,7 +180,7 @@ func TestTokenExitCodes(t *testing.T) {
 	down.Close()
 	notFound := httptest.NewServer(http.NotFoundHandler())
 	defer notFound.Close()
-	pinned := []string{"--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during()}
+	pinned := []string{"--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt)}
 	for _, tc := range []struct {
 		name   string
 		cfg    runConfig
@@ -236,12 +236,12 @@ func TestTokenBaseURL(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	r := run(t, runConfig{}, "token", "-o", "json", "--base-url", srv.URL, "--now", rt.during(), rt.Token)
+	r := run(t, runConfig{}, "token", "-o", "json", "--base-url", srv.URL, "--now", during(rt), rt.Token)
 	if r.code != ExitNegative || !strings.Contains(r.stdout, `"code": "issuer_mismatch"`) || !strings.Contains(r.stdout, `"code": "audience_mismatch"`) {
 		t.Fatalf("the token's iss is another origin: want mismatches, got exit %d\n%s", r.code, r.stdout)
 	}
 	r = run(t, runConfig{}, "token", "-o", "json", "--base-url", srv.URL+"/custom/auth", "--jwks-path", "/keys.json",
-		"--issuer", rt.Origin, "--audience", rt.Origin, "--now", rt.during(), rt.Token)
+		"--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), rt.Token)
 	if r.code != ExitOK {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

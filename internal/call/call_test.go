@@ -57,7 +57,7 @@ func fixedClock(t time.Time) func() time.Time { return func() time.Time { return
 
 func TestDoSendsAndCollects(t *testing.T) {
 	rt := loadReal(t, "EdDSA")
-	now := rt.during()
+	now := rt.During()
 	var got seen
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got.record(r)
@@ -74,7 +74,7 @@ func TestDoSendsAndCollects(t *testing.T) {
 	req := Request{Method: "POST", URL: srv.URL + "/api/todos", Host: "api.example.com",
 		Header: http.Header{"Content-Type": {"application/json"}, "X-Trace": {"1"}}, Body: []byte(`{"title":"x"}`), Token: rt.Token}
 	rep := Do(context.Background(), Options{Client: c, Redirects: log, Now: fixedClock(now), Expect: exp, UserAgent: "baverify/test"},
-		req, rt.verifyAt(t, now, true))
+		req, verifyAt(t, rt, now, true))
 
 	r, body := got.last(t)
 	if r.Method != "POST" || r.URL.Path != "/api/todos" || body != `{"title":"x"}` || r.Host != "api.example.com" {

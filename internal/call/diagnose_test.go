@@ -12,12 +12,12 @@ import (
 
 func TestDiagnose(t *testing.T) {
 	eddsa, rs256, ps256 := loadReal(t, "EdDSA"), loadReal(t, "RS256"), loadReal(t, "PS256")
-	now := eddsa.during()
-	validEd := eddsa.verifyAt(t, now, true)
-	validRS := rs256.verifyAt(t, rs256.during(), true)
-	validPS := ps256.verifyAt(t, ps256.during(), true)
-	expired := eddsa.verifyAt(t, time.Unix(eddsa.Exp+300, 0), true)
-	unverified := eddsa.verifyAt(t, now, false)
+	now := eddsa.During()
+	validEd := verifyAt(t, eddsa, now, true)
+	validRS := verifyAt(t, rs256, rs256.During(), true)
+	validPS := verifyAt(t, ps256, ps256.During(), true)
+	expired := verifyAt(t, eddsa, time.Unix(eddsa.Exp+300, 0), true)
+	unverified := verifyAt(t, eddsa, now, false)
 	for name, r := range map[string]*verify.Result{"EdDSA": validEd, "RS256": validRS, "PS256": validPS} {
 		if !r.Valid {
 			t.Fatalf("%s: the real token should verify: %+v", name, r.Errors)
@@ -156,9 +156,9 @@ func TestDiagnoseSeverities(t *testing.T) {
 	}
 	// Findings carry the documented severity.
 	eddsa := loadReal(t, "EdDSA")
-	expired := eddsa.verifyAt(t, time.Unix(eddsa.Exp+300, 0), true)
+	expired := verifyAt(t, eddsa, time.Unix(eddsa.Exp+300, 0), true)
 	exp, _ := ParseExpectation("")
-	for _, f := range Diagnose(Facts{Token: expired, TokenSent: true, Response: response(200, "{}", nil), Expect: exp, Now: eddsa.during()}) {
+	for _, f := range Diagnose(Facts{Token: expired, TokenSent: true, Response: response(200, "{}", nil), Expect: exp, Now: eddsa.During()}) {
 		if want := severityOf(f.Code); f.Severity != want {
 			t.Errorf("%s: severity %s, documented %s", f.Code, f.Severity, want)
 		}

@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,42 +16,31 @@ import (
 
 	"github.com/baverify/baverify/internal/jwks"
 	"github.com/baverify/baverify/internal/keysource"
+	"github.com/baverify/baverify/internal/testenv"
 	"github.com/baverify/baverify/internal/verify"
 )
 
 var realAlgs = []string{"EdDSA", "ES256", "ES512", "RS256", "PS256"}
 
-// realToken is a token captured from a real Better Auth 1.7.25, with its
-// JWKS and the public key it verifies with.
+// realToken is a token captured from a real Better Auth 1.7.25, with the
+// public key it verifies with.
 type realToken struct {
-	Alg, Origin string
-	Iat         int64
-	token, dir  string
-	key         jwks.Key
+	testenv.Real
+	token string // without the file's newline
+	key   jwks.Key
 }
 
 func loadReal(t testing.TB, alg string) realToken {
 	t.Helper()
-	rt := realToken{dir: filepath.Join("..", "..", "testdata", "real", alg)}
-	meta, err := os.ReadFile(filepath.Join(rt.dir, "meta.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(meta, &rt); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := os.ReadFile(filepath.Join(rt.dir, "token.jwt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt.token = strings.TrimSpace(string(tok))
-	doc, err := jwks.ReadFile(filepath.Join(rt.dir, "jwks.json"))
+	rt := realToken{Real: testenv.LoadReal(t, alg)}
+	rt.token = strings.TrimSpace(rt.Token)
+	doc, err := jwks.ReadFile(rt.JWKSPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	set, err := jwks.Parse(doc.Body)
 	if err != nil || len(set.Keys) != 1 {
-		t.Fatalf("want one key in %s: %v", rt.dir, err)
+		t.Fatalf("want one key in %s: %v", rt.JWKSPath, err)
 	}
 	rt.key = set.Keys[0]
 	return rt
@@ -63,9 +50,9 @@ func loadReal(t testing.TB, alg string) realToken {
 // token's JWKS, during the real token's lifetime.
 func (rt realToken) verify(t testing.TB, token string) *verify.Result {
 	t.Helper()
-	at := time.Unix(rt.Iat+60, 0)
+	at := rt.During()
 	v := &verify.Verifier{Now: func() time.Time { return at },
-		Keys:   &keysource.Reader{Name: filepath.Join(rt.dir, "jwks.json")},
+		Keys:   &keysource.Reader{Name: rt.JWKSPath},
 		Policy: verify.Policy{Issuer: rt.Origin, Audiences: []string{rt.Origin}}}
 	return v.Verify(context.Background(), token)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -123,7 +122,7 @@ func TestRunAgainstASoundBackend(t *testing.T) {
 	rt := loadReal(t, "RS256")
 	at := time.Unix(rt.Iat+60, 0)
 	v := &verify.Verifier{Now: func() time.Time { return at },
-		Keys:   &keysource.Reader{Name: filepath.Join(rt.dir, "jwks.json")},
+		Keys:   &keysource.Reader{Name: rt.JWKSPath},
 		Policy: verify.Policy{Issuer: rt.Origin, Audiences: []string{rt.Origin}}}
 	b := newBackend(t, func(a string) int {
 		tok, ok := strings.CutPrefix(a, "Bearer ")
