@@ -214,7 +214,7 @@ func verifyBeforeSending(c *cobra.Command, f *Factory, net *networkFlags, keys *
 	if err != nil {
 		return nil, nil, err
 	}
-	resolved, err := keysource.Resolve(net.cached(f, errSt, keys.options(f, fetcher)), unverifiedIssuer(raw))
+	resolved, err := keysource.Resolve(net.cached(f, errSt, keys.options(f, fetcher)), keys.issuerToDiscover(raw))
 	if err != nil {
 		return nil, nil, &usageError{err: err}
 	}

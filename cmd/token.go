@@ -110,7 +110,7 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 		if err != nil {
 			return err
 		}
-		resolved, err = keysource.Resolve(opts.net.cached(f, errSt, opts.keys.options(f, fetcher)), unverifiedIssuer(raw))
+		resolved, err = keysource.Resolve(opts.net.cached(f, errSt, opts.keys.options(f, fetcher)), opts.keys.issuerToDiscover(raw))
 		if err != nil {
 			return &usageError{err: err}
 		}
@@ -150,6 +150,15 @@ func tokenVerdict(r *verify.Result) error {
 		return nil
 	}
 	return errNegative
+}
+
+// issuerToDiscover is the token's iss when the key source is to be
+// discovered from it, else "" (the token is then not decoded twice).
+func (k *keySourceFlags) issuerToDiscover(raw string) string {
+	if k.baseURL != "" || k.jwks != "" || k.noDiscover {
+		return ""
+	}
+	return unverifiedIssuer(raw)
 }
 
 // unverifiedIssuer reads iss from a token without verifying anything; it
