@@ -181,7 +181,9 @@ func Diagnose(f Facts) []Finding {
 			Evidence: d.saidEvidence()})
 	case state == stateNone && failed:
 		out = append(out, d.backendError("without a token"))
-	case dropped && (success || rejected):
+	case dropped && failed:
+		out = append(out, d.backendError("after a redirect to another origin, which never received the token"))
+	case dropped:
 		// The server that answered never saw the token; the finding above
 		// says so, and comparing its answer with the token would mislead.
 	case state == stateValid && rejected:
@@ -190,7 +192,7 @@ func Diagnose(f Facts) []Finding {
 	case state == stateValid && failed:
 		out = append(out, Finding{Code: CodeErrorValid, Severity: SeverityWarning,
 			Message:  fmt.Sprintf("the backend failed (HTTP %d) while handling a token that verifies locally", status),
-			Evidence: append(d.bodyEvidence(), "the token verified here: signature, exp, iss and aud all pass"),
+			Evidence: append(d.bodyEvidence(), verifiedEvidence(d.f.Token)),
 			Hint:     "the backend's log has the exception; the likely causes below, if any, say where to look"})
 		out = append(out, d.causes(true)...)
 	case state == stateInvalid && success:
@@ -314,6 +316,27 @@ func (d *diagnosis) acceptedInvalid() Finding {
 		Message:  fmt.Sprintf("SECURITY: the backend answered %d to a token that fails local verification (%s)", d.status(), strings.Join(codes, ", ")),
 		Evidence: ev,
 		Hint:     "the route accepts what it should refuse: it does not verify the token, or skips a check (signature, exp, iss or aud); if the route is public, call it with --no-token"}
+}
+
+// verifiedEvidence says which checks the token passed here: with --jwks
+// alone, iss and aud may not have been checked at all.
+func verifiedEvidence(r *verify.Result) string {
+	var passed, skipped []string
+	for _, c := range r.Checks {
+		switch c.Status {
+		case verify.Pass:
+			passed = append(passed, c.Name)
+		case verify.Skip:
+			if c.Name == "iss" || c.Name == "aud" { // nbf and required skip when absent
+				skipped = append(skipped, c.Name)
+			}
+		}
+	}
+	line := "the token verified here: " + strings.Join(passed, ", ") + " pass"
+	if len(skipped) > 0 {
+		line += "; not checked: " + strings.Join(skipped, ", ")
+	}
+	return line
 }
 
 func (d *diagnosis) backendError(what string) Finding {
@@ -513,18 +536,20 @@ func (d *diagnosis) clockFinding(bodyMatters bool) *Finding {
 		date := *resp.Date
 		skew := date.Sub(d.f.Now)
 		ev = append(ev, fmt.Sprintf("the backend's Date header: %s; this machine's clock: %s", humanize.Time(date), humanize.Time(d.f.Now)))
+		// Within the threshold the clocks agree, whatever the token's
+		// times: a token that expires in flight is not a clock problem.
 		if abs(skew) > threshold {
 			dir := "ahead of"
 			if skew < 0 {
 				dir = "behind"
 			}
 			reasons = append(reasons, fmt.Sprintf("the backend's clock is %s %s this machine's", humanize.Duration(abs(skew)), dir))
-		}
-		if t.iat != nil && date.Add(threshold).Before(*t.iat) {
-			reasons = append(reasons, fmt.Sprintf("by the backend's clock the token was issued %s in the future (iat %s)", humanize.Duration(t.iat.Sub(date)), humanize.Time(*t.iat)))
-		}
-		if t.exp != nil && !date.Before(*t.exp) {
-			reasons = append(reasons, fmt.Sprintf("by the backend's clock the token expired %s ago (exp %s)", humanize.Duration(date.Sub(*t.exp)), humanize.Time(*t.exp)))
+			if t.iat != nil && date.Before(*t.iat) {
+				reasons = append(reasons, fmt.Sprintf("by the backend's clock the token was issued %s in the future (iat %s)", humanize.Duration(t.iat.Sub(date)), humanize.Time(*t.iat)))
+			}
+			if t.exp != nil && !date.Before(*t.exp) {
+				reasons = append(reasons, fmt.Sprintf("by the backend's clock the token expired %s ago (exp %s)", humanize.Duration(date.Sub(*t.exp)), humanize.Time(*t.exp)))
+			}
 		}
 	}
 	if bodyMatters && patterns().time.MatchString(d.said) && !patterns().joseAlg.MatchString(d.said) {

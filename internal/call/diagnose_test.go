@@ -1,12 +1,14 @@
 package call
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/baverify/baverify/internal/keysource"
 	"github.com/baverify/baverify/internal/verify"
 )
 
@@ -18,6 +20,8 @@ func TestDiagnose(t *testing.T) {
 	validPS := verifyAt(t, ps256, ps256.During(), true)
 	expired := verifyAt(t, eddsa, time.Unix(eddsa.Exp+300, 0), true)
 	unverified := verifyAt(t, eddsa, now, false)
+	jwksOnly := (&verify.Verifier{Now: func() time.Time { return now }, Keys: &keysource.Reader{Name: eddsa.JWKSPath}}).
+		Verify(context.Background(), eddsa.Token)
 	for name, r := range map[string]*verify.Result{"EdDSA": validEd, "RS256": validRS, "PS256": validPS} {
 		if !r.Valid {
 			t.Fatalf("%s: the real token should verify: %+v", name, r.Errors)
@@ -99,6 +103,11 @@ func TestDiagnose(t *testing.T) {
 		{name: "same-origin redirect: nothing to say", tok: validEd, sent: true, status: 200, body: `{}`,
 			redirects: []Redirect{{From: "http://127.0.0.1:1/a", To: "http://127.0.0.1:1/b"}}, want: nil},
 		{name: "404", tok: validEd, sent: true, status: 404, body: `{"detail":"Not Found"}`, want: []Code{CodeStatusMismatch}},
+		{name: "500 after the token was dropped: no guess about the token", tok: validEd, sent: true, status: 500, body: "Internal Server Error",
+			redirects: []Redirect{{From: "http://127.0.0.1:1/a", To: "http://127.0.0.1:2/b", AuthorizationDropped: true}},
+			want:      []Code{CodeAuthDropped, CodeBackendError, CodeStatusMismatch}, contains: map[Code][]string{CodeBackendError: {"never received the token"}}},
+		{name: "500, verified with --jwks alone: says what was not checked", tok: jwksOnly, sent: true, status: 500, body: "Internal Server Error",
+			want: []Code{CodeErrorValid, CodeAlgUnsupported, CodeStatusMismatch}, contains: map[Code][]string{CodeErrorValid: {"not checked: iss, aud"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			exp, err := ParseExpectation(tc.expect)
@@ -135,6 +144,30 @@ func TestDiagnose(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A token that expires between this machine's check and the backend's is
+// not a clock problem when the clocks agree within the threshold.
+func TestDiagnoseExpiryInFlightIsNotSkew(t *testing.T) {
+	eddsa := loadReal(t, "EdDSA")
+	exp := time.Unix(eddsa.Exp, 0).UTC()
+	local := exp.Add(-1500 * time.Millisecond)
+	tok := verifyAt(t, eddsa, local, true)
+	if !tok.Valid {
+		t.Fatalf("valid 1.5s before exp: %+v", tok.Errors)
+	}
+	date := exp.Add(time.Second) // 2.5s ahead: within the 5s threshold
+	resp := response(401, `{"detail":"Invalid token"}`, &date)
+	got := Diagnose(Facts{Token: tok, TokenSent: true, Response: resp, Expect: Expectation{classes: []int{2}}, Now: local})
+	if text := findingText(got, CodeClockSkew); text != "" {
+		t.Fatalf("clock_skew for clocks 2.5s apart:\n%s", text)
+	}
+	// Beyond the threshold it is one.
+	date = exp.Add(10 * time.Second)
+	got = Diagnose(Facts{Token: tok, TokenSent: true, Response: response(401, `{"detail":"Invalid token"}`, &date), Expect: Expectation{classes: []int{2}}, Now: local})
+	if text := findingText(got, CodeClockSkew); !strings.Contains(text, "ahead of") || !strings.Contains(text, "expired") {
+		t.Fatalf("clock_skew for clocks 11.5s apart:\n%s", text)
 	}
 }
 
