@@ -253,6 +253,7 @@ func TestCallUsageErrors(t *testing.T) {
 		{"email without login", []string{"http://127.0.0.1:1/x", "--no-token", "--email", "a@example.com"}, nil, "go with --login"},
 		{"login without base URL", []string{"http://127.0.0.1:1/x", "--login", "--email", "a@example.com"}, map[string]string{"BAVERIFY_PASSWORD": "x"}, "--base-url"},
 		{"a password flag", []string{"http://127.0.0.1:1/x", "--login", "--base-url", "http://127.0.0.1:1", "--email", "a@example.com", "--password", "x"}, nil, "never put a password in a flag"},
+		{"a password flag without --login", []string{"http://127.0.0.1:1/x", "--token", rt.Token, "--password", "x"}, nil, "never put a password in a flag"},
 		{"bad URL", []string{"127.0.0.1/x", "--no-token"}, nil, "scheme must be http or https"},
 		{"bad expectation", []string{"http://127.0.0.1:1/x", "--no-token", "--expect-status", "ok"}, nil, "--expect-status"},
 		{"bad header", []string{"http://127.0.0.1:1/x", "--no-token", "-H", "nocolon"}, nil, "Name: value"},

@@ -165,6 +165,7 @@ func TestProbeUsage(t *testing.T) {
 		{"no URL", []string{"probe"}, "accepts 1 arg"},
 		{"own Authorization", []string{"probe", "--token", rt.Token, "-H", "Authorization: Bearer x", "http://127.0.0.1:1/x"}, "sets Authorization itself"},
 		{"two token sources", []string{"probe", "--token", rt.Token, "--login", "http://127.0.0.1:1/x"}, "one way"},
+		{"a password in a flag", []string{"probe", "--token", rt.Token, "--password", "hunter2", "http://127.0.0.1:1/x"}, "never put a password in a flag"},
 		{"email without login", []string{"probe", "--token", rt.Token, "--email", "a@b.c", "http://127.0.0.1:1/x"}, "go with --login"},
 		{"bad expect-status", []string{"probe", "--token", rt.Token, "--expect-status", "abc", "http://127.0.0.1:1/x"}, "--expect-status"},
 		{"not a URL", []string{"probe", "--token", rt.Token, "ftp://x"}, "http"},

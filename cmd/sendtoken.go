@@ -43,8 +43,12 @@ func (s *tokenToSend) ways() int {
 	return n
 }
 
-// validateLogin refuses sign-in flags without --login.
+// validateLogin refuses a password in a flag, and sign-in flags without
+// --login.
 func (s *tokenToSend) validateLogin(c *cobra.Command) error {
+	if c.Flags().Changed("password") {
+		return usageErrorf("never put a password in a flag; use --password-stdin or BAVERIFY_PASSWORD")
+	}
 	if !s.doLogin && (c.Flags().Changed("email") || s.login.passwordStdin) {
 		return usageErrorf("--email and --password-stdin go with --login")
 	}

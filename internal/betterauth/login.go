@@ -247,6 +247,8 @@ type answer struct {
 	body   []byte
 	// Better Auth's error body: {"message": "...", "code": "..."}
 	message, code string
+	// truncated: the body was larger than MaxLoginBody and was cut.
+	truncated bool
 }
 
 func (f *flow) do(method string, r route, body []byte) (*answer, error) {
@@ -284,7 +286,8 @@ func (f *flow) do(method string, r route, body []byte) (*answer, error) {
 		}
 		return nil, &LoginError{Kind: LoginUnreachable, Step: step, URL: r.url, Err: fmt.Errorf("reading the answer: %w", err)}
 	}
-	a := &answer{route: route{url: r.url, step: step}, status: resp.StatusCode, header: resp.Header, body: data}
+	a := &answer{route: route{url: r.url, step: step}, status: resp.StatusCode, header: resp.Header, body: data,
+		truncated: errors.Is(err, httpclient.ErrTooLarge)}
 	var eb struct {
 		Message string `json:"message"`
 		Code    string `json:"code"`
@@ -313,6 +316,9 @@ func signInError(a *answer, d *Deployment) error {
 	switch {
 	case a.status >= 502 && a.status <= 504:
 		return unreachableStatus(a)
+	case a.status >= 300 && a.status < 400:
+		e.Kind = LoginUnexpected
+		e.Hint = fmt.Sprintf("the sign-in was redirected to %q; baverify sends the password to another origin never, and follows no redirect with it there: give --base-url the URL Better Auth itself serves", a.header.Get("Location"))
 	case a.status == http.StatusNotFound:
 		e.Kind = LoginNoRoute
 		e.Hint = "enable email and password sign-in (emailAndPassword: { enabled: true }), and give --base-url the deployment's baseURL, with its path when it has one (Better Auth serves its routes there, or under /api/auth)"
@@ -355,6 +361,9 @@ func tokenError(tok, sess *answer, res *LoginResult) error {
 	default:
 		e.Kind = LoginUnexpected
 		e.Hint = fmt.Sprintf("neither %s (HTTP %d) nor %s (HTTP %d, no set-auth-jwt header) gave a JWT", tok.step, tok.status, sess.step, sess.status)
+		if tok.truncated {
+			e.Hint += fmt.Sprintf("; the answer of %s was larger than %d MiB and was cut", tok.step, MaxLoginBody>>20)
+		}
 	}
 	return e
 }

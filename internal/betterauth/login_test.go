@@ -254,13 +254,41 @@ func TestLoginCookiesStayWithTheOrigin(t *testing.T) {
 func TestLoginBoundsTheBody(t *testing.T) {
 	huge := func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"token":"`+strings.Repeat("a", MaxLoginBody+10)+`"}`)
+		// A well-formed JWT, only too large: without the bound it would be
+		// accepted.
+		_, _ = io.WriteString(w, `{"token":"eyJhbGciOiJFZERTQSJ9.`+strings.Repeat("a", MaxLoginBody+10)+`.c2ln"}`)
 	}
 	f := &fakeAuth{signIn: signedIn, token: huge, session: jsonAnswer(200, `null`)}
 	d, _ := startFake(t, f, "")
 	_, err := login(t, d)
 	var le *LoginError
-	if !errors.As(err, &le) || le.Kind != LoginUnexpected {
-		t.Fatalf("%v", err)
+	if !errors.As(err, &le) || le.Kind != LoginUnexpected || !strings.Contains(le.Hint, "larger than 2 MiB") {
+		t.Fatalf("%v (%+v)", err, le)
+	}
+}
+
+// A sign-in redirected to another origin does not take the password there.
+func TestLoginNeverSendsThePasswordToAnotherOrigin(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, r.Method+" "+string(b))
+		mu.Unlock()
+	}))
+	t.Cleanup(other.Close)
+	d, _ := startFake(t, &fakeAuth{signIn: func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/api/auth/sign-in/email", http.StatusTemporaryRedirect)
+	}}, "")
+	_, err := login(t, d)
+	var le *LoginError
+	if !errors.As(err, &le) || le.Status != http.StatusTemporaryRedirect || !strings.Contains(le.Hint, other.URL) {
+		t.Fatalf("err %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 0 {
+		t.Fatalf("the other origin received %q", got)
 	}
 }

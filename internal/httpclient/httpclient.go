@@ -80,26 +80,32 @@ func New(opts Options) (*http.Client, error) {
 // checkRedirect limits redirects and strips credentials whenever the origin
 // (scheme, host, port) changes. net/http already drops Authorization for
 // another host, but keeps it for another port or a downgrade to http on the
-// same host; a token must not travel there either.
+// same host; a token must not travel there either. A request body (a
+// password, a -d payload) is not re-sent to another origin either: net/http
+// would on a 307 or 308, so the redirect is not followed and its answer is
+// the caller's to see.
 func checkRedirect(notify func(from, to *url.URL, droppedAuth bool)) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if len(via) > MaxRedirects {
 			return fmt.Errorf("stopped after %d redirects", MaxRedirects)
 		}
-		first := via[0]
+		first, prev := via[0], via[len(via)-1]
+		crossing := !SameOrigin(first.URL, req.URL)
+		if crossing && req.Body != nil && req.Body != http.NoBody {
+			return http.ErrUseLastResponse
+		}
 		dropped := false
-		if !SameOrigin(first.URL, req.URL) {
+		if crossing {
 			for _, h := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
-				if req.Header.Get(h) != "" || first.Header.Get(h) != "" {
-					if h == "Authorization" {
-						dropped = true
-					}
+				// Reported once, on the hop that leaves the first origin.
+				if h == "Authorization" && SameOrigin(first.URL, prev.URL) && (req.Header.Get(h) != "" || first.Header.Get(h) != "") {
+					dropped = true
 				}
 				req.Header.Del(h)
 			}
 		}
 		if notify != nil {
-			notify(via[len(via)-1].URL, req.URL, dropped)
+			notify(prev.URL, req.URL, dropped)
 		}
 		return nil
 	}

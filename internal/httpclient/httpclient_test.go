@@ -202,3 +202,89 @@ func TestSameOriginAndLoopback(t *testing.T) {
 }
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// A 307 or 308 would make net/http send the body again; to another origin
+// it must not (a password, a -d payload): the redirect is the answer.
+func TestRedirectNeverCarriesABodyToAnotherOrigin(t *testing.T) {
+	var mu sync.Mutex
+	var otherGot []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		mu.Lock()
+		otherGot = append(otherGot, req.Method+" "+string(b))
+		mu.Unlock()
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		switch req.URL.Path {
+		case "/same":
+			http.Redirect(w, req, "/echo", http.StatusTemporaryRedirect)
+		case "/echo":
+			b, _ := io.ReadAll(req.Body)
+			w.Write(b)
+		case "/307":
+			http.Redirect(w, req, other.URL+"/x", http.StatusTemporaryRedirect)
+		case "/308":
+			http.Redirect(w, req, other.URL+"/x", http.StatusPermanentRedirect)
+		case "/303":
+			http.Redirect(w, req, other.URL+"/x", http.StatusSeeOther)
+		}
+	}))
+	defer srv.Close()
+	c, err := New(Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path string) (int, string) {
+		resp, err := c.Post(srv.URL+path, "application/json", strings.NewReader(`{"password":"hunter2"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := post("/same"); status != 200 || body != `{"password":"hunter2"}` {
+		t.Errorf("same origin: %d %q: the body should follow", status, body)
+	}
+	for _, path := range []string{"/307", "/308"} {
+		if status, _ := post(path); status/100 != 3 {
+			t.Errorf("%s to another origin: got %d, want the redirect itself", path, status)
+		}
+	}
+	if status, _ := post("/303"); status != 200 {
+		t.Errorf("303 to another origin: %d (a GET without the body is fine)", status)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(otherGot) != 1 || otherGot[0] != "GET " {
+		t.Fatalf("the other origin received %q", otherGot)
+	}
+}
+
+// Leaving the origin is reported once, on the hop that leaves it.
+func TestRedirectReportsTheDropOnce(t *testing.T) {
+	var other *httptest.Server
+	other = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path == "/b" {
+			http.Redirect(w, req, "/c", http.StatusFound)
+		}
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.RedirectHandler(other.URL+"/b", http.StatusFound))
+	defer srv.Close()
+	var events []string
+	c, _ := New(Options{Timeout: 5 * time.Second, OnRedirect: func(from, to *url.URL, dropped bool) {
+		events = append(events, fmt.Sprintf("%s dropped=%v", to.Path, dropped))
+	}})
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/a", nil)
+	req.Header.Set("Authorization", "Bearer t")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := strings.Join(events, ";"); got != "/b dropped=true;/c dropped=false" {
+		t.Fatalf("events: %s", got)
+	}
+}
