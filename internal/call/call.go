@@ -292,7 +292,7 @@ func requestInfo(req Request, opts Options) RequestInfo {
 		for name, vals := range h {
 			if sensitiveHeader(name) {
 				for i, v := range vals {
-					vals[i] = RedactHeaderValue(v)
+					vals[i] = RedactHeaderValue(name, v)
 				}
 			}
 		}
@@ -300,27 +300,46 @@ func requestInfo(req Request, opts Options) RequestInfo {
 	return RequestInfo{Method: req.Method, URL: req.URL, Headers: headerMap(h), BodyBytes: len(req.Body)}
 }
 
+// sensitiveHeader says whether a request header carries a credential: the
+// standard ones, and the usual custom names (X-Api-Key, X-Auth-Token, ...).
 func sensitiveHeader(name string) bool {
 	switch http.CanonicalHeaderKey(name) {
 	case "Authorization", "Proxy-Authorization", "Cookie":
 		return true
 	}
+	lower := strings.ToLower(name)
+	for _, word := range []string{"key", "token", "secret", "session", "password", "auth", "credential", "signature"} {
+		if strings.Contains(lower, word) {
+			return true
+		}
+	}
 	return false
 }
 
-// Redact keeps the first 8 characters of a secret. A JWT always starts
-// with "eyJhbGci" (base64url of `{"alg`), so those say nothing.
+// Redact hides a secret. A JWT keeps its first 8 characters: every JWT
+// starts with "eyJhbGci" (base64url of `{"alg`), so they give nothing away
+// and show that a JWT was sent. Of anything else nothing is shown: a prefix
+// of an API key or of base64 "user:password" is a part of the secret.
 func Redact(s string) string {
 	const keep = 8
-	if len(s) <= keep {
-		return strings.Repeat("*", len(s))
+	if strings.HasPrefix(s, "eyJ") && len(s) > keep {
+		return s[:keep] + "…"
 	}
-	return s[:keep] + "…"
+	return "…"
 }
 
-// RedactHeaderValue redacts a credential header value, keeping the scheme
-// ("Bearer eyJhbGci…").
-func RedactHeaderValue(v string) string {
+// RedactHeaderValue redacts a credential header value. An auth scheme
+// stays ("Bearer eyJhbGci…", "Basic …"); of cookies, only the names.
+func RedactHeaderValue(name, v string) string {
+	if http.CanonicalHeaderKey(name) == "Cookie" {
+		var names []string
+		for _, part := range strings.Split(v, ";") {
+			if n, _, _ := strings.Cut(strings.TrimSpace(part), "="); n != "" {
+				names = append(names, n+"=…")
+			}
+		}
+		return strings.Join(names, "; ")
+	}
 	if scheme, cred, ok := strings.Cut(v, " "); ok && scheme != "" && !strings.ContainsAny(scheme, "=;") {
 		return scheme + " " + Redact(strings.TrimSpace(cred))
 	}
