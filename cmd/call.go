@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/internal/call"
@@ -132,11 +130,7 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 		if result, err = opts.verify(c, f, fetcher, errSt, req.Token); err != nil {
 			return err
 		}
-		if strings.HasPrefix(req.URL, "http://") {
-			if u, err := call.ParseTarget(req.URL); err == nil && !httpclient.IsLoopback(u) {
-				warnf(f, errSt, "sending the token over plain http to %s: anyone on the path can read and replay it", u.Host)
-			}
-		}
+		warnPlainHTTP(f, errSt, req.URL, "the token", "read and replay it")
 	}
 
 	// The call has a client of its own, so that only its redirects are

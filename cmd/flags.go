@@ -266,3 +266,11 @@ func completeMethods(c *cobra.Command) {
 	_ = c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions(
 		[]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}, cobra.ShellCompDirectiveNoFileComp))
 }
+
+// warnPlainHTTP warns on stderr before a secret goes over plain http to a
+// host that is not loopback.
+func warnPlainHTTP(f *Factory, st render.Styles, rawURL, secret, risk string) {
+	if u, err := url.Parse(rawURL); err == nil && httpclient.PlainHTTP(u) {
+		warnf(f, st, "sending %s over plain http to %s: anyone on the path can %s", secret, render.SafeLine(u.Host), risk)
+	}
+}

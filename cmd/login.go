@@ -91,7 +91,8 @@ func loginDeployment(baseURL string) (*betterauth.Deployment, error) {
 
 // signIn runs Better Auth's sign-in flow and returns the JWT. Failures are
 // *betterauth.LoginError (Unavailable when Better Auth cannot be reached).
-func signIn(ctx context.Context, f *Factory, client *http.Client, d *betterauth.Deployment, email, password string) (*betterauth.LoginResult, error) {
+func signIn(ctx context.Context, f *Factory, st render.Styles, client *http.Client, d *betterauth.Deployment, email, password string) (*betterauth.LoginResult, error) {
+	warnPlainHTTP(f, st, d.Origin(), "the password", "read it")
 	return betterauth.Login(ctx, betterauth.LoginOptions{Deployment: d, Email: email, Password: password,
 		Client: client, UserAgent: userAgent(f)})
 }
@@ -180,7 +181,7 @@ func runLogin(c *cobra.Command, f *Factory, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := signIn(ctx, f, fetcher.Client, d, email, password)
+	res, err := signIn(ctx, f, errSt, fetcher.Client, d, email, password)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

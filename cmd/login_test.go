@@ -1,7 +1,9 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/baverify/baverify/internal/httpclient"
 )
 
 func TestLoginFlagParsing(t *testing.T) {
@@ -244,5 +248,25 @@ func TestLoginJSON(t *testing.T) {
 	if bad.OK || bad.Token != "" || bad.Error.Kind != "credentials_rejected" || bad.Error.Status != 401 ||
 		bad.Error.Code != "INVALID_EMAIL_OR_PASSWORD" || !strings.Contains(bad.Error.Message, "Invalid email or password") {
 		t.Fatalf("%+v", bad)
+	}
+}
+
+// The password never leaves without a warning over plain http to a host
+// that is not loopback.
+func TestLoginWarnsBeforeThePasswordGoesOverPlainHTTP(t *testing.T) {
+	f, _, errOut := newTestFactory(t, runConfig{env: map[string]string{"BAVERIFY_PASSWORD": "x"}})
+	f.HTTPClient = func(opts httpclient.Options) (*http.Client, error) {
+		return &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return nil, errors.New("no network in this test")
+		})}, nil
+	}
+	Execute(context.Background(), f, []string{"login", "--base-url", "http://app.example.com", "--email", "a@example.com"})
+	if !strings.Contains(errOut.String(), "sending the password over plain http to app.example.com") {
+		t.Fatalf("no warning:\n%s", errOut)
+	}
+	errOut.Reset()
+	Execute(context.Background(), f, []string{"login", "--base-url", "http://127.0.0.1:9", "--email", "a@example.com"})
+	if strings.Contains(errOut.String(), "plain http") {
+		t.Fatalf("warned for loopback:\n%s", errOut)
 	}
 }

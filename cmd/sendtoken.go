@@ -73,7 +73,7 @@ func (s *tokenToSend) obtain(ctx context.Context, c *cobra.Command, f *Factory, 
 		if err != nil {
 			return "", err
 		}
-		res, err := signIn(ctx, f, client, d, email, password)
+		res, err := signIn(ctx, f, errSt, client, d, email, password)
 		if err != nil {
 			return "", loginVerdict(ctx, f, errSt, err)
 		}

@@ -276,7 +276,7 @@ func (f *flow) do(method string, r route, body []byte) (*answer, error) {
 		if f.ctx.Err() != nil {
 			return nil, f.ctx.Err()
 		}
-		return nil, &LoginError{Kind: LoginUnreachable, Step: step, URL: r.url, Err: netError(err)}
+		return nil, &LoginError{Kind: LoginUnreachable, Step: step, URL: r.url, Err: httpclient.Describe(err)}
 	}
 	defer resp.Body.Close()
 	data, err := httpclient.ReadBody(resp.Body, MaxLoginBody)
@@ -371,19 +371,6 @@ func tokenError(tok, sess *answer, res *LoginResult) error {
 func unreachableStatus(a *answer) error {
 	return &LoginError{Kind: LoginUnreachable, Step: a.step, URL: a.url, Status: a.status, Code: a.code, Message: a.message,
 		Hint: "a gateway in front of Better Auth answered; is the server up?"}
-}
-
-// netError drops the "Post \"URL\":" wrapper (the error names the step
-// and origin already) and says when the time limit was hit.
-func netError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return fmt.Errorf("timed out (raise --timeout if the server is slow): %w", ue.Err)
-		}
-		return ue.Err
-	}
-	return err
 }
 
 // looksLikeJWT accepts a compact JWS: three base64url segments (the last

@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -211,7 +210,7 @@ func send(ctx context.Context, opts Options, req Request, now func() time.Time) 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, describeError(err)
+		return nil, httpclient.Describe(err)
 	}
 	defer resp.Body.Close()
 	limit := opts.MaxBody
@@ -238,7 +237,7 @@ func send(ctx context.Context, opts Options, req Request, now func() time.Time) 
 			return nil, ctx.Err()
 		}
 		info.Truncated = true
-		info.BodyError = describeError(rerr).Error()
+		info.BodyError = httpclient.Describe(rerr).Error()
 	}
 	info.Body.JSON = !info.Truncated && len(bytes.TrimSpace(data)) > 0 && json.Valid(data)
 	if d := resp.Header.Get("Date"); d != "" {
@@ -369,13 +368,4 @@ func statusText(resp *http.Response) string {
 		return text
 	}
 	return http.StatusText(resp.StatusCode)
-}
-
-// describeError keeps the part of a net/http error a person can act on.
-func describeError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) && ue.Timeout() {
-		return fmt.Errorf("timed out (raise --timeout if the backend is slow): %w", err)
-	}
-	return err
 }

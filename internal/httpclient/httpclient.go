@@ -90,6 +90,10 @@ func checkRedirect(notify func(from, to *url.URL, droppedAuth bool)) func(*http.
 			return fmt.Errorf("stopped after %d redirects", MaxRedirects)
 		}
 		first, prev := via[0], via[len(via)-1]
+		if strings.EqualFold(prev.URL.Scheme, "https") && strings.EqualFold(req.URL.Scheme, "http") {
+			// Keys, tokens and passwords are never downgraded to plain http.
+			return fmt.Errorf("refused a redirect from https to plain http (%s)", req.URL.Redacted())
+		}
 		crossing := !SameOrigin(first.URL, req.URL)
 		if crossing && req.Body != nil && req.Body != http.NoBody {
 			return http.ErrUseLastResponse
@@ -150,10 +154,30 @@ func ReadBody(r io.Reader, limit int64) ([]byte, error) {
 // IsLoopback reports whether the URL's host is a loopback name or address,
 // where plain http is not a risk worth warning about.
 func IsLoopback(u *url.URL) bool {
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// PlainHTTP reports whether a URL is plain http to a host that is not
+// loopback: what travels there can be read and changed on the way.
+func PlainHTTP(u *url.URL) bool {
+	return strings.EqualFold(u.Scheme, "http") && !IsLoopback(u)
+}
+
+// Describe keeps the part of a net/http error a person can act on: without
+// the "Get \"URL\":" wrapper (the caller names the step and the URL), and
+// saying so when the time limit was hit.
+func Describe(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return fmt.Errorf("timed out (raise --timeout if the server is slow): %w", ue.Err)
+		}
+		return ue.Err
+	}
+	return err
 }

@@ -194,9 +194,16 @@ func TestSameOriginAndLoopback(t *testing.T) {
 			t.Errorf("SameOrigin(%s, %s) = %v", tc.a, tc.b, got)
 		}
 	}
-	for s, want := range map[string]bool{"http://localhost:3000": true, "http://127.0.0.2": true, "http://[::1]:80": true, "http://app.localhost": true, "http://example.com": false, "http://10.0.0.1": false} {
+	for s, want := range map[string]bool{"http://localhost:3000": true, "http://127.0.0.2": true, "http://[::1]:80": true,
+		"http://app.localhost": true, "http://LOCALHOST": true, "http://localhost.": true,
+		"http://example.com": false, "http://10.0.0.1": false, "http://localhost.example.com": false, "http://": false} {
 		if IsLoopback(u(s)) != want {
 			t.Errorf("IsLoopback(%s) != %v", s, want)
+		}
+	}
+	for s, want := range map[string]bool{"http://example.com": true, "HTTP://example.com": true, "https://example.com": false, "http://127.0.0.1:3000": false} {
+		if PlainHTTP(u(s)) != want {
+			t.Errorf("PlainHTTP(%s) != %v", s, want)
 		}
 	}
 }
@@ -286,5 +293,24 @@ func TestRedirectReportsTheDropOnce(t *testing.T) {
 	resp.Body.Close()
 	if got := strings.Join(events, ";"); got != "/b dropped=true;/c dropped=false" {
 		t.Fatalf("events: %s", got)
+	}
+}
+
+// Keys, tokens and passwords are never downgraded from https to http.
+func TestRedirectNeverDowngradesToPlainHTTP(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		t.Error("the plain http server was reached")
+	}))
+	defer plain.Close()
+	tlsSrv := httptest.NewTLSServer(http.RedirectHandler(plain.URL+"/jwks", http.StatusFound))
+	defer tlsSrv.Close()
+	c, err := New(Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Transport.(*http.Transport).TLSClientConfig.RootCAs = tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	_, err = c.Get(tlsSrv.URL + "/api/auth/jwks")
+	if err == nil || !strings.Contains(err.Error(), "from https to plain http") {
+		t.Fatalf("err = %v", err)
 	}
 }

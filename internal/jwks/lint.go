@@ -3,13 +3,14 @@ package jwks
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/baverify/baverify/internal/httpclient"
 )
 
 // Severity says how bad a finding is.
@@ -211,20 +212,11 @@ func (l *linter) http(doc *Document) {
 		}
 		l.add(CodeNoCacheHeaders, SeverityInfo, nil, "the answer has "+what, hint)
 	}
-	if u, err := url.Parse(doc.Source); err == nil && strings.EqualFold(u.Scheme, "http") && !isLoopback(u.Hostname()) {
+	if u, err := url.Parse(doc.Source); err == nil && httpclient.PlainHTTP(u) {
 		l.add(CodeInsecureTransport, SeverityWarning, nil,
 			"the JWKS is served over plain http to "+clip(u.Host, 100),
 			"serve it over https: anyone on the path can replace the keys and have their own tokens accepted")
 	}
-}
-
-func isLoopback(host string) bool {
-	h := strings.ToLower(strings.TrimSuffix(host, "."))
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // document reports a document that is not a JWKS at all.
