@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/verify"
@@ -239,7 +240,7 @@ func send(ctx context.Context, opts Options, req Request, now func() time.Time) 
 		info.Truncated = true
 		info.BodyError = httpclient.Describe(rerr).Error()
 	}
-	info.Body.JSON = !info.Truncated && len(bytes.TrimSpace(data)) > 0 && json.Valid(data)
+	info.Body.JSON = !info.Truncated && len(bytes.TrimSpace(data)) > 0 && utf8.Valid(data) && json.Valid(data)
 	if d := resp.Header.Get("Date"); d != "" {
 		if t, err := http.ParseTime(d); err == nil {
 			info.Date = &t

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/baverify/baverify/internal/httpclient"
 )
@@ -375,5 +376,24 @@ func TestBuild(t *testing.T) {
 		if _, err := Build(bad, nil); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
+	}
+}
+
+// A body that is JSON but not valid UTF-8 is reported as a string, so that
+// the report (call --output json) stays valid UTF-8.
+func TestDoBodyNotUTF8IsAString(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, "{\"detail\":\"\xff\"}")
+	}))
+	t.Cleanup(srv.Close)
+	c, log := clientWithLog(t)
+	rep := Do(context.Background(), Options{Client: c, Redirects: log}, Request{Method: "GET", URL: srv.URL, Header: http.Header{}}, nil)
+	if rep.Response == nil || rep.Response.Body.JSON {
+		t.Fatalf("body taken as JSON: %+v", rep.Response)
+	}
+	out, err := json.Marshal(rep)
+	if err != nil || !utf8.Valid(out) {
+		t.Fatalf("the report is not valid UTF-8: %q %v", out, err)
 	}
 }

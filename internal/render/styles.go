@@ -4,7 +4,9 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"unicode"
@@ -104,10 +106,45 @@ func isBidi(r rune) bool {
 }
 
 // JSON writes v as indented JSON with a trailing newline. JSON output is
-// never styled.
+// never styled. It is often read on a terminal (| jq, or not piped at
+// all), so the characters encoding/json leaves raw and a terminal may act
+// on, C1 controls (U+0080 to U+009F) and bidi overrides, are written as \u
+// escapes: the same JSON value, nothing to act on.
 func JSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeTerminalRunes(buf.Bytes()))
+	return err
 }
+
+// escapeTerminalRunes rewrites C1 controls and bidi controls in encoded
+// JSON as \u escapes. They can only stand inside strings, where the escape
+// means the same. encoding/json has already made the text valid UTF-8.
+func escapeTerminalRunes(b []byte) []byte {
+	clean := true
+	for _, r := range string(b) {
+		if isC1(r) || isBidi(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return b
+	}
+	out := make([]byte, 0, len(b)+32)
+	for _, r := range string(b) {
+		if isC1(r) || isBidi(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+			continue
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out
+}
+
+func isC1(r rune) bool { return r >= 0x80 && r <= 0x9f }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -48,5 +49,24 @@ func TestPlainStylesWriteNoEscapes(t *testing.T) {
 	colored := NewStyles(&buf, true)
 	if got := colored.Fail("x"); !strings.Contains(got, "\x1b[") {
 		t.Fatalf("colour styles wrote no escape: %q", got)
+	}
+}
+
+// JSON output escapes what a terminal could act on; the value is the same.
+func TestJSONEscapesTerminalControls(t *testing.T) {
+	in := map[string]string{"body": "a\u009b2Jb\u202ec\x1b[0m\xff"}
+	var buf bytes.Buffer
+	if err := JSON(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, r := range out {
+		if r == 0x1b || (r >= 0x80 && r <= 0x9f) || r == '\u202e' {
+			t.Fatalf("raw %U in %q", r, out)
+		}
+	}
+	var back map[string]string
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back["body"] != "a\u009b2Jb\u202ec\x1b[0m\ufffd" {
+		t.Fatalf("round trip: %q, %v", back["body"], err)
 	}
 }
