@@ -66,7 +66,7 @@ type networkFlags struct {
 func (n *networkFlags) register(c *cobra.Command) {
 	c.Flags().DurationVar(&n.timeout, "timeout", httpclient.DefaultTimeout, "bound on each network request, redirects and body included")
 	c.Flags().StringVar(&n.cacert, "cacert", "", "PEM `file` of extra CA certificates to trust")
-	c.Flags().BoolVar(&n.insecure, "insecure", false, "do NOT verify TLS certificates (dangerous; for local debugging only)")
+	c.Flags().BoolVar(&n.insecure, "insecure", false, "do NOT verify TLS certificates (dangerous; for local debugging only; the JWKS cache is then not used)")
 	c.Flags().BoolVar(&n.noCache, "no-cache", false, "neither read nor write the JWKS cache (BAVERIFY_CACHE_DIR says where it is)")
 	_ = c.MarkFlagFilename("cacert", "pem", "crt")
 }
@@ -94,10 +94,12 @@ func (n *networkFlags) client(f *Factory, st render.Styles, onRedirect func(from
 	return &jwks.Fetcher{Client: hc, Now: f.Now, UserAgent: userAgent(f)}, nil
 }
 
-// cache returns the JWKS cache, or nil with --no-cache. A cache directory
-// that cannot be found is a warning, never fatal: the run goes on uncached.
+// cache returns the JWKS cache, or nil with --no-cache, and with
+// --insecure: keys fetched without TLS checks must not be trusted by later
+// runs. A cache directory that cannot be found is a warning, never fatal:
+// the run goes on uncached.
 func (n *networkFlags) cache(f *Factory, st render.Styles) *jwks.Cache {
-	if n.noCache || f.CacheDir == nil {
+	if n.noCache || n.insecure || f.CacheDir == nil {
 		return nil
 	}
 	dir, err := f.CacheDir()

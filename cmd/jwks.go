@@ -222,7 +222,8 @@ func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {
 	if !ok {
 		return usageErrorf("no JWKS source for %s", res.Location)
 	}
-	if _, remote := res.Keys.(*keysource.Remote); remote {
+	remote, isRemote := res.Keys.(*keysource.Remote)
+	if isRemote {
 		var stop context.CancelFunc
 		ctx, stop = f.interruptible(ctx)
 		defer stop()
@@ -238,7 +239,7 @@ func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {
 		ExpectAlgs: opts.expectAlgs, ExpectKids: opts.expectKids,
 		MinKeys: opts.minKeys, MaxKeys: opts.maxKeys, Strict: opts.strict, Now: f.Now(),
 	})
-	if remote, ok := res.Keys.(*keysource.Remote); ok {
+	if isRemote {
 		report.Cache = remote.CacheFacts()
 	}
 	if opts.out.json() {
@@ -262,14 +263,17 @@ func clearCache(f *Factory) error {
 	}
 	dir, err := f.CacheDir()
 	if err != nil {
-		return usageErrorf("--clear-cache: no cache directory: %v", err)
+		fmt.Fprintf(f.IO.ErrOut, "no JWKS cache directory (%v): nothing to clear\n", err)
+		return nil
 	}
 	if dir == "" {
 		return nil
 	}
 	n, err := (&jwks.Cache{Dir: dir}).Clear()
 	if err != nil {
-		return usageErrorf("--clear-cache: %v", err)
+		// Not a usage error: the cache is there and could not be emptied.
+		fmt.Fprintf(f.IO.ErrOut, "baverify: --clear-cache: %v\n", render.SafeLine(err.Error()))
+		return errNegative
 	}
 	entries := "entries"
 	if n == 1 {

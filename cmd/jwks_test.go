@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -676,5 +677,31 @@ func TestE2EJWKSRotationRefetch(t *testing.T) {
 	}
 	if fetches() != 2 {
 		t.Fatalf("%d fetches in all, want 2", fetches())
+	}
+}
+
+// Keys fetched with --insecure are not cached: a later run that checks TLS
+// must not trust what an unchecked connection brought.
+func TestJWKSInsecureBypassesTheCache(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "max-age=300")
+		io.WriteString(w, `{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","kid":"k","x":"ApQ0cpk78a2fJDj34PVwA62miObq9_Rw4C__YW-sSQQ"}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	f, _, _ := newTestFactory(t, runConfig{})
+	dir, _ := f.CacheDir()
+	for i := 0; i < 2; i++ {
+		if code := Execute(context.Background(), f, []string{"jwks", "--insecure", srv.URL + "/api/auth/jwks"}); code != ExitOK {
+			t.Fatalf("exit %d", code)
+		}
+	}
+	if n := hits.Load(); n != 2 {
+		t.Fatalf("%d requests, want 2 (no cache)", n)
+	}
+	if names, _ := os.ReadDir(dir); len(names) != 0 {
+		t.Fatalf("cached with --insecure: %v", names)
 	}
 }

@@ -93,14 +93,34 @@ func (c *Cache) path(url string) string {
 // url is an error (wrapping ErrCorruptEntry when the file is damaged); the
 // caller ignores it and fetches.
 func (c *Cache) Get(url string) (*CacheEntry, error) {
-	f, err := os.Open(c.path(url))
+	p := c.path(url)
+	link, err := os.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil, nil // no entry; a directory that is not one is Put's to report
 	}
 	if err != nil {
 		return nil, err
 	}
+	if !link.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: not a regular file", ErrCorruptEntry)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
 	defer f.Close()
+	// The file opened is the one checked, and it is this user's alone: a
+	// planted entry would have its keys trusted as if fetched.
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !os.SameFile(link, fi) {
+		return nil, fmt.Errorf("%w: replaced while being read", ErrCorruptEntry)
+	}
+	if err := checkPrivate(fi); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptEntry, err)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxEntryBytes+1))
 	if err != nil {
 		return nil, err
@@ -149,7 +169,14 @@ func (c *Cache) Put(e *CacheEntry) error {
 	if err != nil {
 		return err
 	}
+	if len(data) > maxEntryBytes {
+		return fmt.Errorf("the answer is too large to cache (%d bytes)", len(data))
+	}
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return err
+	}
+	// MkdirAll leaves an existing directory as it is.
+	if err := c.privateDir(); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(c.Dir, tempPrefix+"*.json")
@@ -163,9 +190,6 @@ func (c *Cache) Put(e *CacheEntry) error {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := tmp.Chmod(0o600); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return err
-	}
 	if _, err := tmp.Write(data); err != nil {
 		return err
 	}
@@ -179,6 +203,29 @@ func (c *Cache) Put(e *CacheEntry) error {
 		return err
 	}
 	done = true
+	return nil
+}
+
+// privateDir makes sure the cache directory is this user's alone: a
+// directory others can write to lets them plant or swap entries.
+func (c *Cache) privateDir() error {
+	fi, err := os.Stat(c.Dir)
+	if err != nil {
+		return err
+	}
+	if err := checkPrivate(fi); err == nil {
+		return nil
+	}
+	if err := os.Chmod(c.Dir, 0o700); err != nil {
+		return fmt.Errorf("the cache directory %s is not private and cannot be made so: %v", c.Dir, err)
+	}
+	fi, err = os.Stat(c.Dir)
+	if err != nil {
+		return err
+	}
+	if err := checkPrivate(fi); err != nil {
+		return fmt.Errorf("the cache directory %s is not private: %v", c.Dir, err)
+	}
 	return nil
 }
 

@@ -331,3 +331,66 @@ func FuzzParseFreshness(f *testing.F) {
 		}
 	})
 }
+
+// Entries another user could have written are not trusted: a planted JWKS
+// would have its keys accepted as if fetched.
+func TestCacheRefusesEntriesOthersCouldWrite(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix modes")
+	}
+	c := &Cache{Dir: t.TempDir()}
+	if err := c.Put(NewCacheEntry(testDoc(fixtureURL, "max-age=60"))); err != nil {
+		t.Fatal(err)
+	}
+	path := c.path(fixtureURL)
+	if err := os.Chmod(path, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := c.Get(fixtureURL); e != nil || !errors.Is(err, ErrCorruptEntry) || !strings.Contains(err.Error(), "writable by others") {
+		t.Fatalf("a world-writable entry: %v, %v", e, err)
+	}
+
+	// A symbolic link to a file elsewhere is not an entry.
+	elsewhere := filepath.Join(t.TempDir(), "planted.json")
+	data, _ := os.ReadFile(path)
+	if err := os.WriteFile(elsewhere, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path)
+	if err := os.Symlink(elsewhere, path); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := c.Get(fixtureURL); e != nil || !errors.Is(err, ErrCorruptEntry) || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("a symlinked entry: %v, %v", e, err)
+	}
+}
+
+// Put makes an existing cache directory private before it writes there.
+func TestCachePutTightensTheDirectory(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix modes")
+	}
+	c := &Cache{Dir: t.TempDir()}
+	if err := os.Chmod(c.Dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Put(NewCacheEntry(testDoc(fixtureURL, "max-age=60"))); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(c.Dir); fi.Mode().Perm() != 0o700 {
+		t.Fatalf("directory mode %v", fi.Mode().Perm())
+	}
+}
+
+// An entry Get would refuse as too large is not written at all.
+func TestCachePutRefusesWhatGetWouldRefuse(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	e := NewCacheEntry(testDoc(fixtureURL, "max-age=60"))
+	e.ETag = strings.Repeat("x", maxEntryBytes)
+	if err := c.Put(e); err == nil {
+		t.Fatal("an oversized entry was written")
+	}
+	if names, _ := os.ReadDir(c.Dir); len(names) != 0 {
+		t.Fatalf("files left: %v", names)
+	}
+}
