@@ -93,30 +93,26 @@ func (c *Cache) path(url string) string {
 // url is an error (wrapping ErrCorruptEntry when the file is damaged); the
 // caller ignores it and fetches.
 func (c *Cache) Get(url string) (*CacheEntry, error) {
-	p := c.path(url)
-	link, err := os.Lstat(p)
+	f, err := openEntry(c.path(url))
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil, nil // no entry; a directory that is not one is Put's to report
 	}
-	if err != nil {
-		return nil, err
-	}
-	if !link.Mode().IsRegular() {
+	if errors.Is(err, errSymlink) {
 		return nil, fmt.Errorf("%w: not a regular file", ErrCorruptEntry)
 	}
-	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	// The file opened is the one checked, and it is this user's alone: a
-	// planted entry would have its keys trusted as if fetched.
+	// The file opened is checked, not its name: it must be a regular file
+	// and this user's alone, or a planted entry would have its keys
+	// trusted as if fetched.
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	if !os.SameFile(link, fi) {
-		return nil, fmt.Errorf("%w: replaced while being read", ErrCorruptEntry)
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: not a regular file", ErrCorruptEntry)
 	}
 	if err := checkPrivate(fi); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptEntry, err)

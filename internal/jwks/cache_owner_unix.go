@@ -3,11 +3,24 @@
 package jwks
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
 )
+
+// errSymlink: the entry's name is a symbolic link.
+var errSymlink = errors.New("a symbolic link")
+
+// openEntry opens an entry without following a symbolic link in its name.
+func openEntry(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, errSymlink
+	}
+	return f, err
+}
 
 // checkPrivate refuses a cache file or directory that another user owns or
 // could have written: its keys would be trusted as if fetched.
