@@ -47,6 +47,16 @@ const (
 	CodeMaxKeys               = "max_keys"
 )
 
+// Codes lists every finding code, in the order of the constants above.
+func Codes() []string {
+	return []string{
+		CodeInvalidJSON, CodeInvalidJWKS, CodeEmptyJWKS, CodePrivateKeyMaterial, CodeSymmetricKeyPublished,
+		CodeDuplicateKid, CodeMissingKid, CodeMissingAlg, CodeWeakRSAKey, CodeUnsupportedKty, CodeAlgKeyMismatch,
+		CodeKeyUseNotSig, CodeHTTPStatus, CodeContentType, CodeNoCacheHeaders, CodeInsecureTransport,
+		CodeExpectAlg, CodeExpectKid, CodeMinKeys, CodeMaxKeys,
+	}
+}
+
 // MinRSABits is the smallest RSA modulus that passes the linter (RFC 7518
 // section 3.3); Better Auth's RS256 and PS256 keys have 2048 bits.
 const MinRSABits = 2048
