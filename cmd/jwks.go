@@ -3,11 +3,11 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/baverify/baverify/internal/betterauth"
 	"github.com/baverify/baverify/internal/jwks"
 	"github.com/baverify/baverify/internal/keysource"
 	"github.com/baverify/baverify/internal/render"
@@ -132,7 +132,7 @@ func (o *jwksOptions) validate() error {
 	var algs []string
 	for _, a := range o.expectAlgs {
 		for _, one := range strings.Split(a, ",") {
-			alg, ok := canonicalAlg(strings.TrimSpace(one))
+			alg, ok := jwks.ParseSignatureAlgorithm(strings.TrimSpace(one))
 			if !ok {
 				return usageErrorf("--expect-alg %q is not a JWS signature algorithm (one of %s)", one, strings.Join(jwks.SignatureAlgorithms(), ", "))
 			}
@@ -146,15 +146,6 @@ func (o *jwksOptions) validate() error {
 		}
 	}
 	return nil
-}
-
-func canonicalAlg(s string) (string, bool) {
-	for _, a := range jwks.SignatureAlgorithms() {
-		if strings.EqualFold(a, s) {
-			return a, true
-		}
-	}
-	return "", false
 }
 
 // keySource turns the argument, --base-url and the environment into
@@ -172,7 +163,7 @@ func (o *jwksOptions) keySource(f *Factory) (keysource.Options, bool, error) {
 		ko.BaseURL = baseURL
 	case arg == "":
 		return ko, false, nil
-	case jwks.IsURL(arg) && isBaseURL(arg):
+	case jwks.IsURL(arg) && betterauth.IsBaseURL(arg):
 		ko.BaseURL = arg
 	case o.jwksPath != "":
 		return ko, false, usageErrorf("--jwks-path applies to a base URL (a URL with no path, or --base-url), not to %s", arg)
@@ -180,12 +171,6 @@ func (o *jwksOptions) keySource(f *Factory) (keysource.Options, bool, error) {
 		ko.JWKS = arg
 	}
 	return ko, true, nil
-}
-
-// isBaseURL reports whether an http(s) URL has no path beyond "/".
-func isBaseURL(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && (u.Path == "" || u.Path == "/")
 }
 
 func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {

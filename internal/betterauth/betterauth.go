@@ -115,3 +115,10 @@ func redact(u *url.URL) string {
 	c.User = nil
 	return c.String()
 }
+
+// IsBaseURL reports whether a URL is a Better Auth base URL rather than a
+// JWKS URL: it has no path beyond "/".
+func IsBaseURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Path == "" || u.Path == "/")
+}

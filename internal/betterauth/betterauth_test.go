@@ -63,3 +63,14 @@ func TestDiscoveredJWKSURL(t *testing.T) {
 		}
 	}
 }
+
+func TestIsBaseURL(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://app.example.com": true, "https://app.example.com/": true, "http://127.0.0.1:3000": true,
+		"https://app.example.com/api/auth/jwks": false, "https://app.example.com/auth": false, "%zz": false,
+	} {
+		if got := IsBaseURL(raw); got != want {
+			t.Errorf("IsBaseURL(%q) = %v", raw, got)
+		}
+	}
+}

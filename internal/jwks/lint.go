@@ -420,6 +420,17 @@ func SignatureAlgorithms() []string {
 	return algs
 }
 
+// ParseSignatureAlgorithm returns the canonical name of a JWS signature
+// algorithm, matched without regard to case.
+func ParseSignatureAlgorithm(s string) (string, bool) {
+	for _, a := range SignatureAlgorithms() {
+		if strings.EqualFold(a, s) {
+			return a, true
+		}
+	}
+	return "", false
+}
+
 // algMismatch explains why k's alg does not fit k; "" when it does.
 func algMismatch(k *Key) string {
 	shape, ok := algShapes[k.Alg]

@@ -340,3 +340,12 @@ func FuzzLint(f *testing.F) {
 		}
 	})
 }
+
+func TestParseSignatureAlgorithm(t *testing.T) {
+	for in, want := range map[string]string{"eddsa": "EdDSA", "ES256": "ES256", "ps512": "PS512", "HS256": "", "none": "", "": ""} {
+		got, ok := ParseSignatureAlgorithm(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("ParseSignatureAlgorithm(%q) = %q, %v", in, got, ok)
+		}
+	}
+}
