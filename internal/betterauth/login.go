@@ -11,10 +11,13 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/baverify/baverify/internal/httpclient"
+	"github.com/baverify/baverify/internal/humanize"
 )
+
+// maxServerText bounds a message quoted from a server.
+const maxServerText = 300
 
 // MaxLoginBody bounds every body the sign-in flow reads. A token can be
 // large (Better Auth puts the whole user, avatar included, in the payload),
@@ -293,22 +296,9 @@ func (f *flow) do(method string, r route, body []byte) (*answer, error) {
 		Code    string `json:"code"`
 	}
 	if json.Unmarshal(data, &eb) == nil {
-		a.message, a.code = clip(eb.Message), clip(eb.Code)
+		a.message, a.code = humanize.Clip(eb.Message, maxServerText), humanize.Clip(eb.Code, maxServerText)
 	}
 	return a, nil
-}
-
-// clip bounds server text to 300 bytes, cut on a rune boundary.
-func clip(s string) string {
-	const max = 300
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
 }
 
 func signInError(a *answer, d *Deployment) error {

@@ -15,6 +15,9 @@ import (
 	"github.com/baverify/baverify/internal/verify"
 )
 
+// maxServerText bounds a message quoted from a server.
+const maxServerText = 300
+
 // Code identifies a finding. The codes are a public interface: scripts
 // match on them in `call --output json`, and README lists them.
 type Code string
@@ -597,12 +600,12 @@ func BackendMessage(resp *ResponseInfo) string {
 				}
 				var s string
 				if json.Unmarshal(v, &s) == nil {
-					return clip(s)
+					return humanize.Clip(s, maxServerText)
 				}
-				return clip(compactJSON(v))
+				return humanize.Clip(compactJSON(v), maxServerText)
 			}
 		}
-		return clip(compactJSON(raw))
+		return humanize.Clip(compactJSON(raw), maxServerText)
 	}
 	text := strings.TrimSpace(string(raw))
 	if text == "" || strings.HasPrefix(text, "<") {
@@ -611,19 +614,7 @@ func BackendMessage(resp *ResponseInfo) string {
 	if i := strings.IndexByte(text, '\n'); i >= 0 {
 		text = strings.TrimSpace(text[:i]) + " ..."
 	}
-	return clip(text)
-}
-
-func clip(s string) string {
-	const limit = 300
-	if len(s) <= limit {
-		return s
-	}
-	cut := limit
-	for cut > 0 && (s[cut]&0xC0) == 0x80 {
-		cut--
-	}
-	return s[:cut] + "..."
+	return humanize.Clip(text, maxServerText)
 }
 
 func compactJSON(raw []byte) string {

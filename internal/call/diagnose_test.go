@@ -219,7 +219,7 @@ func TestBackendMessage(t *testing.T) {
 		{"line one\nline two", "line one ..."},
 		{"<html><body>Bad gateway</body></html>", ""},
 		{"", ""},
-		{`{"detail":"` + long + `"}`, strings.Repeat("é", 150) + "..."},
+		{`{"detail":"` + long + `"}`, strings.Repeat("é", 150) + "…"},
 	} {
 		if got := BackendMessage(response(401, tc.body, nil)); got != tc.want {
 			t.Errorf("%q: got %q, want %q", tc.body, got, tc.want)

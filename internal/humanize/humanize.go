@@ -1,9 +1,11 @@
-// Package humanize writes durations and times the way people read them.
+// Package humanize writes durations, times and long text the way people
+// read them.
 package humanize
 
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Duration writes d compactly, to the second: "45s", "12m3s", "2h5m",
@@ -49,4 +51,17 @@ func Relative(t, now time.Time) string {
 // Time writes t in UTC, to the second (RFC 3339).
 func Time(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
+}
+
+// Clip bounds s to n bytes for display, cut on a rune boundary and marked
+// with "…" when it was cut.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := max(n, 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

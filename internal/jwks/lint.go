@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/baverify/baverify/internal/httpclient"
+	"github.com/baverify/baverify/internal/humanize"
 )
 
 // Severity says how bad a finding is.
@@ -200,7 +200,7 @@ func (l *linter) http(doc *Document) {
 			hint = "the server failed: check its logs"
 		}
 		if body := strings.TrimSpace(string(doc.Body)); body != "" {
-			msg += ": " + clip(body, 200)
+			msg += ": " + humanize.Clip(body, 200)
 		}
 		l.add(CodeHTTPStatus, SeverityError, nil, msg, hint)
 	}
@@ -210,7 +210,7 @@ func (l *linter) http(doc *Document) {
 			ct = "none"
 		}
 		l.add(CodeContentType, SeverityWarning, nil,
-			fmt.Sprintf("the Content-Type is %s, not JSON", clip(ct, 100)),
+			fmt.Sprintf("the Content-Type is %s, not JSON", humanize.Clip(ct, 100)),
 			"serve the JWKS as application/json (Better Auth does): some clients refuse other types, and an HTML page here usually means a proxy or the frontend answered")
 	}
 	if h.CacheControl == "" {
@@ -224,7 +224,7 @@ func (l *linter) http(doc *Document) {
 	}
 	if u, err := url.Parse(doc.Source); err == nil && httpclient.PlainHTTP(u) {
 		l.add(CodeInsecureTransport, SeverityWarning, nil,
-			"the JWKS is served over plain http to "+clip(u.Host, 100),
+			"the JWKS is served over plain http to "+humanize.Clip(u.Host, 100),
 			"serve it over https: anyone on the path can replace the keys and have their own tokens accepted")
 	}
 }
@@ -275,7 +275,7 @@ func (l *linter) key(k *Key) {
 	}
 	if k.Err != nil && supportedShape && !weak {
 		l.add(CodeInvalidJWKS, SeverityError, k,
-			fmt.Sprintf("%s does not parse: %s", name, strings.TrimPrefix(clip(k.Err.Error(), 200), "the "+k.Kty+" key does not parse: ")),
+			fmt.Sprintf("%s does not parse: %s", name, strings.TrimPrefix(humanize.Clip(k.Err.Error(), 200), "the "+k.Kty+" key does not parse: ")),
 			"fix or remove the key: verifiers skip it, and some refuse the whole set")
 	}
 	if k.Alg != "" && (k.Kty == "OKP" || k.Kty == "EC" || k.Kty == "RSA") {
@@ -303,7 +303,7 @@ func (l *linter) key(k *Key) {
 			ops[i] = quote(op)
 		}
 		l.add(CodeKeyUseNotSig, SeverityWarning, k,
-			fmt.Sprintf("%s has key_ops [%s] without \"verify\"", name, clip(strings.Join(ops, ", "), 200)),
+			fmt.Sprintf("%s has key_ops [%s] without \"verify\"", name, humanize.Clip(strings.Join(ops, ", "), 200)),
 			`verifiers refuse to check signatures with it: add "verify" to key_ops or remove key_ops (Better Auth publishes none)`)
 	}
 }
@@ -496,16 +496,4 @@ func keyName(k *Key) string {
 
 // quote shows an untrusted value in a message, quoted and clipped. The
 // renderers make it safe for a terminal; JSON escapes it.
-func quote(s string) string { return `"` + clip(s, maxShown) + `"` }
-
-// clip cuts s to at most n bytes without splitting a UTF-8 sequence.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func quote(s string) string { return `"` + humanize.Clip(s, maxShown) + `"` }
