@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/internal/call"
-	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/jwks"
 	"github.com/baverify/baverify/internal/keysource"
 	"github.com/baverify/baverify/internal/render"
@@ -136,10 +135,9 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 	// The call has a client of its own, so that only its redirects are
 	// recorded.
 	redirects := &call.RedirectLog{}
-	hc, err := f.HTTPClient(httpclient.Options{Timeout: opts.net.timeout, CACert: opts.net.cacert,
-		Insecure: opts.net.insecure, OnRedirect: redirects.Record})
+	hc, err := opts.net.httpClient(f, redirects.Record)
 	if err != nil {
-		return &usageError{err: err}
+		return err
 	}
 	rep := call.Do(ctx, call.Options{Client: hc, Redirects: redirects, Now: f.Now, Leeway: opts.policy.leeway,
 		Expect: expect, BaseURL: opts.keys.baseURL, ShowToken: opts.showToken, UserAgent: userAgent(f)},

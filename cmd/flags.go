@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -80,18 +81,29 @@ func (n *networkFlags) validate() error {
 
 // client builds the HTTP client and warns loudly about --insecure.
 func (n *networkFlags) client(f *Factory, st render.Styles, onRedirect func(from, to string, dropped bool)) (*jwks.Fetcher, error) {
-	opts := httpclient.Options{Timeout: n.timeout, CACert: n.cacert, Insecure: n.insecure}
+	var notify func(from, to *url.URL, dropped bool)
 	if onRedirect != nil {
-		opts.OnRedirect = func(from, to *url.URL, dropped bool) { onRedirect(from.String(), to.String(), dropped) }
+		notify = func(from, to *url.URL, dropped bool) { onRedirect(from.String(), to.String(), dropped) }
 	}
-	hc, err := f.HTTPClient(opts)
+	hc, err := n.httpClient(f, notify)
 	if err != nil {
-		return nil, &usageError{err: err}
+		return nil, err
 	}
 	if n.insecure {
 		warnf(f, st, "--insecure: TLS certificates are NOT verified; anyone on the path can serve you keys")
 	}
 	return &jwks.Fetcher{Client: hc, Now: f.Now, UserAgent: userAgent(f)}, nil
+}
+
+// httpClient is a client with the network flags' timeout and TLS settings;
+// onRedirect hears of every redirect it follows. call and probe make one
+// per request, so that each request's redirects are its own.
+func (n *networkFlags) httpClient(f *Factory, onRedirect func(from, to *url.URL, dropped bool)) (*http.Client, error) {
+	hc, err := f.HTTPClient(httpclient.Options{Timeout: n.timeout, CACert: n.cacert, Insecure: n.insecure, OnRedirect: onRedirect})
+	if err != nil {
+		return nil, &usageError{err: err}
+	}
+	return hc, nil
 }
 
 // cache returns the JWKS cache, or nil with --no-cache, and with

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/internal/call"
-	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/keysource"
 	"github.com/baverify/baverify/internal/probe"
 	"github.com/baverify/baverify/internal/render"
@@ -137,12 +136,7 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 	rep = probe.Run(ctx, probe.Options{
 		Method: req.Method, URL: req.URL, Header: req.Header,
 		NewClient: func(log *call.RedirectLog) (*http.Client, error) {
-			hc, err := f.HTTPClient(httpclient.Options{Timeout: opts.net.timeout, CACert: opts.net.cacert,
-				Insecure: opts.net.insecure, OnRedirect: log.Record})
-			if err != nil {
-				return nil, &usageError{err: err}
-			}
-			return hc, nil
+			return opts.net.httpClient(f, log.Record)
 		},
 		Now: f.Now, Expect: expect, BaseURL: opts.keys.baseURL, UserAgent: userAgent(f), Leeway: opts.policy.leeway,
 	}, cases, rep.Token)
