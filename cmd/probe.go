@@ -190,9 +190,8 @@ func notProbeable(r *verify.Result) string {
 	if r.Token == nil {
 		return "the token does not decode: the probe forges its attacks from a genuine token"
 	}
-	if r.SourceErr != nil {
-		return ""
-	}
+	// Only "no key to check it with" is tolerated (a JWKS that cannot be
+	// read, no key source): an expired or foreign token is not probed with.
 	for _, e := range r.Errors {
 		if e.Code != verify.CodeUnverified {
 			return "the token is invalid here (" + string(e.Code) + "): a forgery of an invalid token is refused for that reason, which proves nothing; get a fresh token (baverify login)"

@@ -189,3 +189,17 @@ func TestProbeUnreachable(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A JWKS that cannot be read does not let an invalid token through: an
+// expired token is not probed with, whether or not its keys could be read.
+func TestProbeRefusesAnExpiredTokenWhenTheJWKSIsDown(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	after := time.Unix(rt.Exp+1, 0).UTC()
+	var hits atomic.Int32
+	url := probeBackend(t, after, func(string) int { hits.Add(1); return 200 })
+	r := run(t, runConfig{now: after}, "probe", "--timeout", "2s", "--jwks", closedURL(t)+"/jwks", "--token", rt.Token, url)
+	if r.code != ExitNegative || !strings.Contains(r.stdout, "Result: NOT RUN") || !strings.Contains(r.stdout, "expired") || hits.Load() != 0 {
+		t.Fatalf("exit %d, %d requests\n%s\n%s", r.code, hits.Load(), r.stdout, r.stderr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/baverify/baverify/internal/call"
@@ -183,7 +184,11 @@ func judge(res *Result, c Case, rep *call.Report, expect call.Expectation) {
 	resp := rep.Response
 	res.Status, res.LatencyMs, res.Redirects = resp.Status, resp.LatencyMs, resp.Redirects
 	res.BackendSaid = call.BackendMessage(resp)
-	redirected := len(resp.Redirects) > 0
+	// A redirect elsewhere (a login page, say) may answer 2xx without
+	// serving anything protected; one that only adds or drops a trailing
+	// slash is the same route, and its 2xx is an acceptance.
+	redirected := len(resp.Redirects) > 0 &&
+		strings.TrimSuffix(resp.URL, "/") != strings.TrimSuffix(rep.Request.URL, "/")
 	switch {
 	case c.Genuine && expect.Match(resp.Status):
 		res.Outcome, res.Message = Pass, fmt.Sprintf("accepted (HTTP %d)", resp.Status)

@@ -29,11 +29,15 @@ func TestJudge(t *testing.T) {
 	genuine := Case{Name: CaseGenuine, Genuine: true}
 	forged := Case{Name: CaseAlgNone}
 	answer := func(status int, redirects ...call.Redirect) *call.Report {
+		final := "http://127.0.0.1/x"
 		if redirects == nil {
 			redirects = []call.Redirect{}
+		} else {
+			final = redirects[len(redirects)-1].To
 		}
-		return &call.Report{Response: &call.ResponseInfo{Status: status, URL: "http://127.0.0.1/x", Redirects: redirects,
-			Body: call.Body{Raw: []byte(`{"detail":"Invalid token"}`), JSON: true}}}
+		return &call.Report{Request: call.RequestInfo{URL: "http://127.0.0.1/x"},
+			Response: &call.ResponseInfo{Status: status, URL: final, Redirects: redirects,
+				Body: call.Body{Raw: []byte(`{"detail":"Invalid token"}`), JSON: true}}}
 	}
 	tests := []struct {
 		name   string
@@ -53,6 +57,7 @@ func TestJudge(t *testing.T) {
 		{"forgery answered 304", forged, answer(304), "", Fail, "ACCEPTED (HTTP 304)"},
 		{"forgery crashes the backend", forged, answer(500), "", Warn, "HTTP 500: refused, but by failing"},
 		{"forgery refused with 400", forged, answer(400), "", Warn, "refused with HTTP 400"},
+		{"forgery accepted after a trailing-slash redirect", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/x/"}), "", Fail, "ACCEPTED"},
 		{"forgery redirected to a login page", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/login"}), "", Warn, "redirected to"},
 		{"no answer", forged, &call.Report{Unreachable: true, Error: "connection refused"}, "", Unreachable, "no answer: connection refused"},
 	}

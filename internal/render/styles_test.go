@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/baverify/baverify/internal/verify"
 )
 
 func TestSafe(t *testing.T) {
@@ -68,5 +70,20 @@ func TestJSONEscapesTerminalControls(t *testing.T) {
 	var back map[string]string
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back["body"] != "a\u009b2Jb\u202ec\x1b[0m\ufffd" {
 		t.Fatalf("round trip: %q, %v", back["body"], err)
+	}
+}
+
+// Every string of the key that verified (or failed to) comes from the JWKS:
+// none reaches the terminal raw.
+func TestTokenTextKeyIsTerminalSafe(t *testing.T) {
+	evil := "\x1b]0;owned\x07\u202e"
+	r := &verify.Result{Checks: []verify.Check{}, Errors: []verify.Problem{}, Warnings: []verify.Problem{},
+		Key: &verify.KeyInfo{Kid: evil, Kty: evil, Crv: evil, Alg: evil, Source: evil, Thumbprint: "t"}}
+	var out bytes.Buffer
+	if err := TokenText(&out, r, Styles{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(out.String(), "\x1b\x07\u202e") {
+		t.Fatalf("raw control characters: %q", out.String())
 	}
 }

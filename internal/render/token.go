@@ -55,7 +55,7 @@ func TokenText(w io.Writer, r *verify.Result, st Styles) error {
 			alg = "(none)"
 		}
 		p.field("kid", SafeLine(r.Key.Kid), st)
-		p.field("type", kt+", alg "+SafeLine(alg), st)
+		p.field("type", SafeLine(kt)+", alg "+SafeLine(alg), st)
 		p.field("thumbprint", r.Key.Thumbprint+" (RFC 7638, SHA-256)", st)
 		p.field("source", SafeLine(r.Key.Source), st)
 	}
