@@ -223,29 +223,39 @@ func (p *policyFlags) clock(f *Factory) (func() time.Time, error) {
 	return func() time.Time { return t }, nil
 }
 
-// parseTime reads RFC 3339 or Unix seconds (fractions allowed).
+// parseTime reads RFC 3339 or Unix seconds: digits, and optionally a
+// fraction of 1 to 9 digits. Nothing else: no sign, no exponent.
 func parseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
-	if sec, frac, ok := strings.Cut(s, "."); ok || sec != "" {
-		whole, err := strconv.ParseInt(sec, 10, 64)
-		if err == nil && whole > -1e12 && whole < 1e12 {
-			nanos := int64(0)
-			if ok {
-				if len(frac) == 0 || len(frac) > 9 {
-					return time.Time{}, fmt.Errorf("want RFC 3339 or Unix seconds")
-				}
-				n, err := strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
-				if err != nil || n < 0 {
-					return time.Time{}, fmt.Errorf("want RFC 3339 or Unix seconds")
-				}
-				nanos = n
-			}
-			return time.Unix(whole, nanos).UTC(), nil
+	bad := fmt.Errorf("want RFC 3339 (2026-11-26T15:00:00Z) or Unix seconds (1795707986)")
+	sec, frac, hasFrac := strings.Cut(s, ".")
+	if !allDigits(sec) || len(sec) > 12 || hasFrac && (!allDigits(frac) || len(frac) > 9) {
+		return time.Time{}, bad
+	}
+	whole, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}, bad
+	}
+	nanos := int64(0)
+	if hasFrac {
+		nanos, _ = strconv.ParseInt(frac+strings.Repeat("0", 9-len(frac)), 10, 64)
+	}
+	return time.Unix(whole, nanos).UTC(), nil
+}
+
+// allDigits: s is one or more ASCII digits.
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
 		}
 	}
-	return time.Time{}, fmt.Errorf("want RFC 3339 (2026-11-26T15:00:00Z) or Unix seconds (1795707986)")
+	return true
 }
 
 // warnf writes a warning to stderr.

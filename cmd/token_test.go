@@ -249,3 +249,23 @@ func TestTokenBaseURL(t *testing.T) {
 		t.Fatalf("paths = %v", paths)
 	}
 }
+
+func TestParseTime(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026-11-26T19:50:00Z":      "2026-11-26T19:50:00Z",
+		"2026-11-26T20:50:00+01:00": "2026-11-26T19:50:00Z",
+		"1795722397":                "2026-11-26T19:46:37Z",
+		"1795722397.5":              "2026-11-26T19:46:37.5Z",
+		"0":                         "1970-01-01T00:00:00Z",
+	} {
+		got, err := parseTime(in)
+		if err != nil || got.UTC().Format(time.RFC3339Nano) != want {
+			t.Errorf("parseTime(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1.5", "-0.5", "1.+5", "1.", ".5", "1e9", "1795722397.1234567890", "+5", "now", "1 2"} {
+		if got, err := parseTime(in); err == nil {
+			t.Errorf("parseTime(%q) = %v, want an error", in, got)
+		}
+	}
+}

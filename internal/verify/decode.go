@@ -41,7 +41,9 @@ func (o Object) String(name string) (s string, ok bool, err error) {
 	if !ok {
 		return "", false, nil
 	}
-	if err := json.Unmarshal(raw, &s); err != nil {
+	// json.Unmarshal reads null into a string as "": a null iss or kid
+	// is not an empty one.
+	if err := json.Unmarshal(raw, &s); err != nil || string(bytes.TrimSpace(raw)) == "null" {
 		return "", true, fmt.Errorf("%s is %s, not a string", name, jsonKind(raw))
 	}
 	return s, true, nil

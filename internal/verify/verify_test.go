@@ -169,6 +169,7 @@ func TestErrorCodes(t *testing.T) {
 		{name: "issued in the future", set: edSet, policy: pinned(), token: ed.sign(t, betterAuthClaims("iat", testNow+120)), want: []Code{CodeIssuedInFuture}},
 		{name: "issuer mismatch, trailing slash", set: edSet, policy: pinned(), token: ed.sign(t, betterAuthClaims("iss", testIssuer+"/")), want: []Code{CodeIssuerMismatch}, hint: "trailing slash"},
 		{name: "issuer from localhost", set: edSet, policy: pinned(), token: ed.sign(t, betterAuthClaims("iss", "http://localhost:3000")), want: []Code{CodeIssuerMismatch}, message: "iss is http://localhost:3000 but you expect https://app.example.com", hint: "baseURL"},
+		{name: "iss null is not an empty iss", set: edSet, policy: pinned(), token: ed.sign(t, betterAuthClaims("iss", json.RawMessage("null"))), want: []Code{CodeClaimInvalid}, message: "null"},
 		{name: "audience in an array", set: edSet, policy: Policy{Issuer: testIssuer, Audiences: []string{"api-2"}}, token: ed.sign(t, betterAuthClaims("aud", []string{"api-1", "api-2"})), want: []Code{}},
 		{name: "audience mismatch", set: edSet, policy: Policy{Issuer: testIssuer, Audiences: []string{"https://api.example.com"}}, token: ed.sign(t, betterAuthClaims()), want: []Code{CodeAudienceMismatch}},
 		{name: "no exp", set: edSet, policy: pinned(), token: ed.sign(t, betterAuthClaims("exp", nil)), want: []Code{CodeClaimMissing}, message: "no exp"},
