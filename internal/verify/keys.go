@@ -169,3 +169,13 @@ func describeKids(set *jwks.Set) string {
 	}
 	return "it has " + strings.Join(kids, ", ")
 }
+
+// setHasKid reports whether some key of the set carries exactly kid.
+func setHasKid(set *jwks.Set, kid string) bool {
+	for _, k := range set.Keys {
+		if k.HasKid && k.Kid == kid {
+			return true
+		}
+	}
+	return false
+}

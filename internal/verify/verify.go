@@ -194,7 +194,9 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 	}
 	kid, hasKid, _ := tok.Header.String("kid")
 	sel := selectKey(keys.Set, kid, hasKid, alg)
-	if sel.code == CodeKeyNotFound && hasKid {
+	// Only a kid the JWKS lacks is worth a refetch; several keys sharing
+	// it is the JWKS's problem, and fetching again would not change that.
+	if sel.code == CodeKeyNotFound && hasKid && !setHasKid(keys.Set, kid) {
 		if fresh, err := v.Keys.Refresh(ctx); err == nil && fresh != nil {
 			keys = fresh
 			r.warn(Problem{Code: WarnJWKSRefetched, Message: "kid " + kid + " was not in the cached JWKS; it was fetched again"})
