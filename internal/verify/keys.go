@@ -8,9 +8,6 @@ import (
 	"github.com/baverify/baverify/internal/jwks"
 )
 
-// minRSABits is the smallest RSA modulus accepted (RFC 7518 section 3.3).
-const minRSABits = 2048
-
 // keyShape says which kty and crv an algorithm needs.
 func keyShape(alg string) (kty, crv string) {
 	switch alg {
@@ -43,7 +40,9 @@ func signatureLength(alg string, k *jwks.Key) int {
 
 // unusableReasons lists why k cannot verify alg; empty means usable.
 func unusableReasons(k *jwks.Key, alg string) []string {
-	if k.Err != nil {
+	weakRSA := k.Kty == "RSA" && k.Bits > 0 && k.Bits < jwks.MinRSABits
+	if k.Err != nil && !weakRSA {
+		// jwx refuses a weak RSA key as unparseable; the size says more.
 		return []string{k.Err.Error()}
 	}
 	var reasons []string
@@ -63,8 +62,8 @@ func unusableReasons(k *jwks.Key, alg string) []string {
 	if k.HasKeyOps && !slices.Contains(k.KeyOps, "verify") {
 		reasons = append(reasons, fmt.Sprintf("the key's key_ops %v do not include \"verify\"", k.KeyOps))
 	}
-	if k.Kty == "RSA" && k.Bits > 0 && k.Bits < minRSABits {
-		reasons = append(reasons, fmt.Sprintf("the RSA modulus has %d bits, fewer than %d", k.Bits, minRSABits))
+	if weakRSA {
+		reasons = append(reasons, fmt.Sprintf("the RSA modulus has %d bits, fewer than %d", k.Bits, jwks.MinRSABits))
 	}
 	return reasons
 }

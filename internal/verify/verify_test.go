@@ -388,3 +388,23 @@ func TestParseAlgorithm(t *testing.T) {
 		}
 	}
 }
+
+// A weak RSA key in a JWKS is unusable because it is weak, and says so
+// (jwx alone would call it unparseable).
+func TestWeakRSAKeyIsUnusableForItsSize(t *testing.T) {
+	doc, err := jwks.ReadFile(filepath.Join("..", "..", "testdata", "jwks", "weak-rsa-key.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := jwks.Parse(doc.Body)
+	if err != nil || len(set.Keys) == 0 {
+		t.Fatalf("%v", err)
+	}
+	kid := set.Keys[0].Kid
+	tok := b64([]byte(`{"alg":"RS256","kid":"`+kid+`"}`)) + "." + b64([]byte(mustJSON(betterAuthClaims()))) + "." + b64(make([]byte, 128))
+	r := verifyWith(t, set, pinned(), tok)
+	p := r.Primary()
+	if p == nil || p.Code != CodeKeyUnusable || !strings.Contains(p.Message+p.Hint, "fewer than 2048") {
+		t.Fatalf("primary %+v", p)
+	}
+}
