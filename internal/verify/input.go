@@ -2,7 +2,6 @@ package verify
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -15,7 +14,7 @@ const MaxTokenBytes = 1 << 20
 var ErrEmptyToken = errors.New("no token given")
 
 // ErrTokenTooLarge means the input is larger than MaxTokenBytes.
-var ErrTokenTooLarge = fmt.Errorf("the token is larger than %d bytes (1 MiB)", MaxTokenBytes)
+var ErrTokenTooLarge = errors.New("the token is larger than 1048576 bytes (1 MiB)")
 
 // NormalizeInput extracts a token from what people paste: surrounding
 // whitespace, quotes, a "Bearer " prefix, or a whole

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -168,4 +170,15 @@ func FuzzNumericDate(f *testing.F) {
 			t.Fatalf("%q: Time() %v is after the value", s, tm)
 		}
 	})
+}
+
+// The literals that package init must not compute stay in step with what
+// they describe.
+func TestInitLiterals(t *testing.T) {
+	if !strings.Contains(ErrTokenTooLarge.Error(), strconv.Itoa(MaxTokenBytes)) {
+		t.Errorf("%q does not name %d", ErrTokenTooLarge, MaxTokenBytes)
+	}
+	if want := append(DefaultAlgorithms(), "Ed25519"); !slices.Equal(KnownAlgorithms(), want) {
+		t.Errorf("known algorithms %v, want the defaults and Ed25519", KnownAlgorithms())
+	}
 }

@@ -20,7 +20,7 @@ func DefaultAlgorithms() []string { return append([]string(nil), defaultAlgorith
 
 // knownAlgorithms are the names --alg accepts: the defaults plus "Ed25519",
 // RFC 9864's fully specified name for EdDSA over Ed25519.
-var knownAlgorithms = append(DefaultAlgorithms(), "Ed25519")
+var knownAlgorithms = []string{"EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "Ed25519"}
 
 // KnownAlgorithms returns every name --alg accepts, for completion.
 func KnownAlgorithms() []string { return append([]string(nil), knownAlgorithms...) }
