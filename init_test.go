@@ -45,7 +45,10 @@ func TestPackageInitDoesNoWork(t *testing.T) {
 			t.Errorf("init of %s allocates %d bytes in %d allocations: move the work to first use (sync.OnceValue)", m[1], bytes, allocs)
 		}
 	}
-	if seen == 0 || !strings.Contains(string(out), "init github.com/baverify/baverify/internal/verify") {
-		t.Fatalf("no init trace for baverify's packages:\n%s", out)
+	// A package without init work has no trace line at all; the runtime's
+	// own line proves the trace was on.
+	if !strings.Contains(string(out), "init runtime @") {
+		t.Fatalf("no init trace:\n%s", out)
 	}
+	t.Logf("%d of baverify's packages run init code, all within bounds", seen)
 }
