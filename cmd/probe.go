@@ -1,14 +1,12 @@
 package cmd
 
 import (
-	"context"
 	"crypto"
 	"net/http"
 
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/internal/call"
-	"github.com/baverify/baverify/internal/keysource"
 	"github.com/baverify/baverify/internal/probe"
 	"github.com/baverify/baverify/internal/render"
 	"github.com/baverify/baverify/internal/verify"
@@ -117,7 +115,7 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 		return err
 	}
 
-	result, resolved, err := verifyBeforeSending(c, f, &opts.net, &opts.keys, &opts.policy, fetcher, errSt, token)
+	result, _, err := verifyBeforeSending(c, f, &opts.net, &opts.keys, &opts.policy, fetcher, errSt, token)
 	if err != nil {
 		return err
 	}
@@ -129,7 +127,7 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 		}
 		return errNegative
 	}
-	cases, err := probe.Forge(token, publicKey(ctx, resolved, result), nil)
+	cases, err := probe.Forge(token, verifiedKey(result), nil)
 	if err != nil {
 		return &usageError{err: err}
 	}
@@ -200,21 +198,11 @@ func notProbeable(r *verify.Result) string {
 	return ""
 }
 
-// publicKey is the JWKS key the token verified with, for hmac_public_key;
-// nil when it is not known. The key source serves the document it already
-// read: this makes no request.
-func publicKey(ctx context.Context, resolved *keysource.Resolved, r *verify.Result) crypto.PublicKey {
-	if resolved == nil || resolved.Keys == nil || r.Key == nil || !r.Verified {
+// verifiedKey is the public key the token's signature verified with, for
+// hmac_public_key; nil when no signature was checked.
+func verifiedKey(r *verify.Result) crypto.PublicKey {
+	if !r.Verified {
 		return nil
 	}
-	set, err := resolved.Keys.Load(ctx)
-	if err != nil || set == nil || set.Set == nil {
-		return nil
-	}
-	for _, k := range set.Set.Keys {
-		if k.Thumbprint != "" && k.Thumbprint == r.Key.Thumbprint {
-			return k.Public
-		}
-	}
-	return nil
+	return r.PublicKey
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"crypto"
 	"encoding/json"
 	"time"
 )
@@ -118,6 +119,9 @@ type Result struct {
 	SourceErr error `json:"-"`
 	// DecodeOnly is set when no verification was attempted on purpose.
 	DecodeOnly bool `json:"-"`
+	// PublicKey is the JWKS key the signature was checked with (nil when
+	// none was selected): probe forges its HMAC confusion from it.
+	PublicKey crypto.PublicKey `json:"-"`
 }
 
 // Primary returns the first error in pipeline order, or nil.
