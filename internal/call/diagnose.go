@@ -321,6 +321,20 @@ func (d *diagnosis) acceptedInvalid() Finding {
 		Hint:     "the route accepts what it should refuse: it does not verify the token, or skips a check (signature, exp, iss or aud); if the route is public, call it with --no-token"}
 }
 
+// claimDiffers is the finding for a backend that names iss or aud in its
+// refusal: what the token carries, Better Auth's default, and its words.
+func (d *diagnosis) claimDiffers(code Code, claim, name, value, hint string) Finding {
+	ev := []string{"the token's " + claim + " is " + orNone(value)}
+	if d.origin != "" {
+		ev = append(ev, "Better Auth's default "+claim+" is the baseURL origin: "+d.origin)
+	}
+	ev = append(ev, d.saidEvidence()...)
+	return Finding{Code: code, Severity: SeverityWarning,
+		Message:  "the backend refuses the " + name + ": its expected " + claim + " is not the token's " + claim + " (" + orNone(value) + ")",
+		Evidence: ev,
+		Hint:     hint}
+}
+
 // verifiedEvidence says which checks the token passed here: with --jwks
 // alone, iss and aud may not have been checked at all.
 func verifiedEvidence(r *verify.Result) string {
@@ -450,26 +464,12 @@ func (d *diagnosis) causes(valid bool) []Finding {
 		return out
 	}
 	if patterns().audience.MatchString(said) && !patterns().joseAlg.MatchString(said) {
-		ev := []string{"the token's aud is " + orNone(t.aud)}
-		if d.origin != "" {
-			ev = append(ev, "Better Auth's default aud is the baseURL origin: "+d.origin)
-		}
-		ev = append(ev, d.saidEvidence()...)
-		out = append(out, Finding{Code: CodeAudienceDiffers, Severity: SeverityWarning,
-			Message:  "the backend refuses the audience: its expected aud is not the token's aud (" + orNone(t.aud) + ")",
-			Evidence: ev,
-			Hint:     "set the backend's expected audience to " + orNone(t.aud) + ", or make Better Auth issue the audience the backend expects (jwt: { audience: ... })"})
+		out = append(out, d.claimDiffers(CodeAudienceDiffers, "aud", "audience", t.aud,
+			"set the backend's expected audience to "+orNone(t.aud)+", or make Better Auth issue the audience the backend expects (jwt: { audience: ... })"))
 	}
 	if patterns().issuer.MatchString(said) && !patterns().joseAlg.MatchString(said) {
-		ev := []string{"the token's iss is " + orNone(t.iss)}
-		if d.origin != "" {
-			ev = append(ev, "Better Auth's default iss is the baseURL origin: "+d.origin)
-		}
-		ev = append(ev, d.saidEvidence()...)
-		out = append(out, Finding{Code: CodeIssuerDiffers, Severity: SeverityWarning,
-			Message:  "the backend refuses the issuer: its expected iss is not the token's iss (" + orNone(t.iss) + ")",
-			Evidence: ev,
-			Hint:     "set the backend's expected issuer to exactly " + orNone(t.iss) + " (scheme, host and port; no path, no trailing slash), or set jwt.issuer in Better Auth"})
+		out = append(out, d.claimDiffers(CodeIssuerDiffers, "iss", "issuer", t.iss,
+			"set the backend's expected issuer to exactly "+orNone(t.iss)+" (scheme, host and port; no path, no trailing slash), or set jwt.issuer in Better Auth"))
 	}
 	if !algFound && patterns().key.MatchString(said) {
 		ev := []string{"the token's kid is " + orNone(t.kid) + ", alg " + orNone(t.alg)}
