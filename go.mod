@@ -2,6 +2,8 @@ module github.com/baverify/baverify
 
 go 1.25.0
 
+toolchain go1.27.3
+
 require (
 	github.com/charmbracelet/lipgloss v1.1.0
 	github.com/lestrrat-go/jwx/v3 v3.4.0

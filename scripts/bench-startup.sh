@@ -8,6 +8,8 @@
 #   ALG=RS256 RUNS=300 scripts/bench-startup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The pinned Go toolchain (go.mod's toolchain line; machines start on their own Go).
+export GOTOOLCHAIN=go1.27.3
 alg=${ALG:-EdDSA}
 runs=${RUNS:-200}
 command -v hyperfine >/dev/null || { echo "needs hyperfine (Debian package hyperfine)" >&2; exit 1; }

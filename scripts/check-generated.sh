@@ -3,6 +3,8 @@
 # tree generates now: it regenerates into a temporary directory and diffs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The pinned Go toolchain (go.mod's toolchain line; machines start on their own Go).
+export GOTOOLCHAIN=go1.27.3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 go run ./internal/gendocs -out "$work"

@@ -2,6 +2,8 @@
 # Runs every fuzz target for a while (default 30s each): scripts/fuzz.sh 5m
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The pinned Go toolchain (go.mod's toolchain line; machines start on their own Go).
+export GOTOOLCHAIN=go1.27.3
 fuzztime=${1:-30s}
 for pkg in $(go list ./...); do
 	dir=$(go list -f '{{.Dir}}' "$pkg")

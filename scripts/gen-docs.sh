@@ -5,5 +5,7 @@
 # (scripts/check-generated.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The pinned Go toolchain (go.mod's toolchain line; machines start on their own Go).
+export GOTOOLCHAIN=go1.27.3
 go run ./internal/gendocs -out .
 echo "wrote completions/ and man/"

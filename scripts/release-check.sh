@@ -9,6 +9,8 @@
 # of the pinned version to skip the install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The pinned Go toolchain (go.mod's toolchain line; machines start on their own Go).
+export GOTOOLCHAIN=go1.27.3
 pinned=v2.15.1
 full=false
 case "${1:-}" in

@@ -5,5 +5,7 @@
 # real FastAPI backends on 127.0.0.1; they fail, never skip, without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The pinned Go toolchain (go.mod's toolchain line; machines start on their own Go).
+export GOTOOLCHAIN=go1.27.3
 scripts/deps.sh
 go test -race -count=1 "$@" ./...
