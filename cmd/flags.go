@@ -258,9 +258,10 @@ func allDigits(s string) bool {
 	return true
 }
 
-// warnf writes a warning to stderr.
+// warnf writes a warning to stderr, through the terminal filter: warnings
+// quote URLs, hosts and errors that come from outside.
 func warnf(f *Factory, st render.Styles, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	msg := render.Safe(fmt.Sprintf(format, args...))
 	w := "warning:"
 	if st.Warn != nil {
 		w = st.Warn(w)

@@ -248,7 +248,7 @@ func clearCache(f *Factory) error {
 	}
 	dir, err := f.CacheDir()
 	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "no JWKS cache directory (%v): nothing to clear\n", err)
+		fmt.Fprintf(f.IO.ErrOut, "no JWKS cache directory (%s): nothing to clear\n", render.SafeLine(err.Error()))
 		return nil
 	}
 	if dir == "" {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/baverify/baverify/internal/render"
 )
 
 // subcommands are baverify's commands, in help order.
@@ -90,7 +92,10 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 		if code == ExitInterrupted {
 			msg = "interrupted"
 		}
-		fmt.Fprintln(f.IO.ErrOut, "baverify:", msg)
+		// Errors carry text from outside: a certificate's names in a TLS
+		// error, a file name, a flag the user mistyped. The terminal filter
+		// makes sure none of it acts on the terminal.
+		fmt.Fprintln(f.IO.ErrOut, "baverify:", render.Safe(msg))
 		var usage *usageError
 		if errors.As(err, &usage) && code == ExitUsage {
 			fmt.Fprintln(f.IO.ErrOut, "Run 'baverify --help' for usage.")

@@ -1,0 +1,115 @@
+package cmd
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"log"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+)
+
+// evilNames are certificate DNS names that, printed raw, set the window
+// title, clear the screen and print a green PASS. Go's hostname-mismatch
+// error copies them verbatim.
+var evilNames = []string{"\x1b]0;owned\a\x1b[2J", "\x1b[32mVerdict: PASS\x1b[0m"}
+
+// evilTLSServer serves https with a self-signed CA certificate whose DNS
+// names are evilNames, so a client that trusts it (--cacert) fails the
+// hostname check for "localhost" with an error that carries the names.
+func evilTLSServer(t *testing.T) (url, cacert string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "evil"},
+		DNSNames:              evilNames,
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"keys":[]}`))
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failures are the point
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	cacert = filepath.Join(t.TempDir(), "evil.pem")
+	if err := os.WriteFile(cacert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), cacert
+}
+
+// rawControl returns the first control character other than newline in s.
+func rawControl(s string) (rune, bool) {
+	for _, r := range s {
+		if r != '\n' && (unicode.IsControl(r) || r == '\uFFFD') {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// TestErrorsFromACertificateAreFiltered: every error path that reaches the
+// terminal (the root printer, jwks, token, call, probe, login) filters the
+// control characters a hostile certificate puts in Go's TLS error.
+func TestErrorsFromACertificateAreFiltered(t *testing.T) {
+	url, cacert := evilTLSServer(t)
+	rt := loadReal(t, "EdDSA")
+	cases := []struct {
+		name     string
+		args     []string
+		wantCode int
+	}{
+		{"jwks", []string{"jwks", "--no-cache", "--cacert", cacert, url + "/api/auth/jwks"}, ExitUnavailable},
+		{"jwks base URL", []string{"jwks", "--no-cache", "--cacert", cacert, url}, ExitUnavailable},
+		{"token", []string{"token", "--no-cache", "--cacert", cacert, "--jwks", url + "/jwks", "--now", during(rt), rt.Token}, ExitUnavailable},
+		{"call", []string{"call", "--no-token", "--cacert", cacert, url + "/api/me"}, ExitUnavailable},
+		{"probe", []string{"probe", "--no-cache", "--cacert", cacert, "--jwks", "testdata/../../testdata/real/EdDSA/jwks.json", "--now", during(rt), "--token", rt.Token, url + "/api/me"}, ExitUnavailable},
+		{"login", []string{"login", "--cacert", cacert, "--base-url", url, "--email", "a@example.com"}, ExitUnavailable},
+		{"token file", []string{"token", "--jwks", "no-such-\x1b[2J-file.json", rt.Token}, ExitUnavailable},
+		{"root printer", []string{"token", "--\x1b[2J\x1b[32mPASS"}, ExitUsage},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, tty := range []bool{false, true} {
+				r := run(t, runConfig{tty: tty, env: map[string]string{"BAVERIFY_PASSWORD": "pw"}}, tc.args...)
+				if r.code != tc.wantCode {
+					t.Errorf("tty %v: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", tty, r.code, tc.wantCode, r.stdout, r.stderr)
+				}
+				out := stripANSI(r.stdout + r.stderr)
+				if c, bad := rawControl(out); bad {
+					t.Errorf("tty %v: a raw %U reached the terminal:\nstdout:\n%q\nstderr:\n%q", tty, c, r.stdout, r.stderr)
+				}
+				if !strings.Contains(out, `\u001b`) {
+					t.Errorf("tty %v: the escaped certificate name is not shown:\n%s%s", tty, r.stdout, r.stderr)
+				}
+			}
+		})
+	}
+}
