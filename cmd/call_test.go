@@ -345,12 +345,21 @@ func TestCallRedirectDropsTheToken(t *testing.T) {
 	}))
 	defer first.Close()
 	keys := []string{"--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin}
-	r := run(t, runConfig{}, append([]string{"call", first.URL + "/api/redirect", "--token", rt.Token}, keys...)...)
-	if got := target.last(t); got.Header.Get("Authorization") != "" {
-		t.Fatalf("the token reached another origin: %v", got.Header)
+	r := run(t, runConfig{}, append([]string{"call", first.URL + "/api/redirect", "--token", rt.Token,
+		"-H", "X-Api-Key: sk_live_123", "-H", "Cf-Access-Jwt-Assertion: " + rt.Token, "-H", "X-Trace: 7"}, keys...)...)
+	got := target.last(t)
+	for _, name := range []string{"Authorization", "X-Api-Key", "Cf-Access-Jwt-Assertion"} {
+		if got.Header.Get(name) != "" {
+			t.Fatalf("%s reached another origin: %v", name, got.Header)
+		}
+	}
+	if got.Header.Get("X-Trace") != "7" {
+		t.Fatalf("X-Trace did not follow the redirect: %v", got.Header)
 	}
 	out := r.stdout
-	if r.code != 1 || !strings.Contains(out, "authorization_dropped_on_redirect") || !strings.Contains(out, "Authorization dropped") ||
+	if r.code != 1 || !strings.Contains(out, "authorization_dropped_on_redirect") ||
+		!strings.Contains(out, "(another origin: Authorization, Cf-Access-Jwt-Assertion, X-Api-Key dropped)") ||
+		strings.Contains(out, rt.Token) ||
 		strings.Contains(out, "backend_rejected_valid_token") {
 		t.Fatalf("exit %d:\n%s", r.code, out)
 	}

@@ -81,9 +81,9 @@ func (n *networkFlags) validate() error {
 
 // client builds the HTTP client and warns loudly about --insecure.
 func (n *networkFlags) client(f *Factory, st render.Styles, onRedirect func(from, to string, dropped bool)) (*jwks.Fetcher, error) {
-	var notify func(from, to *url.URL, dropped bool)
+	var notify func(from, to *url.URL, dropped []string)
 	if onRedirect != nil {
-		notify = func(from, to *url.URL, dropped bool) { onRedirect(from.String(), to.String(), dropped) }
+		notify = func(from, to *url.URL, dropped []string) { onRedirect(from.String(), to.String(), len(dropped) > 0) }
 	}
 	hc, err := n.httpClient(f, notify)
 	if err != nil {
@@ -98,7 +98,7 @@ func (n *networkFlags) client(f *Factory, st render.Styles, onRedirect func(from
 // httpClient is a client with the network flags' timeout and TLS settings;
 // onRedirect hears of every redirect it follows. call and probe make one
 // per request, so that each request's redirects are its own.
-func (n *networkFlags) httpClient(f *Factory, onRedirect func(from, to *url.URL, dropped bool)) (*http.Client, error) {
+func (n *networkFlags) httpClient(f *Factory, onRedirect func(from, to *url.URL, dropped []string)) (*http.Client, error) {
 	hc, err := f.HTTPClient(httpclient.Options{Timeout: n.timeout, CACert: n.cacert, Insecure: n.insecure, OnRedirect: onRedirect})
 	if err != nil {
 		return nil, &usageError{err: err}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -130,6 +131,10 @@ type Redirect struct {
 	// AuthorizationDropped: the origin changed, and the Authorization
 	// header (the token) was not sent to To.
 	AuthorizationDropped bool `json:"authorizationDropped"`
+	// DroppedHeaders are the credential headers (the ones redacted in the
+	// output: Authorization, Cookie, X-Api-Key, ...) that were not sent to
+	// To because the origin changed; empty when none were.
+	DroppedHeaders []string `json:"droppedHeaders"`
 }
 
 // RedirectLog collects redirects; its Record method is the OnRedirect of
@@ -140,11 +145,12 @@ type RedirectLog struct {
 	list []Redirect
 }
 
-// Record notes one redirect.
-func (l *RedirectLog) Record(from, to *url.URL, droppedAuth bool) {
+// Record notes one redirect and the credential headers it dropped.
+func (l *RedirectLog) Record(from, to *url.URL, dropped []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.list = append(l.list, Redirect{From: from.String(), To: to.String(), AuthorizationDropped: droppedAuth})
+	l.list = append(l.list, Redirect{From: from.String(), To: to.String(),
+		AuthorizationDropped: slices.Contains(dropped, "Authorization"), DroppedHeaders: append([]string{}, dropped...)})
 }
 
 // List returns the redirects recorded so far.
@@ -290,7 +296,7 @@ func requestInfo(req Request, opts Options) RequestInfo {
 	}
 	if !opts.ShowToken {
 		for name, vals := range h {
-			if sensitiveHeader(name) {
+			if httpclient.CredentialHeader(name) {
 				for i, v := range vals {
 					vals[i] = RedactHeaderValue(name, v)
 				}
@@ -298,22 +304,6 @@ func requestInfo(req Request, opts Options) RequestInfo {
 		}
 	}
 	return RequestInfo{Method: req.Method, URL: req.URL, Headers: headerMap(h), BodyBytes: len(req.Body)}
-}
-
-// sensitiveHeader says whether a request header carries a credential: the
-// standard ones, and the usual custom names (X-Api-Key, X-Auth-Token, ...).
-func sensitiveHeader(name string) bool {
-	switch http.CanonicalHeaderKey(name) {
-	case "Authorization", "Proxy-Authorization", "Cookie":
-		return true
-	}
-	lower := strings.ToLower(name)
-	for _, word := range []string{"key", "token", "secret", "session", "password", "auth", "credential", "signature"} {
-		if strings.Contains(lower, word) {
-			return true
-		}
-	}
-	return false
 }
 
 // Redact hides a secret. A JWT keeps its first 8 characters: every JWT

@@ -330,8 +330,12 @@ func TestRedact(t *testing.T) {
 		{"Cookie", "session=s3cr3tvalue; theme=dark", "session=…; theme=…"},
 		{"X-Api-Key", "sk_live_1234567890", "…"},
 		{"X-Api-Key", "eyJhbGciOiJIUzI1NiJ9.e30.x", "eyJhbGci…"},
+		{"Cf-Access-Jwt-Assertion", "eyJhbGciOiJSUzI1NiJ9.e30.x", "eyJhbGci…"},
+		{"X-Goog-Iap-Jwt-Assertion", "eyJhbGciOiJFUzI1NiJ9.e30.x", "eyJhbGci…"},
+		{"X-Client-Assertion", "abc", "…"},
+		{"X-Jwt", "eyJhbGciOiJFUzI1NiJ9.e30.x", "eyJhbGci…"},
 	} {
-		if !sensitiveHeader(tc.name) {
+		if !httpclient.CredentialHeader(tc.name) {
 			t.Errorf("%s is not treated as sensitive", tc.name)
 		}
 		if got := RedactHeaderValue(tc.name, tc.in); got != tc.want {
@@ -339,7 +343,7 @@ func TestRedact(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"Accept", "Content-Type", "User-Agent", "X-Request-Id"} {
-		if sensitiveHeader(name) {
+		if httpclient.CredentialHeader(name) {
 			t.Errorf("%s is treated as sensitive", name)
 		}
 	}
@@ -395,5 +399,83 @@ func TestDoBodyNotUTF8IsAString(t *testing.T) {
 	out, err := json.Marshal(rep)
 	if err != nil || !utf8.Valid(out) {
 		t.Fatalf("the report is not valid UTF-8: %q %v", out, err)
+	}
+}
+
+// A redirect to another port drops every header the redaction rules class
+// as a credential, not only Authorization and Cookie, and the report names
+// them; other headers follow the redirect.
+func TestCrossOriginRedirectDropsCredentialHeaders(t *testing.T) {
+	var target seen
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		target.record(r)
+		_, _ = io.WriteString(w, "final")
+	}))
+	defer other.Close()
+	var origin seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin.record(r)
+		if r.URL.Path == "/cross" {
+			http.Redirect(w, r, other.URL+"/final", http.StatusFound)
+			return
+		}
+		_, _ = io.WriteString(w, "same")
+	}))
+	defer srv.Close()
+	exp, _ := ParseExpectation("")
+	header := http.Header{
+		"X-Api-Key":                {"sk_live_1234567890"},
+		"Cf-Access-Jwt-Assertion":  {"eyJhbGciOiJSUzI1NiJ9.e30.sig"},
+		"X-Goog-Iap-Jwt-Assertion": {"eyJhbGciOiJFUzI1NiJ9.e30.sig"},
+		"X-Trace":                  {"7"},
+	}
+	c, log := clientWithLog(t)
+	rep := Do(context.Background(), Options{Client: c, Redirects: log, Expect: exp},
+		Request{Method: "GET", URL: srv.URL + "/cross", Header: header, Token: "tok.en.value"}, nil)
+	got, _ := target.last(t)
+	for _, name := range []string{"Authorization", "X-Api-Key", "Cf-Access-Jwt-Assertion", "X-Goog-Iap-Jwt-Assertion"} {
+		if v := got.Header.Get(name); v != "" {
+			t.Errorf("another port received %s: %q", name, v)
+		}
+	}
+	if got.Header.Get("X-Trace") != "7" {
+		t.Errorf("a header that is no credential was dropped: %v", got.Header)
+	}
+	first, _ := origin.last(t)
+	if first.Header.Get("X-Api-Key") == "" || first.Header.Get("Cf-Access-Jwt-Assertion") == "" {
+		t.Fatalf("the first origin did not get the headers: %v", first.Header)
+	}
+	want := []string{"Authorization", "Cf-Access-Jwt-Assertion", "X-Api-Key", "X-Goog-Iap-Jwt-Assertion"}
+	if len(rep.Response.Redirects) != 1 || !slices.Equal(rep.Response.Redirects[0].DroppedHeaders, want) ||
+		!rep.Response.Redirects[0].AuthorizationDropped {
+		t.Fatalf("redirects %+v, want dropped %v", rep.Response.Redirects, want)
+	}
+	// The same headers are redacted in the report of the request.
+	for _, name := range []string{"X-Api-Key", "Cf-Access-Jwt-Assertion", "X-Goog-Iap-Jwt-Assertion"} {
+		if v := rep.Request.Headers[name][0]; strings.Contains(v, ".e30.") || strings.Contains(v, "sk_live") {
+			t.Errorf("%s shown unredacted: %q", name, v)
+		}
+	}
+	b, err := json.Marshal(rep)
+	if err != nil || !strings.Contains(string(b), `"droppedHeaders":["Authorization","Cf-Access-Jwt-Assertion","X-Api-Key","X-Goog-Iap-Jwt-Assertion"]`) {
+		t.Fatalf("JSON %s (%v)", b, err)
+	}
+
+	// On a same-origin redirect nothing is dropped, and the list is empty.
+	srvSame := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/a" {
+			http.Redirect(w, r, "/b", http.StatusFound)
+			return
+		}
+		if r.Header.Get("X-Api-Key") == "" {
+			t.Error("a same-origin redirect dropped X-Api-Key")
+		}
+	}))
+	defer srvSame.Close()
+	c, log = clientWithLog(t)
+	rep = Do(context.Background(), Options{Client: c, Redirects: log, Expect: exp},
+		Request{Method: "GET", URL: srvSame.URL + "/a", Header: header}, nil)
+	if len(rep.Response.Redirects) != 1 || rep.Response.Redirects[0].DroppedHeaders == nil || len(rep.Response.Redirects[0].DroppedHeaders) != 0 {
+		t.Fatalf("same-origin redirects %+v", rep.Response.Redirects)
 	}
 }

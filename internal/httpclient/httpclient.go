@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"time"
 )
@@ -29,9 +30,11 @@ type Options struct {
 	Timeout  time.Duration
 	CACert   string // PEM file of extra trusted roots; "" = system roots
 	Insecure bool   // skip TLS verification (loud)
-	// OnRedirect, when set, is told about each redirect followed, and whether
-	// the Authorization header was dropped because the origin changed.
-	OnRedirect func(from, to *url.URL, droppedAuth bool)
+	// OnRedirect, when set, is told about each redirect followed, and which
+	// credential headers (CredentialHeader) were dropped because it left the
+	// first origin: canonical names, sorted, reported on the hop that
+	// leaves; empty (not nil) when none were.
+	OnRedirect func(from, to *url.URL, dropped []string)
 }
 
 // New returns a client configured by opts.
@@ -78,13 +81,14 @@ func New(opts Options) (*http.Client, error) {
 }
 
 // checkRedirect limits redirects and strips credentials whenever the origin
-// (scheme, host, port) changes. net/http already drops Authorization for
-// another host, but keeps it for another port or a downgrade to http on the
-// same host; a token must not travel there either. A request body (a
-// password, a -d payload) is not re-sent to another origin either: net/http
-// would on a 307 or 308, so the redirect is not followed and its answer is
-// the caller's to see.
-func checkRedirect(notify func(from, to *url.URL, droppedAuth bool)) func(*http.Request, []*http.Request) error {
+// (scheme, host, port) changes. net/http already drops Authorization and
+// Cookie for another host, but keeps them for another port or a downgrade
+// to http on the same host, and keeps every other header (an X-Api-Key, a
+// Cf-Access-Jwt-Assertion) everywhere; none of them may travel there. A
+// request body (a password, a -d payload) is not re-sent to another origin
+// either: net/http would on a 307 or 308, so the redirect is not followed
+// and its answer is the caller's to see.
+func checkRedirect(notify func(from, to *url.URL, dropped []string)) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if len(via) > MaxRedirects {
 			return fmt.Errorf("stopped after %d redirects", MaxRedirects)
@@ -98,14 +102,27 @@ func checkRedirect(notify func(from, to *url.URL, droppedAuth bool)) func(*http.
 		if crossing && req.Body != nil && req.Body != http.NoBody {
 			return http.ErrUseLastResponse
 		}
-		dropped := false
+		dropped := []string{}
 		if crossing {
-			for _, h := range []string{"Authorization", "Cookie", "Proxy-Authorization"} {
-				// Reported once, on the hop that leaves the first origin.
-				if h == "Authorization" && SameOrigin(first.URL, prev.URL) && (req.Header.Get(h) != "" || first.Header.Get(h) != "") {
-					dropped = true
+			// net/http copies the first request's headers onto every hop
+			// (less those it strips itself), so both are looked at.
+			names := map[string]bool{}
+			for _, h := range []http.Header{first.Header, req.Header} {
+				for name, vals := range h {
+					if CredentialHeader(name) && len(vals) > 0 {
+						names[http.CanonicalHeaderKey(name)] = true
+					}
 				}
-				req.Header.Del(h)
+			}
+			for name := range names {
+				req.Header.Del(name)
+			}
+			// Reported once, on the hop that leaves the first origin.
+			if SameOrigin(first.URL, prev.URL) {
+				for name := range names {
+					dropped = append(dropped, name)
+				}
+				sort.Strings(dropped)
 			}
 		}
 		if notify != nil {
@@ -113,6 +130,26 @@ func checkRedirect(notify func(from, to *url.URL, droppedAuth bool)) func(*http.
 		}
 		return nil
 	}
+}
+
+// CredentialHeader says whether a request header carries a credential: the
+// standard ones, and the usual custom names (X-Api-Key, X-Auth-Token,
+// Cf-Access-Jwt-Assertion, ...). It is the one classifier: what call and
+// probe redact in their output is exactly what a redirect to another origin
+// drops.
+func CredentialHeader(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Authorization", "Proxy-Authorization", "Cookie":
+		return true
+	}
+	lower := strings.ToLower(name)
+	for _, word := range []string{"key", "token", "secret", "session", "password", "passwd", "auth", "credential",
+		"signature", "jwt", "assertion", "bearer", "cookie", "csrf", "xsrf"} {
+		if strings.Contains(lower, word) {
+			return true
+		}
+	}
+	return false
 }
 
 // SameOrigin reports whether a and b share scheme, host and port.

@@ -50,7 +50,7 @@ func TestRedirectNeverCarriesCredentialsToAnotherOrigin(t *testing.T) {
 	defer srv.Close()
 
 	var events []string
-	c, err := New(Options{Timeout: 5 * time.Second, OnRedirect: func(from, to *url.URL, dropped bool) {
+	c, err := New(Options{Timeout: 5 * time.Second, OnRedirect: func(from, to *url.URL, dropped []string) {
 		events = append(events, fmt.Sprintf("%s->%s dropped=%v", from.Path, to.Path, dropped))
 	}})
 	if err != nil {
@@ -74,7 +74,7 @@ func TestRedirectNeverCarriesCredentialsToAnotherOrigin(t *testing.T) {
 	if len(target.auth) != 1 || target.auth[0] != "|" {
 		t.Fatalf("another port received credentials: %q", target.auth)
 	}
-	want := []string{"/same->/final dropped=false", "/cross->/final dropped=true"}
+	want := []string{"/same->/final dropped=[]", "/cross->/final dropped=[Authorization Cookie]"}
 	if strings.Join(events, ";") != strings.Join(want, ";") {
 		t.Fatalf("events = %v", events)
 	}
@@ -281,7 +281,7 @@ func TestRedirectReportsTheDropOnce(t *testing.T) {
 	srv := httptest.NewServer(http.RedirectHandler(other.URL+"/b", http.StatusFound))
 	defer srv.Close()
 	var events []string
-	c, _ := New(Options{Timeout: 5 * time.Second, OnRedirect: func(from, to *url.URL, dropped bool) {
+	c, _ := New(Options{Timeout: 5 * time.Second, OnRedirect: func(from, to *url.URL, dropped []string) {
 		events = append(events, fmt.Sprintf("%s dropped=%v", to.Path, dropped))
 	}})
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/a", nil)
@@ -291,7 +291,7 @@ func TestRedirectReportsTheDropOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if got := strings.Join(events, ";"); got != "/b dropped=true;/c dropped=false" {
+	if got := strings.Join(events, ";"); got != "/b dropped=[Authorization];/c dropped=[]" {
 		t.Fatalf("events: %s", got)
 	}
 }

@@ -124,6 +124,14 @@ func callToken(p *printer, r *verify.Result, st Styles) {
 	}
 }
 
+// droppedHeaders are the credential headers a redirect dropped.
+func droppedHeaders(r call.Redirect) []string {
+	if len(r.DroppedHeaders) == 0 && r.AuthorizationDropped {
+		return []string{"Authorization"}
+	}
+	return r.DroppedHeaders
+}
+
 func callResponse(p *printer, resp *call.ResponseInfo, st Styles, opts CallTextOptions) {
 	status := fmt.Sprintf("HTTP %d %s", resp.Status, SafeLine(resp.StatusText))
 	color := st.Pass
@@ -133,8 +141,8 @@ func callResponse(p *printer, resp *call.ResponseInfo, st Styles, opts CallTextO
 	p.line("  " + apply(color, status) + apply(st.Dim, fmt.Sprintf("  %dms", resp.LatencyMs)))
 	for _, r := range resp.Redirects {
 		note := ""
-		if r.AuthorizationDropped {
-			note = apply(st.Warn, " (another origin: Authorization dropped)")
+		if dropped := droppedHeaders(r); len(dropped) > 0 {
+			note = apply(st.Warn, " (another origin: "+SafeLine(strings.Join(dropped, ", "))+" dropped)")
 		}
 		p.line("  redirected: " + SafeLine(r.From) + " -> " + SafeLine(r.To) + note)
 	}

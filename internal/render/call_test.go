@@ -115,7 +115,7 @@ func TestCallTextGolden(t *testing.T) {
 		"call_audience_401.txt":         callReport(t, validRS, metaRS, 401, "application/json", `{"detail":"Invalid audience"}`, "", nil),
 		"call_accepted_invalid.txt":     callReport(t, expired, metaEd, 200, "application/json", `{"sub":"u1"}`, "", nil),
 		"call_no_token.txt":             callReport(t, nil, metaRS, 403, "application/json", `{"detail":"Not authenticated"}`, "401,403", nil),
-		"call_redirect_dropped.txt":     callReport(t, validRS, metaRS, 200, "text/plain", "ok", "", []call.Redirect{{From: "http://127.0.0.1:8000/api/redirect", To: "http://127.0.0.1:9000/final", AuthorizationDropped: true}}),
+		"call_redirect_dropped.txt":     callReport(t, validRS, metaRS, 200, "text/plain", "ok", "", []call.Redirect{{From: "http://127.0.0.1:8000/api/redirect", To: "http://127.0.0.1:9000/final", AuthorizationDropped: true, DroppedHeaders: []string{"Authorization", "X-Api-Key"}}}),
 		"call_unreachable.txt":          unreachableReport(validRS),
 		"call_rejected_invalid_401.txt": callReport(t, expired, metaEd, 401, "application/json", `{"detail":"Signature has expired"}`, "401", nil),
 	}
