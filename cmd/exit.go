@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/spf13/pflag"
+
 	"github.com/baverify/baverify/internal/jwks"
 )
 
@@ -22,6 +24,30 @@ type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
+
+// secretFlags are the flags whose value may be a secret: a mistyped one is
+// named in a usage error, its value never shown. --password-stdin is among
+// them because "--password-stdin=hunter2" is the usual way to get it wrong.
+var secretFlags = map[string]bool{"password": true, "password-stdin": true, "token": true,
+	"header": true, "data": true, "json": true}
+
+// flagError turns a flag-parsing error into a usage error that never
+// echoes the value given to a secret-bearing flag.
+func flagError(err error) error {
+	var invalid *pflag.InvalidValueError
+	if errors.As(err, &invalid) && secretFlags[invalid.GetFlag().Name] {
+		fl := invalid.GetFlag()
+		if fl.Value.Type() == "bool" {
+			err = fmt.Errorf("--%s takes no value (the value given is not shown: it may be a secret)", fl.Name)
+			if fl.Name == "password-stdin" {
+				err = fmt.Errorf("%w; the password comes from stdin: ... --password-stdin < file", err)
+			}
+		} else {
+			err = fmt.Errorf("--%s: invalid value (not shown: it may be a secret): %v", fl.Name, invalid.Unwrap())
+		}
+	}
+	return &usageError{err: err}
+}
 
 func usageErrorf(format string, args ...any) error {
 	return &usageError{err: fmt.Errorf(format, args...)}

@@ -113,6 +113,15 @@ func loginVerdict(ctx context.Context, f *Factory, st render.Styles, err error) 
 	return errNegative
 }
 
+// noArgsNotShown refuses arguments without printing them: the usual
+// mistake is "--password-stdin hunter2", which makes the password one.
+func noArgsNotShown(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("%s takes no arguments; %d given (not shown: one may be a password, which comes from --password-stdin or BAVERIFY_PASSWORD, never the command line)", c.Name(), len(args))
+	}
+	return nil
+}
+
 type loginOptions struct {
 	out     outputFlags
 	net     networkFlags
@@ -144,7 +153,7 @@ the CSRF check, no jwt plugin, Better Auth could not sign), 2 usage error,
 		Example: `  baverify login --base-url https://app.example.com --email alice@example.com --password-stdin < pw.txt
   TOKEN=$(BAVERIFY_PASSWORD=... baverify login --base-url https://app.example.com --email alice@example.com)
   baverify login -o json --base-url http://localhost:3000 --email alice@example.com --password-stdin < pw.txt | jq -r .token`,
-		Args: cobra.NoArgs,
+		Args: noArgsNotShown,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(c, opts)

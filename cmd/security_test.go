@@ -113,3 +113,53 @@ func TestErrorsFromACertificateAreFiltered(t *testing.T) {
 		})
 	}
 }
+
+// TestUsageErrorsNeverEchoSecrets: a mistyped secret-bearing flag or header
+// is named, with what was wrong, and its value is never printed.
+func TestUsageErrorsNeverEchoSecrets(t *testing.T) {
+	const jwt = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+	cases := []struct {
+		name   string
+		args   []string
+		secret string
+		want   []string
+	}{
+		{"--password-stdin=value on login", []string{"login", "--base-url", "http://127.0.0.1:1", "--email", "a@b.c", "--password-stdin=hunter2"}, "hunter2",
+			[]string{"--password-stdin", "takes no value"}},
+		{"--password-stdin=value on call", []string{"call", "http://127.0.0.1:1/x", "--login", "--base-url", "http://127.0.0.1:1", "--email", "a@b.c", "--password-stdin=hunter2"}, "hunter2",
+			[]string{"--password-stdin", "takes no value"}},
+		{"--password-stdin=value on probe", []string{"probe", "http://127.0.0.1:1/x", "--login", "--password-stdin=hunter2"}, "hunter2",
+			[]string{"--password-stdin", "takes no value"}},
+		{"a password after --password-stdin on login", []string{"login", "--base-url", "http://127.0.0.1:1", "--email", "a@b.c", "--password-stdin", "hunter2"}, "hunter2",
+			[]string{"login takes no arguments"}},
+		{"--password", []string{"login", "--base-url", "http://127.0.0.1:1", "--email", "a@b.c", "--password", "hunter2"}, "hunter2",
+			[]string{"never put a password in a flag"}},
+		{"-H with = instead of a colon", []string{"call", "http://127.0.0.1:1/x", "--no-token", "-H", "X-Api-Key=sk_live_abcdef123456"}, "sk_live",
+			[]string{"-H", "no colon", "Name: value"}},
+		{"-H with a space instead of a colon", []string{"call", "http://127.0.0.1:1/x", "--no-token", "-H", "Authorization Bearer " + jwt}, "eyJ",
+			[]string{"-H", "no colon"}},
+		{"-H secret alone", []string{"call", "http://127.0.0.1:1/x", "--no-token", "-H", "X-Trace: 1", "-H", "sk_live_abcdef123456"}, "sk_live",
+			[]string{"-H #2", "no colon"}},
+		{"-H with a bad name", []string{"call", "http://127.0.0.1:1/x", "--no-token", "-H", "Authorization Bearer x: " + jwt}, "eyJ",
+			[]string{"-H", "not a valid header name"}},
+		{"-H on probe", []string{"probe", "http://127.0.0.1:1/x", "--token", jwt, "-H", "X-Api-Key=sk_live_abcdef123456"}, "sk_live",
+			[]string{"-H", "no colon"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, runConfig{}, tc.args...)
+			if r.code != ExitUsage {
+				t.Errorf("exit %d, want %d", r.code, ExitUsage)
+			}
+			out := r.stdout + r.stderr
+			if strings.Contains(out, tc.secret) {
+				t.Errorf("the secret %q was printed:\n%s", tc.secret, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+		})
+	}
+}

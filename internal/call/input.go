@@ -89,15 +89,19 @@ func (e Expectation) OnlySuccess() bool {
 	return true
 }
 
-// ParseHeader reads a -H value, "Name: value".
+// ParseHeader reads a -H value, "Name: value". Its errors never quote the
+// value, nor anything before a missing colon: a mistyped -H is usually a
+// credential ("X-Api-Key=sk_live_...", "Authorization Bearer eyJ...").
 func ParseHeader(s string) (name, value string, err error) {
 	name, value, ok := strings.Cut(s, ":")
 	name = strings.TrimSpace(name)
-	if !ok || name == "" {
-		return "", "", fmt.Errorf("header %q: want \"Name: value\"", s)
-	}
-	if !validToken(name) {
-		return "", "", fmt.Errorf("header %q: %q is not a valid header name", s, name)
+	switch {
+	case !ok:
+		return "", "", errors.New(`no colon: a header is "Name: value" (not shown: it may hold a secret)`)
+	case name == "":
+		return "", "", errors.New(`no name before the colon: a header is "Name: value"`)
+	case !validToken(name):
+		return "", "", errors.New("the text before the colon is not a valid header name (letters, digits and !#$%&'*+-.^_`|~; not shown: it may hold a secret)")
 	}
 	value = strings.TrimSpace(value)
 	if strings.ContainsAny(value, "\r\n\x00") {
@@ -175,8 +179,12 @@ func Build(s Spec, stdin io.Reader) (Request, error) {
 		return Request{}, err
 	}
 	req := Request{URL: u.String(), Header: http.Header{}}
-	for _, h := range s.Headers {
+	for i, h := range s.Headers {
 		name, value, err := ParseHeader(h)
+		if err != nil && len(s.Headers) > 1 {
+			// Which one, since the header itself is not shown.
+			return req, fmt.Errorf("-H #%d: %w", i+1, err)
+		}
 		if err != nil {
 			return req, fmt.Errorf("-H: %w", err)
 		}
