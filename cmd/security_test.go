@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log"
@@ -19,6 +21,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // evilNames are certificate DNS names that, printed raw, set the window
@@ -160,6 +163,84 @@ func TestUsageErrorsNeverEchoSecrets(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 				}
 			}
+		})
+	}
+}
+
+// checkJSONSafe fails unless out is valid UTF-8 JSON with no raw control
+// character (C0 other than the newlines between lines, C1, DEL).
+func checkJSONSafe(t *testing.T, out string) {
+	t.Helper()
+	if !utf8.ValidString(out) {
+		t.Fatalf("the JSON output is not valid UTF-8: %q", out)
+	}
+	if !json.Valid([]byte(out)) {
+		t.Fatalf("the output is not JSON: %q", out)
+	}
+	for _, r := range out {
+		if r != '\n' && unicode.IsControl(r) {
+			t.Fatalf("a raw %U is in the JSON output: %q", r, out)
+		}
+	}
+}
+
+// rawToken is a token whose payload is bytes, signed by nobody.
+func rawToken(payload string) string {
+	return b64Encode([]byte(`{"alg":"EdDSA","typ":"JWT"}`)) + "." + b64Encode([]byte(payload)) + "." + b64Encode([]byte("not a signature"))
+}
+
+// TestJSONOutputIsValidUTF8WithControlsEscaped: the decoded header and
+// claims are re-encoded, in the token's member order, never copied as
+// bytes, in token, call and probe JSON.
+func TestJSONOutputIsValidUTF8WithControlsEscaped(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer backend.Close()
+	// Valid UTF-8 carrying C1 (U+009B, CSI), ESC and BEL, members out of
+	// alphabetical order, nested.
+	ordered := rawToken(`{"z":"csi \u009b and raw ` + "\xc2\x9b" + `[2J","exp":1795707986.5,"a":{"y":"` + "\\u001b]0;t\\u0007" + `","b":[1,"x",null,true]},"iss":"http://127.0.0.1:1"}`)
+	// Invalid UTF-8: a lone 0x9B byte, an 8-bit CSI.
+	invalid := rawToken(`{"sub":"a` + "\x9b" + `[2Jb","exp":1795707986}`)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"token", []string{"token", "-o", "json", "--decode-only"}},
+		{"call", []string{"call", "-o", "json", "--no-discover", backend.URL + "/api/me", "--token"}},
+		{"probe", []string{"probe", "-o", "json", "--no-discover", backend.URL + "/api/me", "--token"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, runConfig{}, append(tc.args, ordered)...)
+			checkJSONSafe(t, r.stdout)
+			var doc struct {
+				Token  json.RawMessage `json:"token"`
+				Claims json.RawMessage `json:"claims"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+				t.Fatal(err)
+			}
+			claims := doc.Claims
+			if tc.name != "token" {
+				var tok struct {
+					Claims json.RawMessage `json:"claims"`
+				}
+				if err := json.Unmarshal(doc.Token, &tok); err != nil {
+					t.Fatalf("%v: %s", err, r.stdout)
+				}
+				claims = tok.Claims
+			}
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, claims); err != nil {
+				t.Fatal(err)
+			}
+			want := `{"z":"csi \u009b and raw \u009b[2J","exp":1795707986.5,"a":{"y":"\u001b]0;t\u0007","b":[1,"x",null,true]},"iss":"http://127.0.0.1:1"}`
+			if compact.String() != want {
+				t.Errorf("claims\n got %s\nwant %s", compact.String(), want)
+			}
+
+			r = run(t, runConfig{}, append(tc.args, invalid)...)
+			checkJSONSafe(t, r.stdout)
 		})
 	}
 }

@@ -108,8 +108,10 @@ func isBidi(r rune) bool {
 // JSON writes v as indented JSON with a trailing newline. JSON output is
 // never styled. It is often read on a terminal (| jq, or not piped at
 // all), so the characters encoding/json leaves raw and a terminal may act
-// on, C1 controls (U+0080 to U+009F) and bidi overrides, are written as \u
-// escapes: the same JSON value, nothing to act on.
+// on, DEL, C1 controls (U+0080 to U+009F) and bidi overrides, are written
+// as \u escapes: the same JSON value, nothing to act on. A byte that is not
+// UTF-8 (a value a MarshalJSON copied as it came) becomes \ufffd, so the
+// output is always valid UTF-8.
 func JSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -122,27 +124,35 @@ func JSON(w io.Writer, v any) error {
 	return err
 }
 
-// escapeTerminalRunes rewrites C1 controls and bidi controls in encoded
-// JSON as \u escapes. They can only stand inside strings, where the escape
-// means the same. encoding/json has already made the text valid UTF-8.
+// escapeTerminalRunes rewrites DEL, C1 controls, bidi controls and bytes
+// that are not UTF-8 in encoded JSON as \u escapes. encoding/json writes
+// nothing but ASCII outside strings, so they can only stand inside
+// strings, where the escape means the same (U+FFFD for a bad byte).
 func escapeTerminalRunes(b []byte) []byte {
+	escape := func(r rune, size int) bool {
+		return isC1(r) || isBidi(r) || r == 0x7f || r == utf8.RuneError && size == 1
+	}
 	clean := true
-	for _, r := range string(b) {
-		if isC1(r) || isBidi(r) {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if escape(r, size) {
 			clean = false
 			break
 		}
+		i += size
 	}
 	if clean {
 		return b
 	}
 	out := make([]byte, 0, len(b)+32)
-	for _, r := range string(b) {
-		if isC1(r) || isBidi(r) {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if escape(r, size) {
 			out = fmt.Appendf(out, `\u%04x`, r)
-			continue
+		} else {
+			out = append(out, b[i:i+size]...)
 		}
-		out = utf8.AppendRune(out, r)
+		i += size
 	}
 	return out
 }

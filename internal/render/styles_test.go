@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/baverify/baverify/internal/verify"
 )
@@ -85,5 +86,27 @@ func TestTokenTextKeyIsTerminalSafe(t *testing.T) {
 	}
 	if strings.ContainsAny(out.String(), "\x1b\x07\u202e") {
 		t.Fatalf("raw control characters: %q", out.String())
+	}
+}
+
+// rawJSON is a value whose MarshalJSON copies bytes as they came.
+type rawJSON []byte
+
+func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }
+
+// Bytes that are not UTF-8, and DEL, never reach the JSON output raw, even
+// from a MarshalJSON that copies bytes: the output is valid UTF-8.
+func TestJSONIsAlwaysValidUTF8(t *testing.T) {
+	in := map[string]any{"claims": rawJSON("{\"sub\":\"a\x9b[2Jb\x7f\xc2\"}")}
+	var buf bytes.Buffer
+	if err := JSON(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(buf.Bytes()) || strings.ContainsAny(buf.String(), "\x7f\u009b") {
+		t.Fatalf("%q", buf.String())
+	}
+	var back struct{ Claims struct{ Sub string } }
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back.Claims.Sub != "a\ufffd[2Jb\x7f\ufffd" {
+		t.Fatalf("round trip: %q, %v", back.Claims.Sub, err)
 	}
 }

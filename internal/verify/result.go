@@ -96,17 +96,17 @@ type KeyInfo struct {
 // Result is everything baverify learnt about a token. The same struct feeds
 // the text and JSON renderers and the commands that build on token checks.
 type Result struct {
-	Valid        bool            `json:"valid"`
-	Verified     bool            `json:"verified"`
-	IssuerPinned bool            `json:"issuerPinned"`
-	Header       json.RawMessage `json:"header"`
-	Claims       json.RawMessage `json:"claims"`
-	Key          *KeyInfo        `json:"key"`
-	Checks       []Check         `json:"checks"`
-	Errors       []Problem       `json:"errors"`
-	Warnings     []Problem       `json:"warnings"`
-	ExpiresAt    *time.Time      `json:"expiresAt"`
-	ExpiresIn    *int64          `json:"expiresIn"`
+	Valid        bool       `json:"valid"`
+	Verified     bool       `json:"verified"`
+	IssuerPinned bool       `json:"issuerPinned"`
+	Header       Object     `json:"header"` // re-encoded, never the raw bytes
+	Claims       Object     `json:"claims"`
+	Key          *KeyInfo   `json:"key"`
+	Checks       []Check    `json:"checks"`
+	Errors       []Problem  `json:"errors"`
+	Warnings     []Problem  `json:"warnings"`
+	ExpiresAt    *time.Time `json:"expiresAt"`
+	ExpiresIn    *int64     `json:"expiresIn"`
 
 	// Fields below are for renderers and other commands, not the JSON schema.
 

@@ -65,7 +65,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) *Result {
 		r.skipRest("the token did not decode", "alg", "key", "signature", "exp", "nbf", "iat", "iss", "aud", "required")
 		return r
 	}
-	r.Token, r.Header, r.Claims = tok, tok.HeaderJSON, tok.PayloadJSON
+	r.Token, r.Header, r.Claims = tok, tok.Header, tok.Claims
 
 	alg, formatProblem := v.checkHeader(r, tok)
 	if formatProblem != nil {
