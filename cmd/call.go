@@ -117,7 +117,7 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 	}
 
 	if !opts.noToken {
-		req.Token, err = opts.obtain(ctx, c, f, fetcher.Client, errSt, opts.keys.baseURL,
+		req.Token, err = opts.obtain(ctx, c, f, fetcher.Client, errSt, opts.keys.signInBaseURL(),
 			"no token: give --token, --token-file, BAVERIFY_TOKEN or --login; --no-token calls without one")
 		if err != nil {
 			return err

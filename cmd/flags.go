@@ -139,6 +139,9 @@ type keySourceFlags struct {
 	jwks       string
 	jwksPath   string
 	noDiscover bool
+	// envBaseURL is BAVERIFY_BASE_URL, kept for signing in (--login) when
+	// a key-source flag made it no key source.
+	envBaseURL string
 }
 
 func (k *keySourceFlags) register(c *cobra.Command) {
@@ -149,14 +152,26 @@ func (k *keySourceFlags) register(c *cobra.Command) {
 	_ = c.MarkFlagFilename("jwks", "json")
 }
 
-// fromEnv fills unset flags from the environment.
+// fromEnv takes the key source from the environment (BAVERIFY_BASE_URL,
+// BAVERIFY_JWKS) only when no key-source flag is given: flags always beat
+// the environment, so "BAVERIFY_JWKS=... --base-url X" verifies against X,
+// and "BAVERIFY_BASE_URL=... --jwks F" neither pins iss nor aud to the
+// environment's deployment.
 func (k *keySourceFlags) fromEnv(getenv func(string) string) {
-	if k.baseURL == "" {
-		k.baseURL = getenv("BAVERIFY_BASE_URL")
+	k.envBaseURL = getenv("BAVERIFY_BASE_URL")
+	if k.baseURL != "" || k.jwks != "" {
+		return
 	}
-	if k.jwks == "" {
-		k.jwks = getenv("BAVERIFY_JWKS")
+	k.baseURL, k.jwks = k.envBaseURL, getenv("BAVERIFY_JWKS")
+}
+
+// signInBaseURL is where --login signs in: --base-url, else
+// BAVERIFY_BASE_URL even when --jwks is the key source.
+func (k *keySourceFlags) signInBaseURL() string {
+	if k.baseURL != "" {
+		return k.baseURL
 	}
+	return k.envBaseURL
 }
 
 func (k *keySourceFlags) options(f *Factory, fetcher *jwks.Fetcher) keysource.Options {

@@ -109,7 +109,7 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 		return err
 	}
 
-	token, err := opts.obtain(ctx, c, f, fetcher.Client, errSt, opts.keys.baseURL,
+	token, err := opts.obtain(ctx, c, f, fetcher.Client, errSt, opts.keys.signInBaseURL(),
 		"no token: give --token, --token-file, BAVERIFY_TOKEN or --login; the probe forges its attacks from a genuine token")
 	if err != nil {
 		return err

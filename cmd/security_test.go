@@ -244,3 +244,221 @@ func TestJSONOutputIsValidUTF8WithControlsEscaped(t *testing.T) {
 		})
 	}
 }
+
+// jwksServer serves the real token's JWKS at every path.
+func jwksServer(t *testing.T, rt realToken) string {
+	t.Helper()
+	body, err := os.ReadFile(rt.JWKSPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestFlagsBeatEnvironment: for every BAVERIFY_* variable and every flag
+// that gives the same thing, the flag wins; an environment key source
+// applies only when no key-source flag is given.
+func TestFlagsBeatEnvironment(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	srv := jwksServer(t, rt)
+	srvJWKS := srv + "/api/auth/jwks"
+	dead := closedURL(t)
+	noFile := filepath.Join(t.TempDir(), "no-such-jwks.json")
+	tokenFile := filepath.Join(t.TempDir(), "token.jwt")
+	if err := os.WriteFile(tokenFile, []byte(rt.Token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var backend fakeBackend
+	api := backend.start(t, rt.During()).URL + "/ok"
+	now := []string{"--now", during(rt)}
+	ba := &fakeBetterAuth{token: rt.Token}
+	baURL := ba.start(t).URL
+
+	// source returns key.source and issuerPinned of a token result.
+	type tokenJSON struct {
+		Key *struct {
+			Source string `json:"source"`
+		} `json:"key"`
+		IssuerPinned bool `json:"issuerPinned"`
+	}
+	source := func(t *testing.T, r testRun) (string, bool) {
+		t.Helper()
+		var doc struct {
+			tokenJSON
+			Token *tokenJSON `json:"token"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("exit %d: %v\n%s%s", r.code, err, r.stdout, r.stderr)
+		}
+		tj := doc.tokenJSON
+		if doc.Token != nil {
+			tj = *doc.Token
+		}
+		if tj.Key == nil {
+			t.Fatalf("no key was used (exit %d):\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		return tj.Key.Source, tj.IssuerPinned
+	}
+	cases := []struct {
+		name  string
+		env   map[string]string
+		stdin string
+		args  []string
+		check func(t *testing.T, r testRun)
+	}{
+		{"token: --base-url beats BAVERIFY_JWKS", map[string]string{"BAVERIFY_JWKS": noFile},
+			"", append([]string{"token", "-o", "json", "--base-url", srv, rt.Token}, now...),
+			func(t *testing.T, r testRun) {
+				if s, _ := source(t, r); s != srvJWKS {
+					t.Errorf("key source %s, want %s", s, srvJWKS)
+				}
+			}},
+		{"token: --jwks beats BAVERIFY_JWKS", map[string]string{"BAVERIFY_JWKS": noFile},
+			"", append([]string{"token", "-o", "json", "--jwks", rt.JWKSPath, rt.Token}, now...),
+			func(t *testing.T, r testRun) {
+				if s, _ := source(t, r); s != rt.JWKSPath {
+					t.Errorf("key source %s", s)
+				}
+			}},
+		{"token: --jwks means BAVERIFY_BASE_URL is not a key source", map[string]string{"BAVERIFY_BASE_URL": dead},
+			"", append([]string{"token", "-o", "json", "--jwks", rt.JWKSPath, rt.Token}, now...),
+			func(t *testing.T, r testRun) {
+				if s, pinned := source(t, r); s != rt.JWKSPath || pinned {
+					t.Errorf("key source %s, issuer pinned %v (by the environment's base URL)", s, pinned)
+				}
+			}},
+		{"token: --base-url beats BAVERIFY_BASE_URL", map[string]string{"BAVERIFY_BASE_URL": dead},
+			"", append([]string{"token", "-o", "json", "--base-url", srv, rt.Token}, now...),
+			func(t *testing.T, r testRun) {
+				if s, _ := source(t, r); s != srvJWKS {
+					t.Errorf("key source %s", s)
+				}
+			}},
+		{"token: BAVERIFY_JWKS applies with no key-source flag", map[string]string{"BAVERIFY_JWKS": rt.JWKSPath},
+			"", append([]string{"token", "-o", "json", rt.Token}, now...),
+			func(t *testing.T, r testRun) {
+				if s, _ := source(t, r); s != rt.JWKSPath {
+					t.Errorf("key source %s", s)
+				}
+			}},
+		{"token: BAVERIFY_BASE_URL applies with no key-source flag", map[string]string{"BAVERIFY_BASE_URL": srv},
+			"", append([]string{"token", "-o", "json", rt.Token}, now...),
+			func(t *testing.T, r testRun) {
+				if s, pinned := source(t, r); s != srvJWKS || !pinned {
+					t.Errorf("key source %s, pinned %v", s, pinned)
+				}
+			}},
+		{"token: the argument beats BAVERIFY_TOKEN", map[string]string{"BAVERIFY_TOKEN": "not-a-token"},
+			"", append([]string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, rt.Token}, now...),
+			func(t *testing.T, r testRun) {
+				if r.code != ExitOK {
+					t.Errorf("exit %d:\n%s", r.code, r.stdout)
+				}
+			}},
+		{"token: --token-file beats BAVERIFY_TOKEN", map[string]string{"BAVERIFY_TOKEN": "not-a-token"},
+			"", append([]string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--token-file", tokenFile}, now...),
+			func(t *testing.T, r testRun) {
+				if r.code != ExitOK {
+					t.Errorf("exit %d:\n%s", r.code, r.stdout)
+				}
+			}},
+		{"jwks: the argument beats BAVERIFY_JWKS and BAVERIFY_BASE_URL", map[string]string{"BAVERIFY_JWKS": noFile, "BAVERIFY_BASE_URL": dead},
+			"", []string{"jwks", "-o", "json", rt.JWKSPath},
+			func(t *testing.T, r testRun) {
+				if r.code != ExitOK || !strings.Contains(r.stdout, rt.JWKSPath) {
+					t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+				}
+			}},
+		{"jwks: --base-url beats BAVERIFY_JWKS", map[string]string{"BAVERIFY_JWKS": noFile},
+			"", []string{"jwks", "-o", "json", "--no-cache", "--base-url", srv},
+			func(t *testing.T, r testRun) {
+				if r.code != ExitOK || !strings.Contains(r.stdout, srvJWKS) {
+					t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+				}
+			}},
+		{"call: --base-url beats BAVERIFY_JWKS", map[string]string{"BAVERIFY_JWKS": noFile},
+			"", append([]string{"call", "-o", "json", api, "--token", rt.Token, "--base-url", srv}, now...),
+			func(t *testing.T, r testRun) {
+				if s, _ := source(t, r); s != srvJWKS {
+					t.Errorf("key source %s", s)
+				}
+			}},
+		{"call: --jwks means BAVERIFY_BASE_URL is not a key source", map[string]string{"BAVERIFY_BASE_URL": dead},
+			"", append([]string{"call", "-o", "json", api, "--token", rt.Token, "--jwks", rt.JWKSPath}, now...),
+			func(t *testing.T, r testRun) {
+				if s, pinned := source(t, r); s != rt.JWKSPath || pinned {
+					t.Errorf("key source %s, issuer pinned %v", s, pinned)
+				}
+			}},
+		{"call: --token beats BAVERIFY_TOKEN", map[string]string{"BAVERIFY_TOKEN": "not-a-token"},
+			"", append([]string{"call", "-o", "json", api, "--token", rt.Token, "--jwks", rt.JWKSPath}, now...),
+			func(t *testing.T, r testRun) {
+				if got := backend.last(t).Header.Get("Authorization"); got != "Bearer "+rt.Token {
+					t.Errorf("sent %q", got)
+				}
+			}},
+		{"call: --token-file beats BAVERIFY_TOKEN", map[string]string{"BAVERIFY_TOKEN": "not-a-token"},
+			"", append([]string{"call", "-o", "json", api, "--token-file", tokenFile, "--jwks", rt.JWKSPath}, now...),
+			func(t *testing.T, r testRun) {
+				if got := backend.last(t).Header.Get("Authorization"); got != "Bearer "+rt.Token {
+					t.Errorf("sent %q", got)
+				}
+			}},
+		{"call: --login beats BAVERIFY_TOKEN, with BAVERIFY_BASE_URL for the sign-in when --jwks is the key source",
+			map[string]string{"BAVERIFY_TOKEN": "not-a-token", "BAVERIFY_BASE_URL": baURL, "BAVERIFY_EMAIL": "a@example.com", "BAVERIFY_PASSWORD": "correct horse"},
+			"", append([]string{"call", "-o", "json", api, "--login", "--jwks", rt.JWKSPath}, now...),
+			func(t *testing.T, r testRun) {
+				if got := backend.last(t).Header.Get("Authorization"); got != "Bearer "+rt.Token {
+					t.Errorf("sent %q:\n%s", got, r.stderr)
+				}
+				if s, pinned := source(t, r); s != rt.JWKSPath || pinned {
+					t.Errorf("key source %s, issuer pinned %v", s, pinned)
+				}
+			}},
+		{"probe: --base-url beats BAVERIFY_JWKS", map[string]string{"BAVERIFY_JWKS": noFile},
+			"", append([]string{"probe", "-o", "json", api, "--token", rt.Token, "--base-url", srv}, now...),
+			func(t *testing.T, r testRun) {
+				if s, _ := source(t, r); s != srvJWKS {
+					t.Errorf("key source %s", s)
+				}
+			}},
+		{"probe: --token beats BAVERIFY_TOKEN", map[string]string{"BAVERIFY_TOKEN": "not-a-token"},
+			"", append([]string{"probe", "-o", "json", api, "--token", rt.Token, "--jwks", rt.JWKSPath}, now...),
+			func(t *testing.T, r testRun) {
+				if s, _ := source(t, r); s != rt.JWKSPath {
+					t.Errorf("key source %s", s)
+				}
+			}},
+		{"login: --base-url beats BAVERIFY_BASE_URL", map[string]string{"BAVERIFY_BASE_URL": dead, "BAVERIFY_PASSWORD": "correct horse"},
+			"", []string{"login", "--base-url", baURL, "--email", "a@example.com"},
+			func(t *testing.T, r testRun) {
+				if r.code != ExitOK || strings.TrimSpace(r.stdout) != rt.Token {
+					t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+				}
+			}},
+		{"login: --email beats BAVERIFY_EMAIL", map[string]string{"BAVERIFY_EMAIL": "env@example.com", "BAVERIFY_PASSWORD": "correct horse"},
+			"", []string{"login", "-o", "json", "--base-url", baURL, "--email", "flag@example.com"},
+			func(t *testing.T, r testRun) {
+				if r.code != ExitOK || !strings.Contains(r.stdout, "flag@example.com") || strings.Contains(r.stdout, "env@example.com") {
+					t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+				}
+			}},
+		{"login: --password-stdin beats BAVERIFY_PASSWORD", map[string]string{"BAVERIFY_PASSWORD": "wrong"},
+			"correct horse\n", []string{"login", "--base-url", baURL, "--email", "a@example.com", "--password-stdin"},
+			func(t *testing.T, r testRun) {
+				if r.code != ExitOK {
+					t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+				}
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.check(t, run(t, runConfig{env: tc.env, stdin: tc.stdin, now: rt.During()}, tc.args...))
+		})
+	}
+}
