@@ -203,6 +203,9 @@ func (p *policyFlags) register(c *cobra.Command) {
 func (p *policyFlags) policy(res *keysource.Resolved, baseURL string) (verify.Policy, error) {
 	pol := verify.Policy{Issuer: p.issuer, Audiences: p.audiences, Leeway: p.leeway,
 		Require: p.require, BaseURL: baseURL, Discovered: res != nil && res.Discovered}
+	if res != nil {
+		pol.NotDiscovered = res.NotDiscovered
+	}
 	if p.leeway < 0 {
 		return pol, usageErrorf("--leeway must not be negative")
 	}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -460,5 +461,48 @@ func TestFlagsBeatEnvironment(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.check(t, run(t, runConfig{env: tc.env, stdin: tc.stdin, now: rt.During()}, tc.args...))
 		})
+	}
+}
+
+// TestDiscoveryOnlyToAnOrigin: with no key source, a token whose iss has a
+// query, a fragment or userinfo makes no request, and the output says why
+// it did not discover.
+func TestDiscoveryOnlyToAnOrigin(t *testing.T) {
+	var hits []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits = append(hits, r.URL.RequestURI())
+		mu.Unlock()
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, "internal answer")
+	}))
+	defer srv.Close()
+	for _, tc := range []struct{ iss, why string }{
+		{srv.URL + "/x?y=", "query"},
+		{srv.URL + "/#frag", "fragment"},
+		{strings.Replace(srv.URL, "://", "://user:pw@", 1), "user"},
+	} {
+		t.Run(tc.why, func(t *testing.T) {
+			tok := rawToken(`{"iss":"` + tc.iss + `","exp":1795707986}`)
+			for _, out := range []string{"text", "json"} {
+				r := run(t, runConfig{}, "token", "-o", out, tok)
+				mu.Lock()
+				n := len(hits)
+				mu.Unlock()
+				if n != 0 {
+					t.Fatalf("-o %s: requests were made to the iss host: %v", out, hits)
+				}
+				if r.code != ExitNegative || !strings.Contains(r.stdout, "not used to find a JWKS") || !strings.Contains(r.stdout, tc.why) ||
+					strings.Contains(r.stdout, "internal answer") {
+					t.Errorf("-o %s: exit %d:\n%s%s", out, r.code, r.stdout, r.stderr)
+				}
+			}
+		})
+	}
+	// An origin plus path is still discovered (and says the issuer is not pinned).
+	r := run(t, runConfig{}, "token", rawToken(`{"iss":"`+srv.URL+`/tenant","exp":1795707986}`))
+	if len(hits) != 1 || hits[0] != "/tenant/api/auth/jwks" || r.code != ExitUnavailable {
+		t.Fatalf("exit %d, requests %v:\n%s%s", r.code, hits, r.stdout, r.stderr)
 	}
 }

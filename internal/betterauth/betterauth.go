@@ -4,6 +4,7 @@
 package betterauth
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -99,15 +100,28 @@ func Origin(u *url.URL) string {
 	return scheme + "://" + host
 }
 
-// DiscoveredJWKSURL returns the JWKS URL that Better Auth's convention gives
-// for an issuer: iss + /api/auth/jwks. It returns "" when iss is not an
-// http(s) URL.
-func DiscoveredJWKSURL(iss string) string {
+// DiscoverJWKSURL returns the JWKS URL that Better Auth's convention gives
+// for an issuer: iss + /api/auth/jwks. The token chooses iss, so discovery
+// makes a request to a host the token chose; it is kept to what a Better
+// Auth iss can be, an http(s) origin or origin plus path. An iss with
+// userinfo, a query or a fragment (which would turn the appended path into
+// a query, as in "http://internal.host/x?y=") is not used, and the error
+// says why.
+func DiscoverJWKSURL(iss string) (string, error) {
 	u, err := url.Parse(iss)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return ""
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Opaque != "":
+		return "", errors.New("iss is not an http(s) URL")
+	case u.User != nil:
+		return "", errors.New("iss has userinfo (user@); an issuer is an origin, never credentials")
+	case u.Host == "":
+		return "", errors.New("iss has no host")
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", errors.New("iss has a query (?); an issuer is an origin, or an origin and a path")
+	case u.Fragment != "" || strings.Contains(iss, "#"):
+		return "", errors.New("iss has a fragment (#); an issuer is an origin, or an origin and a path")
 	}
-	return strings.TrimRight(iss, "/") + DefaultAuthPath + DefaultJWKSPath
+	return strings.TrimRight(iss, "/") + DefaultAuthPath + DefaultJWKSPath, nil
 }
 
 func redact(u *url.URL) string {

@@ -48,18 +48,32 @@ func TestParseBaseURLRefuses(t *testing.T) {
 	}
 }
 
-func TestDiscoveredJWKSURL(t *testing.T) {
-	for iss, want := range map[string]string{
-		"https://app.example.com":   "https://app.example.com/api/auth/jwks",
-		"https://app.example.com/":  "https://app.example.com/api/auth/jwks",
-		"http://127.0.0.1:3000":     "http://127.0.0.1:3000/api/auth/jwks",
-		"api-1":                     "",
-		"urn:example:issuer":        "",
-		"https://user@evil.example": "",
-		"":                          "",
+// Discovery goes only to an http(s) origin, or origin plus path: no
+// userinfo, query or fragment, and it says why it did not.
+func TestDiscoverJWKSURL(t *testing.T) {
+	for _, tc := range []struct{ iss, want, why string }{
+		{"https://app.example.com", "https://app.example.com/api/auth/jwks", ""},
+		{"https://app.example.com/", "https://app.example.com/api/auth/jwks", ""},
+		{"http://127.0.0.1:3000", "http://127.0.0.1:3000/api/auth/jwks", ""},
+		{"https://app.example.com/tenant/a", "https://app.example.com/tenant/a/api/auth/jwks", ""},
+		{"api-1", "", "not an http(s) URL"},
+		{"urn:example:issuer", "", "not an http(s) URL"},
+		{"https://user@evil.example", "", "user"},
+		{"https://user:pw@evil.example", "", "user"},
+		{"http://internal.host/x?y=", "", "query"},
+		{"http://internal.host/x?", "", "query"},
+		{"https://app.example.com#frag", "", "fragment"},
+		{"https://app.example.com/#", "", "fragment"},
+		{"https:///path", "", "no host"},
+		{"https:app.example.com", "", "not an http(s) URL"},
+		{"%zz", "", "not an http(s) URL"},
 	} {
-		if got := DiscoveredJWKSURL(iss); got != want {
-			t.Errorf("DiscoveredJWKSURL(%q) = %q, want %q", iss, got, want)
+		got, err := DiscoverJWKSURL(tc.iss)
+		if got != tc.want {
+			t.Errorf("DiscoverJWKSURL(%q) = %q, want %q", tc.iss, got, tc.want)
+		}
+		if (tc.why == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.why) {
+			t.Errorf("DiscoverJWKSURL(%q): err %v, want one that says %q", tc.iss, err, tc.why)
 		}
 	}
 }

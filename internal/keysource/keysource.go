@@ -38,6 +38,9 @@ type Resolved struct {
 	Deployment *betterauth.Deployment
 	// Discovered is set when the JWKS URL was derived from the token's iss.
 	Discovered bool
+	// NotDiscovered says why the token's iss was not used to find a JWKS
+	// when it could have been (no key source, discovery on): "" otherwise.
+	NotDiscovered string
 	// Location is the URL, file or "-" the keys come from.
 	Location string
 }
@@ -61,7 +64,10 @@ func Resolve(opts Options, iss string) (*Resolved, error) {
 		res.Location = opts.JWKS
 	case res.Location != "":
 	case !opts.NoDiscover && iss != "":
-		if u := betterauth.DiscoveredJWKSURL(iss); u != "" {
+		u, err := betterauth.DiscoverJWKSURL(iss)
+		if err != nil {
+			res.NotDiscovered = err.Error()
+		} else {
 			res.Location, res.Discovered = u, true
 		}
 	}

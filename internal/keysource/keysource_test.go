@@ -437,6 +437,7 @@ func TestResolve(t *testing.T) {
 		{"stdin", Options{JWKS: "-"}, "", "-", false, ""},
 		{"discovery", Options{}, "https://app.example.com", "https://app.example.com/api/auth/jwks", true, ""},
 		{"no discovery", Options{NoDiscover: true}, "https://app.example.com", "", false, ""},
+		{"no discovery of an iss with a query", Options{}, "http://internal.host/x?y=", "", false, ""},
 		{"jwks path alone", Options{JWKSPath: "/keys"}, "", "", false, "needs --base-url"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -450,6 +451,9 @@ func TestResolve(t *testing.T) {
 			}
 			if err != nil || res.Location != tc.location {
 				t.Fatalf("Resolve = %+v, %v", res, err)
+			}
+			if wantWhy := strings.Contains(tc.iss, "?"); wantWhy != strings.Contains(res.NotDiscovered, "query") {
+				t.Fatalf("NotDiscovered = %q", res.NotDiscovered)
 			}
 			remote, isRemote := res.Keys.(*Remote)
 			if isRemote != tc.remote || (isRemote && (remote.Cache != cache || remote.Warn == nil)) {

@@ -57,6 +57,9 @@ type Policy struct {
 	BaseURL string
 	// Discovered says the key source came from the token's own iss.
 	Discovered bool
+	// NotDiscovered says why the token's iss was not used to find a JWKS,
+	// when there is no key source and it might have been.
+	NotDiscovered string
 }
 
 // KeySet is a parsed JWKS and where it came from.

@@ -95,7 +95,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) *Result {
 	case v.Keys == nil:
 		r.skip("key", "no key source")
 		r.skip("signature", "no key source")
-		r.addError(Problem{Code: CodeUnverified, Message: "nothing was verified: no key source",
+		msg := "nothing was verified: no key source"
+		if v.Policy.NotDiscovered != "" {
+			msg += "; the token's iss was not used to find a JWKS: " + v.Policy.NotDiscovered
+		}
+		r.addError(Problem{Code: CodeUnverified, Message: msg,
 			Hint: "give --base-url (the Better Auth baseURL) or --jwks (a JWKS URL or file); with an http(s) iss and no --no-discover, baverify tries iss + /api/auth/jwks"})
 	case !algOK:
 		r.skip("key", "the algorithm is not allowed")
