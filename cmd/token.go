@@ -46,9 +46,11 @@ line are accepted.
 
 Keys come from --base-url (the Better Auth baseURL: the JWKS is at
 /api/auth/jwks, and iss and aud must equal its origin), or --jwks (a URL, a
-file or -). With neither, an http(s) iss is used to find the JWKS at
-iss + /api/auth/jwks, and the output says loudly that the issuer is NOT
-pinned; --no-discover turns that off.
+file or -); a flag beats BAVERIFY_BASE_URL and BAVERIFY_JWKS. With
+neither, an iss that is an http(s) origin (or origin and path, without
+userinfo, query or fragment) is used to find the JWKS at
+iss + /api/auth/jwks: a request to a host the token chose. The output then
+says loudly that the issuer is NOT pinned; --no-discover turns that off.
 
 Exit codes: 0 valid, 1 invalid or not verified, 2 usage error or
 unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
