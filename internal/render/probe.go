@@ -44,8 +44,8 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 			}
 		}
 		for _, rd := range r.Redirects {
-			if rd.AuthorizationDropped {
-				p.line("      " + apply(st.Warn, "redirected to another origin: ") + SafeLine(rd.To) + " (Authorization dropped)")
+			if dropped := droppedHeaders(rd); len(dropped) > 0 {
+				p.line("      " + apply(st.Warn, "redirected to another origin: ") + SafeLine(rd.To) + " (" + SafeLine(strings.Join(dropped, ", ")) + " dropped)")
 			}
 		}
 	}
