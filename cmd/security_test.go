@@ -506,3 +506,28 @@ func TestDiscoveryOnlyToAnOrigin(t *testing.T) {
 		t.Fatalf("exit %d, requests %v:\n%s%s", r.code, hits, r.stdout, r.stderr)
 	}
 }
+
+// TestNoCacheBeatsBAVERIFY_CACHE_DIR: the cache directory from the
+// environment is used unless --no-cache says otherwise.
+func TestNoCacheBeatsBAVERIFY_CACHE_DIR(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	srv := jwksServer(t, rt)
+	for _, tc := range []struct {
+		flags   []string
+		entries bool
+	}{
+		{nil, true},
+		{[]string{"--no-cache"}, false},
+	} {
+		dir := t.TempDir()
+		env := map[string]string{"BAVERIFY_CACHE_DIR": dir}
+		f, out, errOut := newTestFactory(t, runConfig{env: env})
+		// As SystemFactory does: the directory comes from the environment.
+		f.CacheDir = func() (string, error) { return f.Getenv("BAVERIFY_CACHE_DIR"), nil }
+		code := Execute(t.Context(), f, append([]string{"jwks", srv}, tc.flags...))
+		files, _ := os.ReadDir(dir)
+		if code != ExitNegative && code != ExitOK || (len(files) > 0) != tc.entries {
+			t.Errorf("%v: exit %d, %d cache files, want entries %v\n%s%s", tc.flags, code, len(files), tc.entries, out, errOut)
+		}
+	}
+}
