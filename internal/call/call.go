@@ -132,8 +132,9 @@ type Redirect struct {
 	// header (the token) was not sent to To.
 	AuthorizationDropped bool `json:"authorizationDropped"`
 	// DroppedHeaders are the credential headers (the ones redacted in the
-	// output: Authorization, Cookie, X-Api-Key, ...) that were not sent to
-	// To because the origin changed; empty when none were.
+	// output: Authorization, Cookie, X-Api-Key, ...) dropped by the redirect
+	// that left the request's origin, listed on that hop only (no later hop
+	// gets them either); empty on every other hop.
 	DroppedHeaders []string `json:"droppedHeaders"`
 }
 
