@@ -25,17 +25,23 @@ type usageError struct{ err error }
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
-// secretFlags are the flags whose value may be a secret: a mistyped one is
-// named in a usage error, its value never shown. --password-stdin is among
-// them because "--password-stdin=hunter2" is the usual way to get it wrong.
-var secretFlags = map[string]bool{"password": true, "password-stdin": true, "token": true,
-	"header": true, "data": true, "json": true}
+// secretFlag says whether a flag's value may be a secret: a mistyped one
+// is named in a usage error, its value never shown. --password-stdin is
+// among them because "--password-stdin=hunter2" is the usual way to get it
+// wrong. (A function, not a map: nothing is computed at package init.)
+func secretFlag(name string) bool {
+	switch name {
+	case "password", "password-stdin", "token", "header", "data", "json":
+		return true
+	}
+	return false
+}
 
 // flagError turns a flag-parsing error into a usage error that never
 // echoes the value given to a secret-bearing flag.
 func flagError(err error) error {
 	var invalid *pflag.InvalidValueError
-	if errors.As(err, &invalid) && secretFlags[invalid.GetFlag().Name] {
+	if errors.As(err, &invalid) && secretFlag(invalid.GetFlag().Name) {
 		fl := invalid.GetFlag()
 		if fl.Value.Type() == "bool" {
 			err = fmt.Errorf("--%s takes no value (the value given is not shown: it may be a secret)", fl.Name)
