@@ -1,0 +1,267 @@
+// Package compat is the measured table of which backend JWT libraries can
+// verify the tokens Better Auth issues: one row per library setup, one
+// result per algorithm. The table is data (matrix.json, embedded), written
+// from what the conformance suite measures with the real packages, never
+// from memory; token, jwks, call, probe, compat and README all read it.
+package compat
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Outcome is what a library setup does with a genuine token.
+type Outcome string
+
+const (
+	// OK: the setup verifies the token.
+	OK Outcome = "ok"
+	// Rejected: the setup refuses the token with the library's documented
+	// error, which a backend maps to 401.
+	Rejected Outcome = "rejected"
+	// Crash: another exception escapes: FastAPI, Express and Rails then
+	// answer 500.
+	Crash Outcome = "crash"
+)
+
+// Algorithms returns the algorithms Better Auth's jwt plugin signs with,
+// the columns of the table, in its order.
+func Algorithms() []string { return []string{"EdDSA", "ES256", "ES512", "RS256", "PS256"} }
+
+// Libraries returns the library names the table may use, in table order.
+// They are a public interface (output, JSON, --expect-library).
+func Libraries() []string {
+	return []string{"python-jose", "PyJWT", "Authlib", "jwcrypto", "jose", "jsonwebtoken", "fast-jwt", "ruby-jwt", "golang-jwt", "go-jose", "jwx"}
+}
+
+// Result is one setup's measured behaviour for one algorithm.
+type Result struct {
+	Outcome Outcome `json:"outcome"`
+	// Error is the error class and message the library raises (non-ok).
+	Error string `json:"error,omitempty"`
+	// Fix is another setup, another library or a Better Auth
+	// keyPairConfig.alg that works (non-ok).
+	Fix string `json:"fix,omitempty"`
+}
+
+// Setup is one way of verifying with one library.
+type Setup struct {
+	ID       string            `json:"id"`
+	Library  string            `json:"library"`
+	Language string            `json:"language"`
+	Setup    string            `json:"setup"`
+	Version  string            `json:"version"`
+	Results  map[string]Result `json:"results"`
+}
+
+// Name is how output names a setup: library and version.
+func (s *Setup) Name() string { return s.Library + " " + s.Version }
+
+// Matrix is the whole table.
+type Matrix struct {
+	Schema       int     `json:"schema"`
+	MeasuredWith string  `json:"measuredWith"`
+	Setups       []Setup `json:"setups"`
+}
+
+//go:embed matrix.json
+var embedded string
+
+// load parses the embedded table on first use: most runs never need it.
+var load = sync.OnceValues(func() (*Matrix, error) { return Parse([]byte(embedded)) })
+
+// Default returns the embedded table. It panics when the table is invalid:
+// that is a build defect, and TestEmbeddedMatrixIsValid catches it first.
+func Default() *Matrix {
+	m, err := load()
+	if err != nil {
+		panic("compat: the embedded matrix.json is invalid: " + err.Error())
+	}
+	return m
+}
+
+// Parse reads and strictly validates a table: unknown members, an unknown
+// outcome, library or algorithm, a missing algorithm, or a non-ok result
+// without its error and fix are errors.
+func Parse(data []byte) (*Matrix, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var m Matrix
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("matrix: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("matrix: data after the JSON object")
+	}
+	if err := m.validate(); err != nil {
+		return nil, fmt.Errorf("matrix: %w", err)
+	}
+	return &m, nil
+}
+
+func (m *Matrix) validate() error {
+	if m.Schema != 1 {
+		return fmt.Errorf("schema %d, want 1", m.Schema)
+	}
+	if strings.TrimSpace(m.MeasuredWith) == "" {
+		return errors.New("measuredWith is empty")
+	}
+	if len(m.Setups) == 0 {
+		return errors.New("no setups")
+	}
+	ids := map[string]bool{}
+	language := map[string]string{}
+	for i := range m.Setups {
+		s := &m.Setups[i]
+		where := fmt.Sprintf("setup #%d (%s)", i, s.ID)
+		for name, v := range map[string]string{"id": s.ID, "library": s.Library, "language": s.Language, "setup": s.Setup, "version": s.Version} {
+			if strings.TrimSpace(v) == "" {
+				return fmt.Errorf("%s: %s is empty", where, name)
+			}
+		}
+		if ids[strings.ToLower(s.ID)] {
+			return fmt.Errorf("%s: duplicate id", where)
+		}
+		ids[strings.ToLower(s.ID)] = true
+		if !slices.Contains(Libraries(), s.Library) {
+			return fmt.Errorf("%s: unknown library %q (one of %s)", where, s.Library, strings.Join(Libraries(), ", "))
+		}
+		if l, ok := language[s.Library]; ok && l != s.Language {
+			return fmt.Errorf("%s: language %q, but another setup of %s says %q", where, s.Language, s.Library, l)
+		}
+		language[s.Library] = s.Language
+		for alg, r := range s.Results {
+			if !slices.Contains(Algorithms(), alg) {
+				return fmt.Errorf("%s: unknown algorithm %q (one of %s)", where, alg, strings.Join(Algorithms(), ", "))
+			}
+			switch r.Outcome {
+			case OK:
+				if r.Error != "" {
+					return fmt.Errorf("%s %s: outcome ok with an error", where, alg)
+				}
+			case Rejected, Crash:
+				if strings.TrimSpace(r.Error) == "" || strings.TrimSpace(r.Fix) == "" {
+					return fmt.Errorf("%s %s: outcome %s needs an error and a fix", where, alg, r.Outcome)
+				}
+			default:
+				return fmt.Errorf("%s %s: unknown outcome %q (ok, rejected or crash)", where, alg, r.Outcome)
+			}
+		}
+		for _, alg := range Algorithms() {
+			if _, ok := s.Results[alg]; !ok {
+				return fmt.Errorf("%s: no result for %s (every setup is measured with all five algorithms)", where, alg)
+			}
+		}
+	}
+	return nil
+}
+
+// Row is one setup's result for one algorithm.
+type Row struct {
+	Setup *Setup
+	Alg   string
+	Result
+}
+
+// Verifies reports whether the setup verified the algorithm.
+func (r Row) Verifies() bool { return r.Outcome == OK }
+
+// Rows returns every setup's result for alg, in table order; none when the
+// algorithm was not measured.
+func (m *Matrix) Rows(alg string) []Row {
+	var out []Row
+	for i := range m.Setups {
+		s := &m.Setups[i]
+		if r, ok := s.Results[alg]; ok {
+			out = append(out, Row{Setup: s, Alg: alg, Result: r})
+		}
+	}
+	return out
+}
+
+// Measured reports whether alg is a column of the table.
+func Measured(alg string) bool { return slices.Contains(Algorithms(), alg) }
+
+// Select returns the setups a name designates: a library name (its every
+// setup) or a setup id, matched without regard to case. A name that is
+// neither is an error listing the valid names; a known library that the
+// table has no setup of yet gives no setups and no error.
+func (m *Matrix) Select(name string) ([]Setup, error) {
+	name = strings.TrimSpace(name)
+	var out []Setup
+	for _, s := range m.Setups {
+		if strings.EqualFold(s.ID, name) {
+			return []Setup{s}, nil
+		}
+		if strings.EqualFold(s.Library, name) {
+			out = append(out, s)
+		}
+	}
+	for _, lib := range Libraries() {
+		if strings.EqualFold(lib, name) {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown library %q: one of %s, or a setup id (%s)", name, strings.Join(Libraries(), ", "), strings.Join(m.IDs(), ", "))
+}
+
+// CanonicalLibrary returns the library's name as the table spells it.
+func CanonicalLibrary(name string) (string, bool) {
+	for _, lib := range Libraries() {
+		if strings.EqualFold(lib, strings.TrimSpace(name)) {
+			return lib, true
+		}
+	}
+	return "", false
+}
+
+// IDs returns every setup id, in table order.
+func (m *Matrix) IDs() []string {
+	ids := make([]string, len(m.Setups))
+	for i, s := range m.Setups {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+// KeyShape is the key Better Auth makes for alg (the key the table was
+// measured with); ok is false for an algorithm it does not sign with.
+func KeyShape(alg string) (kty, crv string, ok bool) {
+	switch alg {
+	case "EdDSA":
+		return "OKP", "Ed25519", true
+	case "ES256":
+		return "EC", "P-256", true
+	case "ES512":
+		return "EC", "P-521", true
+	case "RS256", "PS256":
+		return "RSA", "", true
+	}
+	return "", "", false
+}
+
+// Consequence says what a non-ok outcome does to a backend, in the words
+// of the language's usual framework.
+func Consequence(o Outcome, language string) string {
+	switch o {
+	case Rejected:
+		return "the backend answers 401"
+	case Crash:
+		switch language {
+		case "Python":
+			return "a FastAPI backend answers 500"
+		case "Ruby":
+			return "a Rails backend answers 500"
+		case "Go":
+			return "the error escapes the usual handler: a 500"
+		}
+		return "an Express backend answers 500"
+	}
+	return ""
+}
