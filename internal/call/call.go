@@ -55,6 +55,9 @@ type Options struct {
 	UserAgent string
 	// MaxBody bounds the body read; 0 means MaxBody.
 	MaxBody int64
+	// BackendLibrary is the library the backend verifies with
+	// (--backend-library), for the diagnosis; "" when not known.
+	BackendLibrary string
 }
 
 // Report is everything `baverify call` learnt. It is the JSON output.
@@ -194,6 +197,7 @@ func Do(ctx context.Context, opts Options, req Request, tok *verify.Result) *Rep
 		Token: tok, TokenSent: req.Token != "", OwnAuthorization: req.Token == "" && req.Header.Get("Authorization") != "",
 		Response: resp, Expect: opts.Expect,
 		Now: rep.Now, Leeway: opts.Leeway, BaseURL: opts.BaseURL,
+		BackendLibrary: opts.BackendLibrary,
 	})
 	rep.OK = rep.StatusMatched
 	for _, f := range rep.Diagnosis {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/baverify/baverify/internal/betterauth"
+	"github.com/baverify/baverify/internal/compat"
 	"github.com/baverify/baverify/internal/humanize"
 	"github.com/baverify/baverify/internal/verify"
 )
@@ -111,6 +112,11 @@ type Facts struct {
 	Leeway time.Duration
 	// BaseURL is the Better Auth base URL, when known.
 	BaseURL string
+	// BackendLibrary is the library (or setup id) the backend verifies
+	// with (--backend-library); "" when not known.
+	BackendLibrary string
+	// Matrix is the compatibility table; nil means the embedded one.
+	Matrix *compat.Matrix
 }
 
 // tokenState is what the local check concluded.
@@ -153,6 +159,7 @@ func Diagnose(f Facts) []Finding {
 		return []Finding{}
 	}
 	d := &diagnosis{f: f, tok: tokenFactsOf(f.Token), said: BackendMessage(resp)}
+	d.initBackend()
 	if f.BaseURL != "" {
 		if dep, err := betterauth.ParseBaseURL(f.BaseURL, ""); err == nil {
 			d.origin = dep.Origin()
@@ -195,7 +202,7 @@ func Diagnose(f Facts) []Finding {
 	case state == stateValid && failed:
 		out = append(out, Finding{Code: CodeErrorValid, Severity: SeverityWarning,
 			Message:  fmt.Sprintf("the backend failed (HTTP %d) while handling a token that verifies locally", status),
-			Evidence: append(d.bodyEvidence(), verifiedEvidence(d.f.Token)),
+			Evidence: append(append(d.bodyEvidence(), verifiedEvidence(d.f.Token)), d.libraryEvidence()...),
 			Hint:     "the backend's log has the exception; the likely causes below, if any, say where to look"})
 		out = append(out, d.causes(true)...)
 	case state == stateInvalid && success:
@@ -231,6 +238,11 @@ type diagnosis struct {
 	tok    tokenFacts
 	said   string // the backend's own message, if any
 	origin string // the base URL's origin, if known
+	// The compatibility table, the backend's setups when it is named
+	// (nil: not named), and whether its answer quotes a measured error.
+	matrix  *compat.Matrix
+	backend []compat.Setup
+	quoted  bool
 }
 
 // tokenFacts are the members of the token that backends check.
@@ -394,17 +406,9 @@ func (d *diagnosis) tokenEvidence() []string {
 		ev = append(ev, line+": the backend's expected audience must be in it")
 	}
 	if t.alg != "" {
-		line := "alg " + t.alg
-		switch t.alg {
-		case "EdDSA":
-			line += " (Better Auth's default): the backend's library must support it (python-jose, for one, cannot)"
-		case "PS256":
-			line += ": the backend's library must support it (python-jose, for one, cannot)"
-		default:
-			line += ": the backend must allow it"
-		}
-		ev = append(ev, line)
+		ev = append(ev, d.algEvidence())
 	}
+	ev = append(ev, d.libraryEvidence()...)
 	if t.kid != "" {
 		ev = append(ev, "kid "+t.kid+": the backend must find it in the JWKS it uses (a JWKS cached before the key was made lacks it)")
 	}
@@ -436,12 +440,11 @@ func (d *diagnosis) bodyEvidence() []string {
 // They are compiled on first use, not at package init: most runs of
 // baverify never diagnose a backend's answer.
 type backendPatterns struct {
-	joseAlg, alg, audience, issuer, key, time *regexp.Regexp
+	alg, audience, issuer, key, time *regexp.Regexp
 }
 
 var patterns = sync.OnceValue(func() *backendPatterns {
 	return &backendPatterns{
-		joseAlg:  regexp.MustCompile(`(?i)unable to find an algorithm`),
 		alg:      regexp.MustCompile(`(?i)\balg(orithm)?s?\b`),
 		audience: regexp.MustCompile(`(?i)\baud(ience)?s?\b`),
 		issuer:   regexp.MustCompile(`(?i)\biss(uer)?s?\b`),
@@ -463,11 +466,11 @@ func (d *diagnosis) causes(valid bool) []Finding {
 	if said == "" {
 		return out
 	}
-	if patterns().audience.MatchString(said) && !patterns().joseAlg.MatchString(said) {
+	if patterns().audience.MatchString(said) && !d.quoted {
 		out = append(out, d.claimDiffers(CodeAudienceDiffers, "aud", "audience", t.aud,
 			"set the backend's expected audience to "+orNone(t.aud)+", or make Better Auth issue the audience the backend expects (jwt: { audience: ... })"))
 	}
-	if patterns().issuer.MatchString(said) && !patterns().joseAlg.MatchString(said) {
+	if patterns().issuer.MatchString(said) && !d.quoted {
 		out = append(out, d.claimDiffers(CodeIssuerDiffers, "iss", "issuer", t.iss,
 			"set the backend's expected issuer to exactly "+orNone(t.iss)+" (scheme, host and port; no path, no trailing slash), or set jwt.issuer in Better Auth"))
 	}
@@ -483,48 +486,6 @@ func (d *diagnosis) causes(valid bool) []Finding {
 			Hint:     "the backend may hold a JWKS cached before this key was made (refetch it on an unknown kid), or fetch another deployment's JWKS: compare its JWKS URL with the one baverify used"})
 	}
 	return out
-}
-
-// algCause names the algorithm when the evidence fits: the backend's
-// message names it, or it failed with a 5xx on an algorithm that a common
-// library (python-jose) cannot verify.
-func (d *diagnosis) algCause(valid bool) *Finding {
-	alg, said, status := d.tok.alg, d.said, d.status()
-	if alg == "" {
-		return nil
-	}
-	joseFailure := patterns().joseAlg.MatchString(said)
-	weak := alg == "EdDSA" || alg == "PS256" || alg == "Ed25519"
-	verified := "the token is signed with " + alg
-	if d.tok.kid != "" {
-		verified += " (kid " + d.tok.kid + ")"
-	}
-	if valid {
-		verified += " and verifies locally"
-	}
-	joseFact := "python-jose, which the common FastAPI integration code uses, cannot verify EdDSA or PS256: it raises \"Unable to find an algorithm for key\", which that code does not catch, so FastAPI answers a plain 500"
-	hint := `verify with PyJWT and cryptography (pip install "pyjwt[crypto]"; PyJWKClient handles every algorithm Better Auth signs with), or have Better Auth sign with an algorithm the backend supports: jwt({ jwks: { keyPairConfig: { alg: "RS256" } } }) (python-jose verifies ES256, ES512 and RS256; a live key keeps signing with its old algorithm until it is rotated or removed)`
-	switch {
-	case joseFailure:
-		return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
-			Message:  fmt.Sprintf("the backend cannot verify %s: its answer says \"Unable to find an algorithm for key\", python-jose's error for a key it has no algorithm for", alg),
-			Evidence: append([]string{verified}, d.saidEvidence()...),
-			Hint:     hint}
-	case patterns().alg.MatchString(said) && status/100 != 2:
-		return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
-			Message:  fmt.Sprintf("likely: the backend does not accept %s; its answer names the algorithm", alg),
-			Evidence: append([]string{verified}, d.saidEvidence()...),
-			Hint:     "allow " + alg + " in the backend's verifier (its algorithms list), or have Better Auth sign with one the backend allows"}
-	case weak && status/100 == 5:
-		ev := []string{verified}
-		ev = append(ev, d.bodyEvidence()...)
-		ev = append(ev, joseFact)
-		return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
-			Message:  fmt.Sprintf("likely cause: the backend's JWT library cannot verify %s", alg),
-			Evidence: ev,
-			Hint:     hint}
-	}
-	return nil
 }
 
 // clockFinding compares the backend's Date with the local clock and with
@@ -555,7 +516,7 @@ func (d *diagnosis) clockFinding(bodyMatters bool) *Finding {
 			}
 		}
 	}
-	if bodyMatters && patterns().time.MatchString(d.said) && !patterns().joseAlg.MatchString(d.said) {
+	if bodyMatters && patterns().time.MatchString(d.said) && !d.quoted {
 		reasons = append(reasons, "the backend says the token is expired or not yet valid, but it is valid by this machine's clock")
 		ev = append(ev, d.saidEvidence()...)
 	}

@@ -259,7 +259,7 @@ func Consequence(o Outcome, language string) string {
 		case "Ruby":
 			return "a Rails backend answers 500"
 		case "Go":
-			return "the error escapes the usual handler: a 500"
+			return "a Go backend fails (a panic, or a 500)"
 		}
 		return "an Express backend answers 500"
 	}

@@ -1,0 +1,78 @@
+package compat
+
+import (
+	"strings"
+)
+
+// Describe names a setup in output: library, version and setup.
+func Describe(s *Setup) string { return s.Name() + " (" + s.Setup + ")" }
+
+// Behaviour says in one line what a setup does with a token it does not
+// verify, what a backend then answers, and the fix, e.g.
+// `raises JWKError: Unable to find an algorithm for key, not the library's
+// documented error: a FastAPI backend answers 500`. It is "" for ok.
+func Behaviour(r Result, language string) string {
+	var verb string
+	switch r.Outcome {
+	case Crash:
+		verb = "raises " + r.Error + ", not the library's documented error"
+	case Rejected:
+		verb = "refuses it: " + r.Error
+	default:
+		return ""
+	}
+	return verb + ": " + Consequence(r.Outcome, language)
+}
+
+// RowLine is Describe and Behaviour together.
+func RowLine(r Row) string { return Describe(r.Setup) + ": " + Behaviour(r.Result, r.Setup.Language) }
+
+// FixHint joins the fixes of rows, each once, and explains keyPairConfig
+// when a fix names it.
+func FixHint(rows []Row) string {
+	var fixes []string
+	config := false
+	for _, r := range rows {
+		if r.Fix == "" || containsFold(fixes, r.Fix) {
+			continue
+		}
+		fixes = append(fixes, r.Fix)
+		config = config || strings.Contains(r.Fix, "keyPairConfig")
+	}
+	hint := strings.Join(fixes, "; ")
+	if config {
+		hint += ` (keyPairConfig.alg is Better Auth's jwt({ jwks: { keyPairConfig: { alg: "RS256" } } }); a live key keeps signing with its old algorithm until it is rotated or removed)`
+	}
+	return hint
+}
+
+// Names lists the setups of rows by library and version, each once.
+func Names(rows []Row) []string {
+	var out []string
+	for _, r := range rows {
+		if n := r.Setup.Name(); !containsFold(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// JoinAnd joins with commas and a final "and".
+func JoinAnd(list []string) string {
+	switch len(list) {
+	case 0:
+		return ""
+	case 1:
+		return list[0]
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
+}
+
+func containsFold(list []string, s string) bool {
+	for _, l := range list {
+		if strings.EqualFold(l, s) {
+			return true
+		}
+	}
+	return false
+}
