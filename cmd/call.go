@@ -26,6 +26,7 @@ type callOptions struct {
 	include   bool
 	showToken bool
 	noToken   bool
+	backend   string
 }
 
 func newCallCmd(f *Factory) *cobra.Command {
@@ -85,6 +86,7 @@ Exit codes: 0 the status is the expected one (--expect-status, default any
 	fl.BoolVarP(&opts.include, "include", "i", false, "show every response header, not only the usual few")
 	fl.BoolVar(&opts.showToken, "show-token", false, "show the whole token in the output (default: its first 8 characters)")
 	fl.BoolVar(&opts.noToken, "no-token", false, "send no token (check that the route refuses anonymous calls)")
+	backendLibraryFlag(c, &opts.backend)
 	completeMethods(c)
 	return c
 }
@@ -140,7 +142,8 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 		return err
 	}
 	rep := call.Do(ctx, call.Options{Client: hc, Redirects: redirects, Now: f.Now, Leeway: opts.policy.leeway,
-		Expect: expect, BaseURL: opts.keys.baseURL, ShowToken: opts.showToken, UserAgent: userAgent(f)},
+		Expect: expect, BaseURL: opts.keys.baseURL, ShowToken: opts.showToken, UserAgent: userAgent(f),
+		BackendLibrary: opts.backend},
 		req, result)
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -168,6 +171,9 @@ func (o *callOptions) validate(c *cobra.Command) error {
 		return usageErrorf("give the token one way: --token, --token-file, --login or --no-token")
 	}
 	if err := o.validateLogin(c); err != nil {
+		return err
+	}
+	if err := validateBackendLibrary(o.backend); err != nil {
 		return err
 	}
 	stdin := 0

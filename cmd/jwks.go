@@ -21,6 +21,7 @@ type jwksOptions struct {
 	strict     bool
 	expectAlgs []string
 	expectKids []string
+	expectLibs []string
 	minKeys    int
 	maxKeys    int
 	maxKeysSet bool
@@ -53,7 +54,9 @@ BAVERIFY_BASE_URL):
   a file, or - for stdin        read as it is (no HTTP facts)
 
 CI assertions turn into error findings when unmet: --expect-alg (some usable
-key has it), --expect-kid, --min-keys, --max-keys.
+key has it), --expect-kid, --min-keys, --max-keys, --expect-library (every
+signing key is verified by that backend library, as measured; see
+baverify compat).
 
 Remote JWKS are cached (one file per URL in the user cache directory, or
 BAVERIFY_CACHE_DIR): fresh for the server's Cache-Control max-age, else 5
@@ -80,6 +83,9 @@ not be read at all (unreachable, timeout, TLS, missing file).`,
   # a CI gate: warnings fail too, the deployment signs with EdDSA, 1 to 3 keys
   baverify jwks --strict --expect-alg EdDSA --min-keys 1 --max-keys 3 https://staging.example.com
 
+  # a CI gate: the backends verify with python-jose and jsonwebtoken
+  baverify jwks --expect-library python-jose --expect-library jsonwebtoken https://app.example.com
+
   # empty the JWKS cache
   baverify jwks --clear-cache`,
 		Args: cobra.MaximumNArgs(1),
@@ -102,10 +108,12 @@ not be read at all (unreachable, timeout, TLS, missing file).`,
 	fl.BoolVar(&opts.strict, "strict", false, "fail (exit 1) on warnings too")
 	fl.StringArrayVar(&opts.expectAlgs, "expect-alg", nil, "`ALG` that some usable key must have, repeatable (e.g. EdDSA)")
 	fl.StringArrayVar(&opts.expectKids, "expect-kid", nil, "`KID` that must be published, repeatable")
+	fl.StringArrayVar(&opts.expectLibs, "expect-library", nil, "`LIB` (a backend JWT library, or a setup id) that must verify every signing key, as measured; repeatable")
 	fl.IntVar(&opts.minKeys, "min-keys", 0, "fewest keys the JWKS may hold (0: no bound)")
 	fl.IntVar(&opts.maxKeys, "max-keys", 0, "most keys the JWKS may hold; a growing JWKS is how key churn shows (default: no bound)")
 	fl.BoolVar(&opts.clearCache, "clear-cache", false, "empty the JWKS cache first; with no JWKS given, only that")
 	_ = c.RegisterFlagCompletionFunc("expect-alg", cobra.FixedCompletions(jwks.SignatureAlgorithms(), cobra.ShellCompDirectiveNoFileComp))
+	completeLibraries(c, "expect-library")
 	return c
 }
 
@@ -144,6 +152,9 @@ func (o *jwksOptions) validate() error {
 		if kid == "" {
 			return usageErrorf("--expect-kid must not be empty")
 		}
+	}
+	if _, err := selectSetups("--expect-library", o.expectLibs); err != nil {
+		return err
 	}
 	return nil
 }
@@ -221,7 +232,7 @@ func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {
 		return err
 	}
 	report := jwks.Lint(doc, jwks.LintOptions{
-		ExpectAlgs: opts.expectAlgs, ExpectKids: opts.expectKids,
+		ExpectAlgs: opts.expectAlgs, ExpectKids: opts.expectKids, ExpectLibraries: opts.expectLibs,
 		MinKeys: opts.minKeys, MaxKeys: opts.maxKeys, Strict: opts.strict, Now: f.Now(),
 	})
 	if isRemote {

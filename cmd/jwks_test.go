@@ -101,6 +101,7 @@ type jwksJSON struct {
 	Keys []struct {
 		Kid, Kty, Alg, Crv, Use, Thumbprint *string
 		Bits                                *int
+		CannotVerify                        []map[string]any `json:"cannotVerify"`
 	} `json:"keys"`
 	Findings []struct {
 		Code, Severity, Message, Hint string

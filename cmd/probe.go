@@ -24,6 +24,7 @@ type probeOptions struct {
 	headers []string
 	expect  string
 	strict  bool
+	backend string
 }
 
 func newProbeCmd(f *Factory) *cobra.Command {
@@ -78,6 +79,7 @@ invalid token, 2 usage error, 3 no answer.`,
 	fl.StringArrayVarP(&opts.headers, "header", "H", nil, `extra request header "Name: value", repeatable (not Authorization)`)
 	fl.StringVar(&opts.expect, "expect-status", "", "status the genuine token must get: a code, a class (2xx) or a list; default any 2xx")
 	fl.BoolVar(&opts.strict, "strict", false, "fail on warnings too (a forgery refused by a 5xx, another 4xx or a redirect)")
+	backendLibraryFlag(c, &opts.backend)
 	completeMethods(c)
 	return c
 }
@@ -137,6 +139,7 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 			return opts.net.httpClient(f, log.Record)
 		},
 		Now: f.Now, Expect: expect, BaseURL: opts.keys.baseURL, UserAgent: userAgent(f), Leeway: opts.policy.leeway,
+		BackendLibrary: opts.backend,
 	}, cases, rep.Token)
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -168,6 +171,9 @@ func (o *probeOptions) validate(c *cobra.Command) error {
 		return usageErrorf("give the token one way: --token, --token-file or --login")
 	}
 	if err := o.validateLogin(c); err != nil {
+		return err
+	}
+	if err := validateBackendLibrary(o.backend); err != nil {
 		return err
 	}
 	stdin := 0

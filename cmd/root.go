@@ -27,6 +27,7 @@ func subcommands() []struct {
 		{"login", newLoginCmd},
 		{"call", newCallCmd},
 		{"probe", newProbeCmd},
+		{"compat", newCompatCmd},
 		{"version", newVersionCmd},
 	}
 }

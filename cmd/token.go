@@ -130,10 +130,18 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	backends := tokenCompat(result)
 	if opts.out.json() {
-		err = render.JSON(f.IO.Out, result)
+		out := tokenJSON{Result: result}
+		if backends != nil {
+			out.Compatibility = backends.Entries
+		}
+		err = render.JSON(f.IO.Out, out)
 	} else {
-		err = render.TokenText(f.IO.Out, result, opts.out.styles(f))
+		st := opts.out.styles(f)
+		if err = render.TokenText(f.IO.Out, result, st); err == nil {
+			err = render.BackendsText(f.IO.Out, backends, st)
+		}
 	}
 	if err != nil {
 		return err

@@ -265,3 +265,48 @@ func Consequence(o Outcome, language string) string {
 	}
 	return ""
 }
+
+// Narrow returns a copy of the table with only the given algorithms (nil:
+// all) and setups (nil: all), for `baverify compat --alg --library`.
+func (m *Matrix) Narrow(algs []string, setups []Setup) *Matrix {
+	out := &Matrix{Schema: m.Schema, MeasuredWith: m.MeasuredWith, Setups: []Setup{}}
+	for _, s := range m.Setups {
+		if setups != nil && !containsSetup(setups, s.ID) {
+			continue
+		}
+		c := s
+		c.Results = map[string]Result{}
+		for alg, r := range s.Results {
+			if algs == nil || slices.Contains(algs, alg) {
+				c.Results[alg] = r
+			}
+		}
+		out.Setups = append(out.Setups, c)
+	}
+	return out
+}
+
+// Columns returns the algorithms the table has results for, in order.
+func (m *Matrix) Columns() []string {
+	var out []string
+	for _, alg := range Algorithms() {
+		for _, s := range m.Setups {
+			if _, ok := s.Results[alg]; ok {
+				out = append(out, alg)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// CanonicalAlgorithm returns a measured algorithm's name as the table
+// spells it, matched without regard to case.
+func CanonicalAlgorithm(name string) (string, bool) {
+	for _, a := range Algorithms() {
+		if strings.EqualFold(a, strings.TrimSpace(name)) {
+			return a, true
+		}
+	}
+	return "", false
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/baverify/baverify/internal/compat"
 	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/humanize"
 )
@@ -45,6 +46,7 @@ const (
 	CodeExpectKid             = "expect_kid"
 	CodeMinKeys               = "min_keys"
 	CodeMaxKeys               = "max_keys"
+	CodeExpectLibrary         = "expect_library"
 )
 
 // Codes lists every finding code, in the order of the constants above.
@@ -53,7 +55,7 @@ func Codes() []string {
 		CodeInvalidJSON, CodeInvalidJWKS, CodeEmptyJWKS, CodePrivateKeyMaterial, CodeSymmetricKeyPublished,
 		CodeDuplicateKid, CodeMissingKid, CodeMissingAlg, CodeWeakRSAKey, CodeUnsupportedKty, CodeAlgKeyMismatch,
 		CodeKeyUseNotSig, CodeHTTPStatus, CodeContentType, CodeNoCacheHeaders, CodeInsecureTransport,
-		CodeExpectAlg, CodeExpectKid, CodeMinKeys, CodeMaxKeys,
+		CodeExpectAlg, CodeExpectKid, CodeMinKeys, CodeMaxKeys, CodeExpectLibrary,
 	}
 }
 
@@ -84,6 +86,10 @@ type KeySummary struct {
 	Bits       *int    `json:"bits"`
 	Use        *string `json:"use"`
 	Thumbprint *string `json:"thumbprint"`
+	// CannotVerify are the measured library setups that do not verify
+	// tokens signed with this key: [] when every one does, null when the
+	// table cannot tell (no alg, an algorithm or key it did not measure).
+	CannotVerify []compat.Entry `json:"cannotVerify"`
 }
 
 // CacheFacts say how the JWKS cache took part in reading a document. They
@@ -116,7 +122,12 @@ type LintOptions struct {
 	ExpectKids []string // each of these kids is published
 	MinKeys    int      // 0: no lower bound
 	MaxKeys    int      // 0: no upper bound
-	Strict     bool     // warnings fail too
+	// ExpectLibraries are library names or setup ids (valid ones: the
+	// command checks them) that must verify every signing key.
+	ExpectLibraries []string
+	// Matrix is the compatibility table; nil means the embedded one.
+	Matrix *compat.Matrix
+	Strict bool // warnings fail too
 	// Now stamps documents that carry no fetch time (files, stdin).
 	Now time.Time
 }
@@ -161,9 +172,15 @@ func Lint(doc *Document, opts LintOptions) *Report {
 		l.document(err)
 		return r
 	}
+	matrix := opts.Matrix
+	if matrix == nil {
+		matrix = compat.Default()
+	}
 	for i := range set.Keys {
 		k := &set.Keys[i]
-		r.Keys = append(r.Keys, summarize(k))
+		s := summarize(k)
+		s.CannotVerify = cannotVerify(matrix, k)
+		r.Keys = append(r.Keys, s)
 		l.key(k)
 	}
 	if len(set.Keys) == 0 {
@@ -172,6 +189,7 @@ func Lint(doc *Document, opts LintOptions) *Report {
 	}
 	l.duplicates(set)
 	l.assertions(set, opts)
+	l.libraries(set, matrix, opts.ExpectLibraries)
 	return r
 }
 

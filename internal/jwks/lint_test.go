@@ -108,6 +108,13 @@ var lintCases = []struct {
 	{name: "min_keys on an empty set", fixture: "empty.json", opts: LintOptions{MinKeys: 1}, want: []string{CodeEmptyJWKS, CodeMinKeys}},
 	{name: "max_keys met", fixture: "clean-two-keys.json", opts: LintOptions{MaxKeys: 2}},
 	{name: "max_keys unmet", fixture: "clean-two-keys.json", opts: LintOptions{MaxKeys: 1}, want: []string{CodeMaxKeys}, message: []string{"2 keys, more than --max-keys 1"}},
+	{name: "expect_library met", fixture: "../real/RS256/jwks.json", opts: LintOptions{ExpectLibraries: []string{"python-jose", "PyJWT/PyJWKClient"}}},
+	{name: "expect_library unmet", fixture: "../real/EdDSA/jwks.json", opts: LintOptions{ExpectLibraries: []string{"PyJWT", "python-jose"}}, want: []string{CodeExpectLibrary},
+		message: []string{`key "hL2uSJifK2R1El5ElOkR9Xi8MMt1LNBQ" (EdDSA) cannot be verified by python-jose (measured): python-jose 3.3.0`, "Unable to find an algorithm for key"}, kid: "any"},
+	{name: "expect_library: a library not measured yet", fixture: "../real/ES256/jwks.json", opts: LintOptions{ExpectLibraries: []string{"jwx"}}, want: []string{CodeExpectLibrary},
+		message: []string{"jwx is not in the measured table yet"}},
+	{name: "expect_library: a key without alg cannot be judged", fixture: "missing-alg.json", opts: LintOptions{ExpectLibraries: []string{"PyJWT"}}, want: []string{CodeMissingAlg, CodeExpectLibrary},
+		message: []string{"has no alg: baverify cannot tell whether PyJWT verifies it"}},
 	{name: "assertions are skipped when nothing parsed", fixture: "invalid-json.html", opts: LintOptions{MinKeys: 1, ExpectAlgs: []string{"EdDSA"}}, want: []string{CodeInvalidJSON}},
 }
 
@@ -154,6 +161,7 @@ var severityOf = map[string]Severity{
 	CodeKeyUseNotSig: SeverityWarning, CodeHTTPStatus: SeverityError, CodeContentType: SeverityWarning,
 	CodeNoCacheHeaders: SeverityInfo, CodeInsecureTransport: SeverityWarning,
 	CodeExpectAlg: SeverityError, CodeExpectKid: SeverityError, CodeMinKeys: SeverityError, CodeMaxKeys: SeverityError,
+	CodeExpectLibrary: SeverityError,
 }
 
 // TestEveryFindingHasAFixture fails when a finding code has no severity

@@ -45,6 +45,9 @@ type Options struct {
 	BaseURL   string
 	UserAgent string
 	Leeway    time.Duration
+	// BackendLibrary names the backend's JWT library for the diagnosis of
+	// a refused genuine token (call.Options.BackendLibrary).
+	BackendLibrary string
 }
 
 // Result is one case as sent and answered.
@@ -131,7 +134,7 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 			tok = genuine
 		}
 		callRep := call.Do(ctx, call.Options{Client: client, Redirects: log, Now: opts.Now, Leeway: opts.Leeway,
-			Expect: opts.Expect, BaseURL: opts.BaseURL, UserAgent: opts.UserAgent},
+			Expect: opts.Expect, BaseURL: opts.BaseURL, UserAgent: opts.UserAgent, BackendLibrary: opts.BackendLibrary},
 			call.Request{Method: opts.Method, URL: opts.URL, Header: header, Token: genuineToken(c)}, tok)
 		if ctx.Err() != nil {
 			break

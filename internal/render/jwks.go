@@ -32,6 +32,7 @@ func JWKSText(w io.Writer, r *jwks.Report, st Styles) error {
 	p.line(apply(st.Heading, "JWKS") + " " + source)
 	p.line("")
 	keyTable(p, r.Keys, st)
+	keyBackends(p, r.Keys, st)
 	if r.HTTP != nil {
 		p.line("")
 		httpFacts(p, r, st)

@@ -1,0 +1,154 @@
+package cmd
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/baverify/baverify/internal/compat"
+)
+
+func TestCompatText(t *testing.T) {
+	for _, tc := range []struct {
+		golden string
+		args   []string
+	}{
+		{"compat.txt", []string{"compat"}},
+		{"compat_eddsa_python_jose.txt", []string{"compat", "--alg", "eddsa", "--library", "PYTHON-JOSE"}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			r := run(t, runConfig{}, tc.args...)
+			if r.code != 0 || r.stderr != "" {
+				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			}
+			golden(t, tc.golden, r.stdout)
+		})
+	}
+}
+
+// compat --output json is the data file's own shape, narrowed.
+func TestCompatJSON(t *testing.T) {
+	r := run(t, runConfig{}, "compat", "-o", "json", "--alg", "PS256", "--library", "python-jose")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	m, err := compat.Parse([]byte(r.stdout))
+	if err == nil || !strings.Contains(err.Error(), "no result for EdDSA") {
+		t.Fatalf("a narrowed table has only PS256: %v", err)
+	}
+	var got compat.Matrix
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	_ = m
+	if got.Schema != 1 || got.MeasuredWith == "" || len(got.Setups) != 1 || got.Setups[0].Library != "python-jose" ||
+		len(got.Setups[0].Results) != 1 || got.Setups[0].Results["PS256"].Outcome != compat.Crash || got.Setups[0].Results["PS256"].Fix == "" {
+		t.Fatalf("%+v", got)
+	}
+	all := run(t, runConfig{}, "compat", "-o", "json")
+	if _, err := compat.Parse([]byte(all.stdout)); err != nil {
+		t.Fatalf("the whole table as JSON is the data file's schema: %v", err)
+	}
+}
+
+func TestCompatUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compat", "--alg", "HS256"}, `--alg "HS256" is not measured: one of EdDSA, ES256, ES512, RS256, PS256`},
+		{[]string{"compat", "--library", "nimbus"}, `unknown library "nimbus": one of python-jose, PyJWT, Authlib, jwcrypto, jose, jsonwebtoken, fast-jwt, ruby-jwt, golang-jwt, go-jose, jwx`},
+		{[]string{"call", "--no-token", "--backend-library", "nimbus", "http://127.0.0.1:1/"}, `--backend-library: unknown library "nimbus"`},
+		{[]string{"probe", "--token", "x.y.z", "--backend-library", "express", "http://127.0.0.1:1/"}, `--backend-library: unknown library "express"`},
+		{[]string{"jwks", "--expect-library", "nimbus", "../testdata/real/EdDSA/jwks.json"}, `--expect-library: unknown library "nimbus"`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := run(t, runConfig{}, tc.args...)
+			if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want exit 2 and %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
+}
+
+// token --output json carries compatibility: every setup, for the token's
+// algorithm; null when the table does not apply.
+func TestTokenCompatibilityJSON(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	r := run(t, runConfig{}, "token", "-o", "json", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), rt.Token)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var got struct {
+		Valid         bool
+		Compatibility []map[string]any `json:"compatibility"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Valid || len(got.Compatibility) != len(compat.Default().Setups) {
+		t.Fatalf("%+v", got)
+	}
+	byLib := map[string]map[string]any{}
+	for _, e := range got.Compatibility {
+		if len(e) != 8 {
+			t.Errorf("entry has %d fields, want library, language, setup, version, verifies, outcome, error, fix: %v", len(e), e)
+		}
+		byLib[e["library"].(string)] = e
+	}
+	if j := byLib["python-jose"]; j["verifies"] != false || j["outcome"] != "crash" || !strings.Contains(j["error"].(string), "Unable to find an algorithm for key") || j["fix"] == "" || j["version"] != "3.3.0" || j["language"] != "Python" {
+		t.Errorf("python-jose: %v", j)
+	}
+	if p := byLib["PyJWT"]; p["verifies"] != true || p["outcome"] != "ok" || p["error"] != "" {
+		t.Errorf("PyJWT: %v", p)
+	}
+
+	for name, args := range map[string][]string{
+		"malformed":       {"token", "-o", "json", "--no-discover", "not-a-jwt"},
+		"alg not allowed": {"token", "-o", "json", "--jwks", rt.JWKSPath, "--alg", "RS256", "--now", during(rt), rt.Token},
+	} {
+		r := run(t, runConfig{}, args...)
+		var out map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+			t.Fatalf("%s: %v %s %s", name, err, r.stdout, r.stderr)
+		}
+		if c, ok := out["compatibility"]; !ok || string(c) != "null" {
+			t.Errorf("%s: compatibility %s, want null", name, c)
+		}
+	}
+	// A measured algorithm with another key than Better Auth makes: not
+	// measured, an empty list, and the text says so.
+	es := loadReal(t, "ES256")
+	txt := run(t, runConfig{}, "token", "--jwks", es.JWKSPath, "--now", during(es), es.Token)
+	if !strings.Contains(txt.stdout, "\nBackends\n  verify ES256: ") {
+		t.Errorf("text:\n%s", txt.stdout)
+	}
+}
+
+// jwks --expect-library fails (exit 1) when a signing key is one that
+// library is measured not to verify, and passes when it verifies it.
+func TestJWKSExpectLibrary(t *testing.T) {
+	ed, rs := loadReal(t, "EdDSA"), loadReal(t, "RS256")
+	r := run(t, runConfig{}, "jwks", "--expect-library", "python-jose", ed.JWKSPath)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	golden(t, "jwks_expect_library.txt", r.stdout)
+	if r := run(t, runConfig{}, "jwks", "--expect-library", "python-jose", "--expect-library", "PyJWT", rs.JWKSPath); r.code != 0 {
+		t.Fatalf("RS256 with python-jose and PyJWT: exit %d\n%s", r.code, r.stdout)
+	}
+	j := run(t, runConfig{}, "jwks", "-o", "json", "--expect-library", "python-jose", ed.JWKSPath)
+	var got struct {
+		Keys []struct {
+			CannotVerify []struct{ Library, Outcome string } `json:"cannotVerify"`
+		}
+		Findings []struct{ Code, Severity string }
+	}
+	if err := json.Unmarshal([]byte(j.stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Keys) != 1 || len(got.Keys[0].CannotVerify) == 0 || got.Keys[0].CannotVerify[0].Library != "python-jose" ||
+		len(got.Findings) != 1 || got.Findings[0].Code != "expect_library" || got.Findings[0].Severity != "error" {
+		t.Fatalf("%+v", got)
+	}
+}
