@@ -73,7 +73,7 @@ var codeDocs = []CodeDoc{
 	{CodeBackendError, SeverityWarning, "5xx for an invalid or unverified token, or without a token: a backend should answer 401, not fail"},
 	{CodeAnonymousAccepted, SeverityInfo, "2xx to a request without a token (--no-token): the route is not protected"},
 	{CodeAnonymousRejected, SeverityInfo, "401/403 to a request without a token (--no-token): the route is protected"},
-	{CodeAlgUnsupported, SeverityWarning, "likely cause: the backend cannot verify the token's algorithm (a 5xx for EdDSA or PS256, or an answer that names the algorithm)"},
+	{CodeAlgUnsupported, SeverityWarning, "the backend cannot verify the token's algorithm, from the measured compatibility table: its answer quotes a measured error, --backend-library names a library measured not to verify it, its answer names the algorithm, or it answered as measured setups do (5xx: crash rows; 401: rejected rows)"},
 	{CodeAudienceDiffers, SeverityWarning, "the backend's answer names the audience: it expects another aud than the token carries"},
 	{CodeIssuerDiffers, SeverityWarning, "the backend's answer names the issuer: it expects another iss than the token carries"},
 	{CodeKeyDiffers, SeverityWarning, "the backend's answer names the key or signature: it has no key with the token's kid (an old cached JWKS, another deployment's JWKS)"},

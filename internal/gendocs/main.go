@@ -11,6 +11,9 @@
 //	completions/baverify.fish   fish
 //	completions/baverify.ps1    PowerShell
 //	man/*.1                     one page per command
+//	README.md                   the compatibility table section, between its
+//	                            markers, from internal/compat/matrix.json (only
+//	                            when -out holds a README.md)
 //
 // The scripts are exactly what `baverify completion SHELL` prints. Like all
 // cobra completions they ask the binary itself (`baverify __complete ...`)
@@ -29,14 +32,17 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
 	"github.com/baverify/baverify/cmd"
+	"github.com/baverify/baverify/internal/compat"
 	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/iostreams"
+	"github.com/baverify/baverify/internal/render"
 )
 
 // manDate is the date in every man page's header. It is a constant so the
@@ -121,5 +127,40 @@ func write(dir string) error {
 	if err := doc.GenManTree(rootCmd(), header, manDir); err != nil {
 		return fmt.Errorf("man pages: %w", err)
 	}
-	return nil
+	return writeREADME(filepath.Join(dir, "README.md"))
+}
+
+// The compatibility section of README.md lies between these markers; what
+// is between them is generated from the data file.
+const (
+	compatBegin = "<!-- BEGIN compat: generated from internal/compat/matrix.json by scripts/gen-docs.sh; do not edit -->\n"
+	compatEnd   = "<!-- END compat -->\n"
+)
+
+// writeREADME regenerates README's compatibility section in place; a
+// directory without a README.md is left alone.
+func writeREADME(path string) error {
+	old, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	updated, err := compatSection(old, render.CompatMarkdown(compat.Default()))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, updated, 0o644)
+}
+
+// compatSection replaces what lies between the markers with section.
+func compatSection(readme []byte, section string) ([]byte, error) {
+	s := string(readme)
+	begin := strings.Index(s, compatBegin)
+	end := strings.Index(s, compatEnd)
+	if begin < 0 || end < begin {
+		return nil, fmt.Errorf("no compatibility section: the lines %q and %q must enclose it", strings.TrimSpace(compatBegin), strings.TrimSpace(compatEnd))
+	}
+	return []byte(s[:begin+len(compatBegin)] + section + s[end:]), nil
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/cmd"
+	"github.com/baverify/baverify/internal/compat"
 	"github.com/baverify/baverify/internal/iostreams"
+	"github.com/baverify/baverify/internal/render"
 )
 
 // execute runs baverify in-process and returns stdout.
@@ -109,6 +111,9 @@ func TestFlagValueCompletions(t *testing.T) {
 		{[]string{"token", "--color", ""}, []string{"auto", "always", "never"}, noFiles},
 		{[]string{"token", "--alg", ""}, []string{"EdDSA", "ES256", "ES384", "ES512", "RS256", "PS256"}, noFiles},
 		{[]string{"token", "--jwks", ""}, []string{"json"}, extFilter},
+		{[]string{"call", "--backend-library", ""}, []string{"python-jose", "PyJWT", "jsonwebtoken", "python-jose/jwk-dict"}, noFiles},
+		{[]string{"jwks", "--expect-library", ""}, []string{"python-jose", "jwx"}, noFiles},
+		{[]string{"compat", "--alg", ""}, []string{"EdDSA", "PS256"}, noFiles},
 		{[]string{"token", "--cacert", ""}, []string{"pem", "crt"}, extFilter},
 		{[]string{"token", "--token-file", ""}, nil, files},
 		{[]string{"token", "--"}, []string{"--output", "--alg", "--color", "--jwks", "--token-file"}, noFiles},
@@ -214,5 +219,42 @@ func TestHelpTeaches(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "Examples:\n  baverify version") {
 		t.Errorf("version --help shows no examples:\n%s", buf.String())
+	}
+}
+
+// README's compatibility table is what the data file generates: a change
+// to internal/compat/matrix.json without scripts/gen-docs.sh fails here
+// (and in scripts/check-generated.sh).
+func TestREADMECompatibilityTableUpToDate(t *testing.T) {
+	readme := read(t, filepath.Join("..", "..", "README.md"))
+	want, err := compatSection([]byte(readme), render.CompatMarkdown(compat.Default()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != readme {
+		t.Fatal("README.md's compatibility table is stale: run scripts/gen-docs.sh")
+	}
+	if _, err := compatSection([]byte("no markers"), "x"); err == nil {
+		t.Fatal("a README without the markers must be an error")
+	}
+}
+
+// writeREADME touches only the section between the markers, and leaves a
+// directory without README.md alone.
+func TestWriteREADME(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "README.md")
+	if err := writeREADME(path); err != nil {
+		t.Fatalf("no README: %v", err)
+	}
+	if err := os.WriteFile(path, []byte("# x\n"+compatBegin+"stale\n"+compatEnd+"after\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeREADME(path); err != nil {
+		t.Fatal(err)
+	}
+	got := read(t, path)
+	if !strings.HasPrefix(got, "# x\n"+compatBegin+"Measured with ") || !strings.HasSuffix(got, compatEnd+"after\n") || strings.Contains(got, "stale") {
+		t.Fatalf("%s", got)
 	}
 }
