@@ -24,7 +24,7 @@ func BackendsText(w io.Writer, rep *compat.TokenReport, st Styles) error {
 	p.line("")
 	p.line(apply(st.Heading, "Backends"))
 	if rep.NotMeasured != "" {
-		p.line("  " + apply(st.Dim, "not measured: ") + SafeLine(strings.TrimPrefix(rep.NotMeasured, rep.Alg+" is not measured: ")))
+		p.line("  " + apply(st.Dim, SafeLine(rep.NotMeasured)))
 		return p.err
 	}
 	var ok []string
@@ -285,8 +285,8 @@ func mdCell(s string) string { return strings.ReplaceAll(mdText(s), "|", `\|`) }
 
 // mdText keeps data from turning into markup.
 func mdText(s string) string {
-	r := strings.NewReplacer("\n", " ", "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'")
-	return r.Replace(s)
+	r := strings.NewReplacer("<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "'")
+	return r.Replace(SafeLine(s))
 }
 
 func containsString(list []string, s string) bool {
