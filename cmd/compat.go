@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -71,6 +72,13 @@ func runCompat(f *Factory, opts *compatOptions) error {
 	setups, err := selectSetups("--library", opts.libraries)
 	if err != nil {
 		return err
+	}
+	for _, lib := range opts.libraries {
+		// A known library the table has no row of yet: say so, rather
+		// than let an empty table read as "nothing fails".
+		if s, _ := m.Select(lib); len(s) == 0 {
+			fmt.Fprintf(f.IO.ErrOut, "baverify: %s is not in the measured table yet: baverify cannot tell what it verifies\n", lib)
+		}
 	}
 	view := m.Narrow(algs, setups)
 	if opts.out.json() {
