@@ -247,7 +247,9 @@ func TestConformance(t *testing.T) {
 		serverSlots <- struct{}{}
 		defer func() { <-serverSlots }()
 		alg := algs[i]
-		ba := testenv.StartBetterAuth(tb, testenv.BetterAuthOptions{Alg: alg})
+		// Patience: this test loads the machine itself, and the first token
+		// of an RSA server waits for its key pair.
+		ba := testenv.StartBetterAuth(tb, testenv.BetterAuthOptions{Alg: alg, Patience: 4})
 		sess := ba.SignUp(tb, "conformance@example.com", "conformance-password-1", "Conformance")
 		token := ba.TokenFromEndpoint(tb, sess)
 		if got := headerAlg(tb, token); got != alg {
@@ -368,7 +370,7 @@ func runVerifier(root, goBin string, v confVerifier, input []byte, n int) ([]con
 	case "go":
 		prog, args = goBin, []string{v.program}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, prog, args...)
 	cmd.Dir = dir
