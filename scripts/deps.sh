@@ -2,27 +2,38 @@
 # Installs what the end-to-end tests need on a fresh machine, and nothing
 # when it is already there:
 #   - the Better Auth test server's npm packages (npm ci, pinned by its lock file)
-#   - Debian's Python packages for the FastAPI test backends
+#   - Debian's Python packages for the FastAPI test backends, and Debian's
+#     Python and Ruby JWT libraries that the compatibility suite measures
+#   - the compatibility suite's npm packages (testdata/compat/node, npm ci)
+#     and Go modules (testdata/compat/go, its own module)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(python3-fastapi python3-uvicorn python3-jose python3-jwt python3-httpx python3-cryptography)
+debian_packages=(python3-fastapi python3-uvicorn python3-jose python3-jwt python3-httpx python3-cryptography
+	python3-authlib python3-jwcrypto ruby ruby-jwt)
 
-if ! /usr/bin/python3 -c 'import fastapi, uvicorn, jose, jwt, httpx, cryptography' 2>/dev/null; then
+if ! /usr/bin/python3 -c 'import fastapi, uvicorn, jose, jwt, httpx, cryptography, authlib, jwcrypto' 2>/dev/null ||
+	! /usr/bin/ruby -e 'require "jwt"' 2>/dev/null; then
 	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
 		echo "deps: installing ${debian_packages[*]}"
 		apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debian_packages[@]}" >/dev/null
 	else
-		echo "deps: the test backends need Debian's ${debian_packages[*]}; install them (as root: apt-get install ${debian_packages[*]})" >&2
+		echo "deps: the test backends and the compatibility suite need Debian's ${debian_packages[*]}; install them (as root: apt-get install ${debian_packages[*]})" >&2
 		exit 1
 	fi
 fi
 
-server=testdata/betterauth
-if [ ! -f "$server/node_modules/better-auth/package.json" ] ||
-	! cmp -s "$server/package-lock.json" "$server/node_modules/.package-lock.json.ci" 2>/dev/null; then
-	echo "deps: npm ci in $server"
-	(cd "$server" && npm ci --no-audit --no-fund --loglevel=error)
-	cp "$server/package-lock.json" "$server/node_modules/.package-lock.json.ci"
-fi
+# npm ci only when the lock file changed since the last install.
+for project in testdata/betterauth testdata/compat/node; do
+	if [ ! -f "$project/node_modules/.package-lock.json" ] ||
+		! cmp -s "$project/package-lock.json" "$project/node_modules/.package-lock.json.ci" 2>/dev/null; then
+		echo "deps: npm ci in $project"
+		(cd "$project" && npm ci --no-audit --no-fund --loglevel=error)
+		cp "$project/package-lock.json" "$project/node_modules/.package-lock.json.ci"
+	fi
+done
+
+# The Go libraries the compatibility suite measures live in their own module,
+# never in baverify's go.mod. A no-op when the module cache has them.
+(cd testdata/compat/go && go mod download)

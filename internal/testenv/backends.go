@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -15,10 +16,12 @@ import (
 	"time"
 )
 
-// BackendOptions configures a Python backend (testdata/backends) that
-// verifies Better Auth JWTs the way real FastAPI services do.
+// BackendOptions configures a backend (testdata/backends) that verifies
+// Better Auth JWTs the way real services do: FastAPI with python-jose
+// ("jose") or PyJWT ("pyjwt"), or Node with jsonwebtoken and jwks-rsa
+// ("jsonwebtoken").
 type BackendOptions struct {
-	Kind     string // "jose" or "pyjwt"
+	Kind     string // "jose", "pyjwt" or "jsonwebtoken"
 	JWKSURL  string
 	Issuer   string
 	Audience string
@@ -26,7 +29,7 @@ type BackendOptions struct {
 	// TrustUnverified (pyjwt only: TRUST_UNVERIFIED=1) decodes tokens
 	// without verifying them: the bug baverify probe must catch.
 	TrustUnverified bool
-	RedirectTo      string // target of GET /api/redirect
+	RedirectTo      string // target of GET /api/redirect (Python backends only)
 }
 
 // Backend is a started backend.
@@ -55,14 +58,17 @@ var backendModules = map[string]string{
 }
 
 // StartBackend starts the backend opts.Kind on a free port of 127.0.0.1 and
-// waits until it prints uvicorn's start line and answers 200 on /healthz.
-// It is stopped when the test ends. A missing interpreter or module fails
-// the test, naming the Debian package to install.
+// waits until it says it serves and answers 200 on /healthz. It is stopped
+// when the test ends. A missing interpreter or package fails the test,
+// naming what to install.
 func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 	t.Helper()
+	if opts.Kind == "jsonwebtoken" {
+		return startNodeBackend(t, opts)
+	}
 	script, ok := backendScripts[opts.Kind]
 	if !ok {
-		t.Fatalf("testenv: unknown backend kind %q (want \"jose\" or \"pyjwt\")", opts.Kind)
+		t.Fatalf("testenv: unknown backend kind %q (want \"jose\", \"pyjwt\" or \"jsonwebtoken\")", opts.Kind)
 	}
 	if opts.Widen && opts.Kind != "jose" {
 		t.Fatalf("testenv: Widen applies to the jose backend only")
@@ -134,6 +140,61 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 		}
 		return b
 	}
+}
+
+// startNodeBackend starts testdata/backends/jsonwebtoken_backend.mjs. It
+// listens on a port the kernel picks and prints it, so it has no bind race.
+// Its packages are the conformance suite's (testdata/compat/node).
+func startNodeBackend(t testing.TB, opts BackendOptions) *Backend {
+	t.Helper()
+	if opts.Widen || opts.TrustUnverified || opts.RedirectTo != "" {
+		t.Fatalf("testenv: Widen, TrustUnverified and RedirectTo apply to the Python backends only")
+	}
+	if opts.JWKSURL == "" || opts.Issuer == "" || opts.Audience == "" {
+		t.Fatalf("testenv: backend %s needs JWKSURL, Issuer and Audience", opts.Kind)
+	}
+	root := RepoRoot(t)
+	modules := filepath.Join(root, "testdata", "compat", "node")
+	for _, pkg := range []string{"jsonwebtoken", "jwks-rsa"} {
+		if _, err := os.Stat(filepath.Join(modules, "node_modules", pkg, "package.json")); err != nil {
+			t.Fatalf("testenv: backend %s: %s is not installed: run `npm ci` in %s (scripts/deps.sh does)", opts.Kind, pkg, modules)
+		}
+	}
+	type readyLine struct {
+		Ready bool `json:"ready"`
+		Port  int  `json:"port"`
+	}
+	readyc := make(chan readyLine, 1)
+	p := StartProcess(t, ProcessSpec{
+		Name: "backend " + opts.Kind,
+		Dir:  filepath.Join(root, "testdata", "backends"),
+		Path: "node",
+		Args: []string{"jsonwebtoken_backend.mjs"},
+		Env: []string{
+			"PORT=0",
+			"JWKS_URL=" + opts.JWKSURL,
+			"ISSUER=" + opts.Issuer,
+			"AUDIENCE=" + opts.Audience,
+			"ALGORITHMS=",
+		},
+		Ready: func(line string) bool {
+			var r readyLine
+			if !strings.HasPrefix(line, `{"ready":`) || json.Unmarshal([]byte(line), &r) != nil || !r.Ready || r.Port == 0 {
+				return false
+			}
+			select {
+			case readyc <- r:
+			default:
+			}
+			return true
+		},
+	})
+	r := <-readyc
+	b := &Backend{URL: "http://127.0.0.1:" + strconv.Itoa(r.Port)}
+	if err := waitHealthy(b.URL+"/healthz", 10*time.Second); err != nil {
+		t.Fatalf("testenv: backend %s: %v\n%s", opts.Kind, err, p.Logs())
+	}
+	return b
 }
 
 // isBindFailure reports whether a start failure is uvicorn losing the race

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -236,6 +237,16 @@ func TestBackendVerification(t *testing.T) {
 		{"jose-widen", "no token", "", "", nil, 403, `{"detail":"Not authenticated"}`, nil},
 		{"pyjwt", "no token", "", "", nil, 403, `{"detail":"Not authenticated"}`, nil},
 	}
+	// The genuine tokens get what the measured table says of the setup each
+	// backend is written with.
+	setupOf := map[string]string{"jose": "python-jose/jwk-dict", "pyjwt": "PyJWT/PyJWKClient"}
+	for _, tc := range tests {
+		if id := setupOf[tc.backend]; id != "" && tc.name == tc.alg && tc.edit == nil {
+			if want := matrixStatus(t, id, tc.alg); tc.status != want {
+				t.Errorf("backend %s with %s expects %d, but matrix.json says %s answers %d", tc.backend, tc.alg, tc.status, id, want)
+			}
+		}
+	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	for _, tc := range tests {
 		t.Run(tc.backend+"/"+tc.name, func(t *testing.T) {
@@ -253,6 +264,103 @@ func TestBackendVerification(t *testing.T) {
 			}
 			if status != tc.status || !matched {
 				t.Errorf("GET /api/me = %d %s\nwant %d %s%q", status, body, tc.status, tc.body, tc.has)
+			}
+		})
+	}
+}
+
+// matrixStatus is what a backend built on setup answers to a genuine alg
+// token, by internal/compat/matrix.json (measured by the conformance
+// suite): 200 when the library verifies it, 401 when it raises its
+// documented error, 500 when another error escapes.
+func matrixStatus(t *testing.T, setup, alg string) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(RepoRoot(t), "internal", "compat", "matrix.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Setups []struct {
+			ID      string `json:"id"`
+			Results map[string]struct {
+				Outcome string `json:"outcome"`
+			} `json:"results"`
+		} `json:"setups"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range m.Setups {
+		if s.ID != setup {
+			continue
+		}
+		switch s.Results[alg].Outcome {
+		case "ok":
+			return http.StatusOK
+		case "rejected":
+			return http.StatusUnauthorized
+		case "crash":
+			return http.StatusInternalServerError
+		}
+		t.Fatalf("matrix.json: %s has no outcome for %s", setup, alg)
+	}
+	t.Fatalf("matrix.json has no setup %s", setup)
+	return 0
+}
+
+// The jsonwebtoken backend answers as internal/compat/matrix.json says
+// jsonwebtoken 9 with jwks-rsa behaves (EdDSA raises a plain Error, which
+// escapes to a 500; the other four verify), and jsonwebtoken's documented
+// errors are 401s.
+func TestJSONWebTokenBackend(t *testing.T) {
+	iss := newJWKSIssuer(t)
+	began := time.Now()
+	b := StartBackend(t, BackendOptions{Kind: "jsonwebtoken", JWKSURL: iss.jwksURL, Issuer: iss.origin, Audience: iss.origin})
+	t.Logf("backend jsonwebtoken ready in %s", time.Since(began).Round(time.Millisecond))
+
+	const ok = `{"sub":"user-1","email":"alice@example.com"}`
+	tampered := func(token string) string {
+		parts := strings.Split(token, ".")
+		parts[1] = strings.TrimRight(parts[1], "=") + "A"
+		return strings.Join(parts, ".")
+	}
+	tests := []struct {
+		name   string
+		token  func(t *testing.T) string
+		status int // 0: what matrix.json says for a genuine token of alg name
+		body   string
+	}{
+		{"EdDSA", func(t *testing.T) string { return iss.token(t, "EdDSA", "", nil) }, 0, ""},
+		{"ES256", func(t *testing.T) string { return iss.token(t, "ES256", "", nil) }, 0, ""},
+		{"ES512", func(t *testing.T) string { return iss.token(t, "ES512", "", nil) }, 0, ""},
+		{"RS256", func(t *testing.T) string { return iss.token(t, "RS256", "", nil) }, 0, ""},
+		{"PS256", func(t *testing.T) string { return iss.token(t, "PS256", "", nil) }, 0, ""},
+		{"tampered", func(t *testing.T) string { return tampered(iss.token(t, "ES256", "", nil)) }, 401, `{"error":"invalid signature"}`},
+		{"wrong audience", func(t *testing.T) string {
+			return iss.token(t, "ES256", "", func(c map[string]any) { c["aud"] = "https://other.example" })
+		}, 401, `{"error":"jwt audience invalid. expected: ` + iss.origin + `"}`},
+		{"wrong issuer", func(t *testing.T) string {
+			return iss.token(t, "ES256", "", func(c map[string]any) { c["iss"] = "https://other.example" })
+		}, 401, `{"error":"jwt issuer invalid. expected: ` + iss.origin + `"}`},
+		{"expired", func(t *testing.T) string {
+			return iss.token(t, "ES256", "", func(c map[string]any) { c["iat"], c["exp"] = int64(1), int64(901) })
+		}, 401, `{"error":"jwt expired"}`},
+		{"unknown kid", func(t *testing.T) string { return iss.token(t, "ES256", "kid-unknown", nil) }, 401,
+			`{"error":"error in secret or public key callback: Unable to find a signing key that matches 'kid-unknown'"}`},
+		{"no token", func(*testing.T) string { return "" }, 401, `{"error":"missing bearer token"}`},
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.status == 0 { // a genuine token: the table says
+				tc.status, tc.body = matrixStatus(t, "jsonwebtoken/jwks-rsa", tc.name), ok
+				if tc.status == http.StatusInternalServerError {
+					tc.body = "Internal Server Error"
+				}
+			}
+			status, body, _ := backendGet(t, client, b.URL+"/api/me", tc.token(t))
+			if status != tc.status || body != tc.body {
+				t.Errorf("GET /api/me = %d %s\nwant %d %s", status, body, tc.status, tc.body)
 			}
 		})
 	}

@@ -30,6 +30,10 @@ type BetterAuthOptions struct {
 	JWKSPath         string   // jwks.jwksPath; "" = default "/jwks"
 	BasePath         string   // path part of baseURL, e.g. "/custom/auth"; "" = none
 	Secret           string   // "" = fixed test secret
+	// Patience multiplies the harness's time limits (30 s to start, 10 s a
+	// request) for a test that loads the machine itself, such as one that
+	// starts several servers at once; 0 or 1 = as given.
+	Patience int
 }
 
 // BetterAuth is a running Better Auth server (better-auth 1.7.25, the jwt
@@ -41,6 +45,7 @@ type BetterAuth struct {
 	AuthURL string // prefix of the auth routes, e.g. Origin + "/api/auth"
 
 	transport *http.Transport
+	timeout   time.Duration // of each request
 }
 
 // Session holds a cookie jar after sign-up or sign-in.
@@ -49,7 +54,7 @@ type Session struct {
 	Client                  *http.Client
 }
 
-// httpTimeout bounds every request the harness makes.
+// httpTimeout bounds every request the harness makes (times Patience).
 const httpTimeout = 10 * time.Second
 
 // StartBetterAuth starts testdata/betterauth/server.mjs with opts on a free
@@ -91,6 +96,7 @@ func StartBetterAuth(t testing.TB, opts BetterAuthOptions) *BetterAuth {
 		Port    int    `json:"port"`
 		BaseURL string `json:"baseURL"`
 	}
+	patience := time.Duration(max(opts.Patience, 1))
 	readyc := make(chan readyLine, 1)
 	StartProcess(t, ProcessSpec{
 		Name: "better-auth server",
@@ -98,6 +104,7 @@ func StartBetterAuth(t testing.TB, opts BetterAuthOptions) *BetterAuth {
 		Path: "node",
 		Args: []string{"server.mjs"},
 		Env:  env,
+		Wait: patience * 30 * time.Second,
 		Ready: func(line string) bool {
 			var r readyLine
 			if !strings.HasPrefix(line, `{"ready":`) || json.Unmarshal([]byte(line), &r) != nil || !r.Ready || r.Port == 0 {
@@ -131,14 +138,15 @@ func StartBetterAuth(t testing.TB, opts BetterAuthOptions) *BetterAuth {
 	}
 	s.JWKSURL = s.AuthURL + jwksPath
 
-	s.transport = newLoopbackTransport()
+	s.timeout = patience * httpTimeout
+	s.transport = newLoopbackTransport(s.timeout)
 	t.Cleanup(s.transport.CloseIdleConnections)
 	return s
 }
 
 // newLoopbackTransport returns a transport that dials 127.0.0.1 only and
-// uses no proxy.
-func newLoopbackTransport() *http.Transport {
+// uses no proxy, waiting at most timeout for response headers.
+func newLoopbackTransport(timeout time.Duration) *http.Transport {
 	return &http.Transport{
 		Proxy: nil,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -148,7 +156,7 @@ func newLoopbackTransport() *http.Transport {
 			var d net.Dialer
 			return d.DialContext(ctx, network, addr)
 		},
-		ResponseHeaderTimeout: httpTimeout,
+		ResponseHeaderTimeout: timeout,
 		MaxIdleConnsPerHost:   4,
 	}
 }
@@ -159,7 +167,7 @@ func (s *BetterAuth) client(jar http.CookieJar) *http.Client {
 	return &http.Client{
 		Transport: s.transport,
 		Jar:       jar,
-		Timeout:   httpTimeout,
+		Timeout:   s.timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},

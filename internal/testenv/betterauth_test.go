@@ -107,9 +107,14 @@ func TestBetterAuthIssuerAudience(t *testing.T) {
 }
 
 // A path in baseURL moves every route there; iss and aud stay the origin.
+// (Patience, here 3, lengthens the harness's request time limit 3 times.)
 func TestBetterAuthBasePath(t *testing.T) {
 	t.Parallel()
-	ba := startTimed(t, BetterAuthOptions{BasePath: "/custom/auth"})
+	ba := startTimed(t, BetterAuthOptions{BasePath: "/custom/auth", Patience: 3})
+	if c := ba.client(nil); c.Timeout != 30*time.Second || ba.transport.ResponseHeaderTimeout != 30*time.Second {
+		t.Errorf("with Patience 3: request timeout %s, response header timeout %s; want 30s each",
+			c.Timeout, ba.transport.ResponseHeaderTimeout)
+	}
 	want := ba.Origin + "/custom/auth"
 	if ba.BaseURL != want || ba.AuthURL != want || ba.JWKSURL != want+"/jwks" {
 		t.Fatalf("URLs: %+v", ba)
@@ -143,7 +148,7 @@ func TestBetterAuthJWKSPath(t *testing.T) {
 }
 
 func TestLoopbackTransportRefusesOtherHosts(t *testing.T) {
-	s := &BetterAuth{transport: newLoopbackTransport()}
+	s := &BetterAuth{transport: newLoopbackTransport(httpTimeout), timeout: httpTimeout}
 	for _, u := range []string{"http://localhost:1/", "http://[::1]:1/", "http://192.0.2.1:1/"} {
 		_, err := s.client(nil).Get(u)
 		if err == nil || !strings.Contains(err.Error(), "127.0.0.1 only") {
