@@ -154,7 +154,7 @@ func TestJWKSExitCodes(t *testing.T) {
 		{"info never fails", []string{"--strict", "--base-url", replay(t, "better-auth.http").URL}, ExitOK, "", []string{"no_cache_headers"}},
 		{"unmet assertion", []string{"--expect-alg", "RS256", "--max-keys", "1", fx("clean-two-keys.json")}, ExitNegative, "", []string{"expect_alg", "max_keys"}},
 		{"invalid JSON is a finding", []string{fx("invalid-json.html")}, ExitNegative, "", []string{"invalid_json"}},
-		{"a 404 is a finding", []string{notFound.URL + "/api/auth/jwks"}, ExitNegative, "", []string{"http_status", "no_cache_headers"}},
+		{"a 404 is a finding", []string{notFound.URL + "/api/auth/jwks"}, ExitNegative, "", []string{"http_status"}},
 		{"an HTML page", []string{html.URL + "/jwks"}, ExitNegative, "", []string{"content_type", "no_cache_headers", "invalid_json"}},
 		{"a JWKS as text/plain, strict", []string{"--strict", plain.URL + "/jwks"}, ExitNegative, "", []string{"content_type", "no_cache_headers"}},
 		{"unreachable", []string{downURL + "/jwks"}, ExitUnavailable, "could not read the JWKS", nil},

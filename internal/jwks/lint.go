@@ -231,7 +231,9 @@ func (l *linter) http(doc *Document) {
 			fmt.Sprintf("the Content-Type is %s, not JSON", humanize.Clip(ct, 100)),
 			"serve the JWKS as application/json (Better Auth does): some clients refuse other types, and an HTML page here usually means a proxy or the frontend answered")
 	}
-	if h.CacheControl == "" {
+	// Cache headers matter on the answer that carries the JWKS; on a 404
+	// or a 500 they are noise next to the real problem.
+	if h.CacheControl == "" && h.Status == http.StatusOK {
 		what := "no Cache-Control, ETag or Last-Modified header"
 		hint := "backends then refetch on every request or cache for as long as they like; set Cache-Control: max-age (in a proxy in front of Better Auth), and make sure your backend caches the JWKS and refetches once on an unknown kid"
 		if h.ETag != "" || h.LastModified != "" {

@@ -94,7 +94,7 @@ var lintCases = []struct {
 	{name: "key_use_not_sig: use enc", fixture: "key-use-enc.json", want: []string{CodeKeyUseNotSig}, message: []string{`use "enc"`}},
 	{name: "key_use_not_sig: key_ops", fixture: "key-ops-no-verify.json", want: []string{CodeKeyUseNotSig}, message: []string{`key_ops ["encrypt"]`}},
 
-	{name: "http_status", fixture: "http-404.http", want: []string{CodeHTTPStatus, CodeNoCacheHeaders}, message: []string{"HTTP 404", "Not Found"}},
+	{name: "http_status (no no_cache_headers: a 404 is not the JWKS answer)", fixture: "http-404.http", want: []string{CodeHTTPStatus}, message: []string{"HTTP 404", "Not Found"}},
 	{name: "content_type with an HTML page", fixture: "html-200.http", want: []string{CodeContentType, CodeNoCacheHeaders, CodeInvalidJSON}},
 	{name: "content_type with a JWKS as text/plain", fixture: "text-plain.http", want: []string{CodeContentType, CodeNoCacheHeaders}, message: []string{"text/plain"}},
 	{name: "no_cache_headers: what Better Auth sends", fixture: "better-auth.http", want: []string{CodeNoCacheHeaders}},
