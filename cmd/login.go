@@ -162,7 +162,7 @@ the CSRF check, no jwt plugin, Better Auth could not sign), 2 usage error,
 		},
 	}
 	opts.out.register(c)
-	opts.net.register(c)
+	opts.net.registerTransport(c)
 	opts.login.register(c)
 	c.Flags().StringVar(&opts.baseURL, "base-url", "", "the Better Auth baseURL (env BAVERIFY_BASE_URL)")
 	return c

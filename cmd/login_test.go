@@ -270,3 +270,22 @@ func TestLoginWarnsBeforeThePasswordGoesOverPlainHTTP(t *testing.T) {
 		t.Fatalf("warned for loopback:\n%s", errOut)
 	}
 }
+
+// A command lists only the flags it uses: login never reads a JWKS, so it
+// has no --no-cache; the commands that read one do.
+func TestOnlyJWKSCommandsHaveNoCache(t *testing.T) {
+	f, _, _ := newTestFactory(t, runConfig{})
+	root := NewRootCmd(f)
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{{"login", false}, {"token", true}, {"jwks", true}, {"call", true}, {"probe", true}} {
+		c, _, err := root.Find([]string{tc.name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Flags().Lookup("no-cache") != nil; got != tc.want {
+			t.Errorf("%s has --no-cache: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -62,7 +62,6 @@ terms (baseURL, jwksPath, expirationTime, key rotation).`,
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
-	root.CompletionOptions.HiddenDefaultCmd = true
 	for _, sub := range subcommands() {
 		if sub.name == only {
 			root.AddCommand(sub.build(f))

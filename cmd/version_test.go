@@ -187,3 +187,11 @@ func TestSingleCommandTreeChangesNothing(t *testing.T) {
 		t.Errorf("tokn: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// completion is a command like the others: baverify --help lists it.
+func TestRootHelpListsCompletion(t *testing.T) {
+	r := run(t, runConfig{}, "--help")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "\n  completion ") {
+		t.Fatalf("exit %d, want completion in the help:\n%s", r.code, r.stdout)
+	}
+}
