@@ -63,11 +63,16 @@ type DecodeError struct {
 	// to say what the token would be without the line breaks. The verdict
 	// stays malformed, since a backend receives the bytes as given.
 	Unwrapped string
-	// Whitespace names what Unwrapped removed: "line break", "space"...
+	// Whitespace names what Unwrapped removed: "line break", "spaces",
+	// "whitespace" for a mix.
 	Whitespace string
+	cause      error
 }
 
 func (e *DecodeError) Error() string { return e.Msg }
+
+// Unwrap returns the cause, such as errJSONEndsEarly.
+func (e *DecodeError) Unwrap() error { return e.cause }
 
 // errJSONEndsEarly is JSON cut short: a truncated token.
 var errJSONEndsEarly = errors.New("the JSON ends early")
@@ -78,8 +83,7 @@ var errJSONEndsEarly = errors.New("the JSON ends early")
 // base64 decoders would silently skip line breaks that a backend does not.
 func Decode(raw string) (*Token, error) {
 	if len(raw) > MaxTokenBytes {
-		return nil, &DecodeError{Msg: ErrTokenTooLarge.Error(),
-			Hint: "baverify reads at most 1 MiB; Better Auth tokens are a few kilobytes, even with an avatar in the payload: is this the token?"}
+		return nil, tooLarge()
 	}
 	parts := strings.Split(raw, ".")
 	switch {
@@ -97,8 +101,8 @@ func Decode(raw string) (*Token, error) {
 			t, hdrOK, payOK, err := decodeParts(parts)
 			if _, alg := t.Header.Get("alg"); hdrOK && alg {
 				de.Hint = "looks truncated: the header is a complete JWS header but the third segment (the signature) is missing; copy the whole token (header.payload.signature)"
-				if errors.Is(err, errJSONEndsEarly) {
-					de.Hint = "looks truncated: the payload JSON ends early and the third segment (the signature) is missing; copy the whole token (header.payload.signature)"
+				if err != nil {
+					de.Hint = "looks truncated: the payload breaks off and the third segment (the signature) is missing; copy the whole token (header.payload.signature)"
 				}
 			}
 			if hdrOK || payOK {
@@ -121,6 +125,11 @@ func Decode(raw string) (*Token, error) {
 	return t, nil
 }
 
+func tooLarge() *DecodeError {
+	return &DecodeError{Msg: ErrTokenTooLarge.Error(), cause: ErrTokenTooLarge,
+		Hint: "baverify reads at most 1 MiB; Better Auth tokens are a few kilobytes, even with an avatar in the payload: is this the token?"}
+}
+
 // decodeParts decodes the header, payload and (when there is one) the
 // signature, going on past a part that fails so that every part that
 // decodes can be shown. err is the first failure, in token order.
@@ -140,12 +149,21 @@ func decodeParts(parts []string) (t *Token, hdrOK, payOK bool, err error) {
 	}
 	payload, e := decodeSegment("payload", parts[1])
 	switch {
+	case e != nil && len(parts) == 2:
+		keep(e)
+		// The token breaks off in the payload: show the claims of its
+		// whole base64 quanta.
+		seg := parts[1][:len(parts[1])/4*4]
+		if b, e := base64.RawURLEncoding.DecodeString(seg); e == nil && utf8.Valid(b) {
+			t.Claims, _ = parseObject(b)
+			payOK = len(t.Claims.Keys) > 0
+		}
 	case e != nil:
 		keep(e)
 	default:
 		if t.Claims, e = parseObject(payload); e != nil {
 			de := &DecodeError{Msg: "the payload is not a JSON object: " + e.Error(),
-				Hint: "a JWT's payload is a JSON object of claims"}
+				Hint: "a JWT's payload is a JSON object of claims", cause: e}
 			if errors.Is(e, errJSONEndsEarly) {
 				de.Hint = "looks truncated: the payload JSON ends early; copy the whole token"
 			}
@@ -203,10 +221,14 @@ func foreignByteError(raw string, i int) *DecodeError {
 	de := &DecodeError{Msg: fmt.Sprintf("%s at byte %d, inside the %s: %s", what, i, segment, why)}
 	var b strings.Builder
 	kinds := map[string]bool{}
+	n := 0
 	for j := 0; j < len(raw); j++ {
 		switch c := raw[j]; {
 		case isTokenSpace(c):
 			kinds[spaceKind(c)] = true
+			if c != '\n' || j == 0 || raw[j-1] != '\r' { // CRLF is one line break
+				n++
+			}
 		case c == '.' || isBase64URL(c):
 			b.WriteByte(c)
 		default:
@@ -218,6 +240,9 @@ func foreignByteError(raw string, i int) *DecodeError {
 	if len(kinds) == 1 {
 		for k := range kinds {
 			de.Whitespace = k
+		}
+		if n > 1 {
+			de.Whitespace += "s"
 		}
 	}
 	return de

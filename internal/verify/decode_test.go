@@ -56,11 +56,11 @@ func TestWrappedTokenHint(t *testing.T) {
 		name, token, hint string
 		keys              bool
 	}{
-		{"wrapped valid token", insertAt(good, dot1+8, "\n"), "with the line breaks removed the token verifies; a backend receives the bytes as given", true},
+		{"wrapped valid token", insertAt(good, dot1+8, "\n"), "with the line break removed the token verifies; a backend receives the bytes as given", true},
 		{"wrapped twice with CRLF", insertAt(insertAt(good, dot1+8, "\r\n"), 4, "\r\n"), "with the line breaks removed the token verifies", true},
-		{"spaces", insertAt(good, dot1+8, " "), "with the spaces removed the token verifies", true},
+		{"spaces", insertAt(insertAt(good, dot1+8, " "), 2, " "), "with the spaces removed the token verifies", true},
 		{"mixed whitespace", insertAt(insertAt(good, dot1+8, " "), 3, "\n"), "with the whitespace removed the token verifies", true},
-		{"wrapped expired token", insertAt(expired, dot1+8, "\n"), "with the line breaks removed the token decodes but does not verify (expired)", true},
+		{"wrapped expired token", insertAt(expired, dot1+8, "\n"), "with the line break removed the token decodes but does not verify (expired)", true},
 		{"no key source", insertAt(good, dot1+8, "\n"), "decodes, but nothing could verify it: no key source", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,7 +114,8 @@ func TestTruncatedTokens(t *testing.T) {
 		header, claims         bool
 		code                   Code
 	}{
-		{"cut inside the payload", tok[:dot1+40], "this has 2", "looks truncated", true, false, CodeMalformed},
+		{"cut inside the payload", tok[:dot1+120], "this has 2", "looks truncated: the payload breaks off", true, true, CodeMalformed},
+		{"cut inside the payload, mid-quantum", tok[:dot1+122], "this has 2", "looks truncated: the payload breaks off and the third segment (the signature) is missing", true, true, CodeMalformed},
 		{"cut after the payload", tok[:dot2], "this has 2", "looks truncated: the header is a complete JWS header but the third segment (the signature) is missing", true, true, CodeMalformed},
 		{"cut mid-quantum in the signature", tok[:dot2+1+21], "the signature ends in the middle of a base64url quantum", "looks truncated", true, true, CodeMalformed},
 		{"cut on a quantum boundary in the signature", tok[:dot2+1+40], "the EdDSA signature is 30 bytes; it must be 64", "looks truncated: the signature is shorter than an EdDSA signature", true, true, CodeSignature},
@@ -138,7 +139,7 @@ func TestTruncatedTokens(t *testing.T) {
 			if _, ok := shown.Header.Get("alg"); ok != tc.header {
 				t.Errorf("header shown: %v, want %v", ok, tc.header)
 			}
-			if _, ok := shown.Claims.Get("sub"); ok != tc.claims {
+			if ok := len(shown.Claims.Keys) > 0; ok != tc.claims {
 				t.Errorf("claims shown: %v, want %v", ok, tc.claims)
 			}
 		})

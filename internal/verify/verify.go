@@ -40,19 +40,9 @@ var headerKeyMembers = []string{"jku", "x5u", "jwk", "x5c"}
 // always returns a Result; a key source that cannot be read is reported in
 // Result.SourceErr.
 func (v *Verifier) Verify(ctx context.Context, raw string) *Result {
-	now := time.Now()
-	if v.Now != nil {
-		now = v.Now()
-	}
-	r := &Result{
-		Now:          now,
-		IssuerPinned: v.Policy.Issuer != "",
-		DecodeOnly:   v.DecodeOnly,
-		Checks:       []Check{},
-		Errors:       []Problem{},
-		Warnings:     []Problem{},
-	}
+	r := v.newResult()
 	defer r.finish()
+	now := r.Now
 
 	tok, err := Decode(raw)
 	if err != nil {
@@ -74,8 +64,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) *Result {
 				p.Hint = v.unwrappedHint(ctx, now, de)
 			}
 		}
-		r.fail("format", p)
-		r.skipRest("the token did not decode", "alg", "key", "signature", "exp", "nbf", "iat", "iss", "aud", "required")
+		r.malformed(p)
 		return r
 	}
 	r.Token, r.Header, r.Claims = tok, tok.Header, tok.Claims
@@ -130,6 +119,37 @@ func (v *Verifier) Verify(ctx context.Context, raw string) *Result {
 	return r
 }
 
+// TooLarge is the result for an input larger than MaxTokenBytes, which is
+// not read whole: a malformed token like any other, not a usage error.
+func (v *Verifier) TooLarge() *Result {
+	r := v.newResult()
+	defer r.finish()
+	de := tooLarge()
+	r.malformed(Problem{Code: CodeMalformed, Message: de.Msg, Hint: de.Hint})
+	return r
+}
+
+func (v *Verifier) newResult() *Result {
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
+	}
+	return &Result{
+		Now:          now,
+		IssuerPinned: v.Policy.Issuer != "",
+		DecodeOnly:   v.DecodeOnly,
+		Checks:       []Check{},
+		Errors:       []Problem{},
+		Warnings:     []Problem{},
+	}
+}
+
+// malformed fails the format check; nothing after it can run.
+func (r *Result) malformed(p Problem) {
+	r.fail("format", p)
+	r.skipRest("the token did not decode", "alg", "key", "signature", "exp", "nbf", "iat", "iss", "aud", "required")
+}
+
 // unwrappedHint verifies the token with its inner whitespace removed and
 // says what it would be: wrapped pastes are common, and "the token was
 // altered" would send people the wrong way. The verdict stays malformed.
@@ -138,9 +158,6 @@ func (v *Verifier) unwrappedHint(ctx context.Context, now time.Time, de *DecodeE
 	inner.Now = func() time.Time { return now }
 	r := inner.Verify(ctx, de.Unwrapped)
 	ws := de.Whitespace
-	if ws != "whitespace" {
-		ws += "s"
-	}
 	say := "with the " + ws + " removed the token "
 	switch {
 	case r.Valid:
