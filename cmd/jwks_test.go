@@ -107,6 +107,10 @@ type jwksJSON struct {
 		Code, Severity, Message, Hint string
 		Kid                           *string
 	} `json:"findings"`
+	Error *struct {
+		Message string `json:"message"`
+		Cause   string `json:"cause"`
+	} `json:"error"`
 }
 
 func decodeJWKS(t *testing.T, r testRun) jwksJSON {
@@ -177,12 +181,23 @@ func TestJWKSExitCodes(t *testing.T) {
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.stderr) {
 				t.Fatalf("exit %d, want %d; stderr %q should contain %q\n%s", r.code, tc.code, r.stderr, tc.stderr, r.stdout)
 			}
-			if tc.code == ExitOK || tc.code == ExitNegative {
-				if got := decodeJWKS(t, r).codes(); !slices.Equal(got, tc.codes) {
-					t.Fatalf("findings %v, want %v", got, tc.codes)
+			switch tc.code {
+			case ExitOK, ExitNegative:
+				rep := decodeJWKS(t, r)
+				if got := rep.codes(); !slices.Equal(got, tc.codes) || rep.Error != nil {
+					t.Fatalf("findings %v, want %v; error %+v", got, tc.codes, rep.Error)
 				}
-			} else if r.stdout != "" {
-				t.Fatalf("stdout without a report: %q", r.stdout)
+			case ExitUnavailable:
+				// CI keeps the report whatever the outcome: it says why.
+				rep := decodeJWKS(t, r)
+				if rep.Error == nil || !strings.Contains(rep.Error.Message, "could not read the JWKS at "+rep.Source) ||
+					rep.Error.Cause == "" || strings.Contains(rep.Error.Cause, "could not read") || len(rep.Keys) != 0 || rep.Findings == nil {
+					t.Fatalf("report of an unreadable JWKS: %s", r.stdout)
+				}
+			default:
+				if r.stdout != "" {
+					t.Fatalf("stdout without a report: %q", r.stdout)
+				}
 			}
 		})
 	}
