@@ -88,7 +88,7 @@ not be read at all (unreachable, timeout, TLS, missing file).`,
 
   # empty the JWKS cache
   baverify jwks --clear-cache`,
-		Args: cobra.MaximumNArgs(1),
+		Args: oneJWKS,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.arg, opts.argGiven = args[0], true

@@ -174,7 +174,7 @@ func TestJWKSExitCodes(t *testing.T) {
 		{"empty --expect-kid", []string{"--expect-kid", "", real}, ExitUsage, "--expect-kid", nil},
 		{"bad base URL", []string{"--base-url", "ftp://x"}, ExitUsage, "http or https", nil},
 		{"bad --output", []string{"-o", "yaml", real}, ExitUsage, "--output", nil},
-		{"two arguments", []string{real, real}, ExitUsage, "accepts at most 1 arg", nil},
+		{"two arguments", []string{real, real}, ExitUsage, "expected one URL, FILE or -", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, runConfig{}, append([]string{"jwks", "-o", "json"}, tc.args...)...)

@@ -117,7 +117,7 @@ func loginVerdict(ctx context.Context, f *Factory, st render.Styles, err error) 
 // mistake is "--password-stdin hunter2", which makes the password one.
 func noArgsNotShown(c *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageErrorf("%s takes no arguments; %d given (not shown: one may be a password, which comes from --password-stdin or BAVERIFY_PASSWORD, never the command line)", c.Name(), len(args))
+		return argsError("%s takes no arguments; %d given (not shown: one may be a password, which comes from --password-stdin or BAVERIFY_PASSWORD, never the command line)", c.Name(), len(args))
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
 
   # was it valid at a given time?
   baverify token --base-url https://app.example.com --now 2026-11-26T16:00:00Z "$JWT"`,
-		Args: cobra.MaximumNArgs(1),
+		Args: oneToken,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.arg, opts.argGiven = args[0], true
