@@ -299,3 +299,28 @@ func TestTokenTooLargeIsAVerdict(t *testing.T) {
 		}
 	}
 }
+
+// When the keys cannot be read, that is the reason for the verdict: its
+// error, with the URL and the cause, comes first in JSON and in text.
+func TestTokenSourceFailureComesFirst(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	down := closedURL(t)
+	r := run(t, runConfig{}, "token", "-o", "json", "--base-url", down, "--now", during(rt), rt.Token)
+	var got struct {
+		Verdict string `json:"verdict"`
+		Errors  []struct{ Code, Message string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err, r.stdout)
+	}
+	if r.code != ExitUnavailable || got.Verdict != "could_not_check" || len(got.Errors) != 3 || got.Errors[0].Code != "unverified" ||
+		!strings.Contains(got.Errors[0].Message, down+"/api/auth/jwks") || !strings.Contains(got.Errors[0].Message, "refused") ||
+		got.Errors[1].Code != "issuer_mismatch" || got.Errors[2].Code != "audience_mismatch" {
+		t.Fatalf("exit %d: %+v", r.code, got)
+	}
+	text := run(t, runConfig{}, "token", "--base-url", down, "--now", during(rt), rt.Token)
+	errorsAt := strings.Index(text.stdout, "\nErrors\n")
+	if errorsAt < 0 || !strings.HasPrefix(text.stdout[errorsAt:], "\nErrors\n  unverified: could not read the JWKS at "+down) {
+		t.Fatalf("the source failure is not the first error:\n%s", text.stdout)
+	}
+}
