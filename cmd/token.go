@@ -183,6 +183,12 @@ func (k *keySourceFlags) issuerToDiscover(raw string) string {
 // is only used to find a JWKS by convention, and the result says so.
 func unverifiedIssuer(raw string) string {
 	tok, err := verify.Decode(raw)
+	var de *verify.DecodeError
+	if errors.As(err, &de) && de.Unwrapped != "" {
+		// A wrapped paste: its verdict is malformed, but the hint verifies
+		// the unwrapped form, which needs the same keys.
+		tok, err = verify.Decode(de.Unwrapped)
+	}
 	if err != nil {
 		return ""
 	}

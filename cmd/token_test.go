@@ -324,3 +324,13 @@ func TestTokenSourceFailureComesFirst(t *testing.T) {
 		t.Fatalf("the source failure is not the first error:\n%s", text.stdout)
 	}
 }
+
+// A wrapped paste is malformed; the hint verifies it unwrapped, with the
+// keys its iss leads to when no key source is given.
+func TestWrappedTokenDiscoversThroughItsIssuer(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	tok := strings.TrimSpace(rt.Token)
+	if got := unverifiedIssuer(tok[:100] + "\n" + tok[100:]); got != rt.Origin {
+		t.Fatalf("issuer of the wrapped token: %q, want %q", got, rt.Origin)
+	}
+}
