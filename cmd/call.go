@@ -63,7 +63,7 @@ Exit codes: 0 the status is the expected one (--expect-status, default any
   baverify call https://api.example.com/api/todos --expect-status 401,403 --no-token    # must reject anonymous calls
   baverify call -o json https://api.example.com/api/me --token "$TOKEN" | jq .diagnosis
   baverify call https://api.example.com/api/me --token "$TOKEN" --base-url https://app.example.com --backend-library python-jose   # a 500? diagnosed as python-jose`,
-		Args: cobra.ExactArgs(1),
+		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.url = args[0]
 			opts.parsed(c)

@@ -262,7 +262,7 @@ func TestCallUsageErrors(t *testing.T) {
 		{"-d and --json", []string{"http://127.0.0.1:1/x", "--no-token", "--json", "{}", "-d", "x"}, nil, "not both"},
 		{"stdin twice", []string{"http://127.0.0.1:1/x", "--token", "-", "-d", "@-"}, nil, "stdin can feed only one"},
 		{"bad method", []string{"http://127.0.0.1:1/x", "--no-token", "-X", "GET X"}, nil, "not an HTTP method"},
-		{"no URL", []string{"--no-token"}, nil, "accepts 1 arg"},
+		{"no URL", []string{"--no-token"}, nil, "missing URL"},
 		{"bad token", []string{"http://127.0.0.1:1/x", "--token", ""}, nil, "no token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -40,7 +40,7 @@ func TestE2ETokenRealBetterAuth(t *testing.T) {
 				for source, tok := range map[string]string{"/token": fromToken, "set-auth-jwt": fromSession} {
 					r := run(t, real, append(append([]string{"token", "-o", "json", "--no-cache"}, flags...), tok)...)
 					res := decodeResult(t, r)
-					if r.code != ExitOK || !res.Valid || res.Header["alg"] != alg {
+					if r.code != ExitOK || !res.Valid || res.Verdict != "valid" || res.Header["alg"] != alg {
 						t.Fatalf("%s, token from %s: exit %d\n%s\n%s", name, source, r.code, r.stdout, r.stderr)
 					}
 					if wantPinned := name != "discovered iss"; res.IssuerPinned != wantPinned {
@@ -52,23 +52,33 @@ func TestE2ETokenRealBetterAuth(t *testing.T) {
 			parts := strings.Split(fromToken, ".")
 			tampered := parts[0] + "." + tamperClaim(t, parts[1], "email", "mallory@example.com") + "." + parts[2]
 			expiredAt := time.Now().Add(16 * time.Minute).UTC().Format(time.RFC3339)
+			sig := len(parts[0]) + 1 + len(parts[1]) + 1
 			reject := []struct {
 				name  string
 				args  []string
 				code  string
 				token string
+				hint  string // in the primary error's hint, when set
 			}{
-				{"tampered", []string{"--base-url", ba.BaseURL}, "signature_invalid", tampered},
-				{"another audience", []string{"--base-url", ba.BaseURL, "--audience", "https://api.example.com"}, "audience_mismatch", fromToken},
-				{"another issuer", []string{"--base-url", ba.BaseURL, "--issuer", "https://app.example.com"}, "issuer_mismatch", fromToken},
-				{"after expiry", []string{"--base-url", ba.BaseURL, "--now", expiredAt}, "expired", fromToken},
-				{"base URL of another deployment", []string{"--base-url", strings.Replace(ba.BaseURL, "127.0.0.1", "localhost", 1)}, "issuer_mismatch", fromToken},
+				// A token is exactly base64url and two dots: a wrapped paste is
+				// malformed (it used to be signature_invalid, or VALID with the
+				// break in the signature), and the hint says it verifies unwrapped.
+				{"a line break in the payload", []string{"--base-url", ba.BaseURL}, "malformed", fromToken[:sig-20] + "\n" + fromToken[sig-20:], "with the line break removed the token verifies"},
+				{"a line break in the signature", []string{"--base-url", ba.BaseURL}, "malformed", fromToken[:sig+20] + "\r\n" + fromToken[sig+20:], "with the line break removed the token verifies"},
+				{"cut inside the payload", []string{"--base-url", ba.BaseURL}, "malformed", fromToken[:sig-20], "looks truncated"},
+				{"cut inside the signature", []string{"--base-url", ba.BaseURL}, "", fromToken[:len(fromToken)-10], "looks truncated"},
+				{"tampered", []string{"--base-url", ba.BaseURL}, "signature_invalid", tampered, ""},
+				{"another audience", []string{"--base-url", ba.BaseURL, "--audience", "https://api.example.com"}, "audience_mismatch", fromToken, ""},
+				{"another issuer", []string{"--base-url", ba.BaseURL, "--issuer", "https://app.example.com"}, "issuer_mismatch", fromToken, ""},
+				{"after expiry", []string{"--base-url", ba.BaseURL, "--now", expiredAt}, "expired", fromToken, ""},
+				{"base URL of another deployment", []string{"--base-url", strings.Replace(ba.BaseURL, "127.0.0.1", "localhost", 1)}, "issuer_mismatch", fromToken, ""},
 			}
 			for _, tc := range reject {
 				r := run(t, real, append(append([]string{"token", "-o", "json", "--no-cache"}, tc.args...), tc.token)...)
 				res := decodeResult(t, r)
-				if r.code != ExitNegative || res.Valid || len(res.Errors) == 0 || res.Errors[0].Code != tc.code {
-					t.Fatalf("%s: exit %d, errors %+v, want primary %s", tc.name, r.code, res.Errors, tc.code)
+				if r.code != ExitNegative || res.Valid || res.Verdict != "invalid" || len(res.Errors) == 0 ||
+					tc.code != "" && res.Errors[0].Code != tc.code || !strings.Contains(res.Errors[0].Hint, tc.hint) {
+					t.Fatalf("%s: exit %d, verdict %s, errors %+v, want primary %s with hint %q", tc.name, r.code, res.Verdict, res.Errors, tc.code, tc.hint)
 				}
 			}
 		})
@@ -76,6 +86,7 @@ func TestE2ETokenRealBetterAuth(t *testing.T) {
 }
 
 type resultJSON struct {
+	Verdict                       string
 	Valid, Verified, IssuerPinned bool
 	Header                        map[string]any
 	Errors, Warnings              []struct{ Code, Message, Hint string }

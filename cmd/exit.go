@@ -20,7 +20,12 @@ const (
 )
 
 // usageError is a mistake in the command line or an unreadable input.
-type usageError struct{ err error }
+type usageError struct {
+	err error
+	// showUsage: the arguments or flags were wrong, so the command's usage
+	// line helps.
+	showUsage bool
+}
 
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }

@@ -64,11 +64,20 @@ type networkFlags struct {
 	noCache  bool
 }
 
+// register adds the network flags and --no-cache, for the commands that
+// read a JWKS.
 func (n *networkFlags) register(c *cobra.Command) {
+	n.registerTransport(c)
+	c.Flags().BoolVar(&n.noCache, "no-cache", false, "neither read nor write the JWKS cache (BAVERIFY_CACHE_DIR says where it is)")
+}
+
+// registerTransport adds the network flags without --no-cache, for the
+// commands that never read a JWKS (login): a command lists only the flags
+// it uses.
+func (n *networkFlags) registerTransport(c *cobra.Command) {
 	c.Flags().DurationVar(&n.timeout, "timeout", httpclient.DefaultTimeout, "bound on each network request, redirects and body included")
 	c.Flags().StringVar(&n.cacert, "cacert", "", "PEM `file` of extra CA certificates to trust")
 	c.Flags().BoolVar(&n.insecure, "insecure", false, "do NOT verify TLS certificates (dangerous; for local debugging only; the JWKS cache is then not used)")
-	c.Flags().BoolVar(&n.noCache, "no-cache", false, "neither read nor write the JWKS cache (BAVERIFY_CACHE_DIR says where it is)")
 	_ = c.MarkFlagFilename("cacert", "pem", "crt")
 }
 

@@ -26,6 +26,8 @@ type runConfig struct {
 	stdin string
 	tty   bool // stdin, stdout and stderr are terminals
 	now   time.Time
+	// typed is what the terminal's password prompt reads (with tty).
+	typed func(ctx context.Context) (string, error)
 }
 
 func newTestFactory(t testing.TB, cfg runConfig) (*Factory, *bytes.Buffer, *bytes.Buffer) {
@@ -33,6 +35,7 @@ func newTestFactory(t testing.TB, cfg runConfig) (*Factory, *bytes.Buffer, *byte
 	ios, in, out, errOut := iostreams.Test()
 	in.WriteString(cfg.stdin)
 	ios.InIsTTY, ios.OutIsTTY, ios.ErrIsTTY = cfg.tty, cfg.tty, cfg.tty
+	ios.ReadPassword = cfg.typed
 	now := cfg.now
 	if now.IsZero() {
 		now = time.Date(2026, 11, 26, 19, 50, 0, 0, time.UTC)

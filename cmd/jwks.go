@@ -88,7 +88,7 @@ not be read at all (unreachable, timeout, TLS, missing file).`,
 
   # empty the JWKS cache
   baverify jwks --clear-cache`,
-		Args: cobra.MaximumNArgs(1),
+		Args: oneJWKS,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.arg, opts.argGiven = args[0], true
@@ -229,6 +229,14 @@ func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {
 		return ctx.Err()
 	}
 	if err != nil {
+		// CI keeps the JSON report whatever the outcome (... -o json >
+		// report.json || true): one that says why there is no JWKS. The
+		// error still goes to stderr and sets the exit code (3).
+		if opts.out.json() {
+			if werr := render.JSON(f.IO.Out, jwks.Unreadable(res.Location, f.Now(), err)); werr != nil {
+				return werr
+			}
+		}
 		return err
 	}
 	report := jwks.Lint(doc, jwks.LintOptions{

@@ -107,6 +107,10 @@ type jwksJSON struct {
 		Code, Severity, Message, Hint string
 		Kid                           *string
 	} `json:"findings"`
+	Error *struct {
+		Message string `json:"message"`
+		Cause   string `json:"cause"`
+	} `json:"error"`
 }
 
 func decodeJWKS(t *testing.T, r testRun) jwksJSON {
@@ -154,7 +158,7 @@ func TestJWKSExitCodes(t *testing.T) {
 		{"info never fails", []string{"--strict", "--base-url", replay(t, "better-auth.http").URL}, ExitOK, "", []string{"no_cache_headers"}},
 		{"unmet assertion", []string{"--expect-alg", "RS256", "--max-keys", "1", fx("clean-two-keys.json")}, ExitNegative, "", []string{"expect_alg", "max_keys"}},
 		{"invalid JSON is a finding", []string{fx("invalid-json.html")}, ExitNegative, "", []string{"invalid_json"}},
-		{"a 404 is a finding", []string{notFound.URL + "/api/auth/jwks"}, ExitNegative, "", []string{"http_status", "no_cache_headers"}},
+		{"a 404 is a finding", []string{notFound.URL + "/api/auth/jwks"}, ExitNegative, "", []string{"http_status"}},
 		{"an HTML page", []string{html.URL + "/jwks"}, ExitNegative, "", []string{"content_type", "no_cache_headers", "invalid_json"}},
 		{"a JWKS as text/plain, strict", []string{"--strict", plain.URL + "/jwks"}, ExitNegative, "", []string{"content_type", "no_cache_headers"}},
 		{"unreachable", []string{downURL + "/jwks"}, ExitUnavailable, "could not read the JWKS", nil},
@@ -170,19 +174,30 @@ func TestJWKSExitCodes(t *testing.T) {
 		{"empty --expect-kid", []string{"--expect-kid", "", real}, ExitUsage, "--expect-kid", nil},
 		{"bad base URL", []string{"--base-url", "ftp://x"}, ExitUsage, "http or https", nil},
 		{"bad --output", []string{"-o", "yaml", real}, ExitUsage, "--output", nil},
-		{"two arguments", []string{real, real}, ExitUsage, "accepts at most 1 arg", nil},
+		{"two arguments", []string{real, real}, ExitUsage, "expected one URL, FILE or -", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, runConfig{}, append([]string{"jwks", "-o", "json"}, tc.args...)...)
 			if r.code != tc.code || !strings.Contains(r.stderr, tc.stderr) {
 				t.Fatalf("exit %d, want %d; stderr %q should contain %q\n%s", r.code, tc.code, r.stderr, tc.stderr, r.stdout)
 			}
-			if tc.code == ExitOK || tc.code == ExitNegative {
-				if got := decodeJWKS(t, r).codes(); !slices.Equal(got, tc.codes) {
-					t.Fatalf("findings %v, want %v", got, tc.codes)
+			switch tc.code {
+			case ExitOK, ExitNegative:
+				rep := decodeJWKS(t, r)
+				if got := rep.codes(); !slices.Equal(got, tc.codes) || rep.Error != nil {
+					t.Fatalf("findings %v, want %v; error %+v", got, tc.codes, rep.Error)
 				}
-			} else if r.stdout != "" {
-				t.Fatalf("stdout without a report: %q", r.stdout)
+			case ExitUnavailable:
+				// CI keeps the report whatever the outcome: it says why.
+				rep := decodeJWKS(t, r)
+				if rep.Error == nil || !strings.Contains(rep.Error.Message, "could not read the JWKS at "+rep.Source) ||
+					rep.Error.Cause == "" || strings.Contains(rep.Error.Cause, "could not read") || len(rep.Keys) != 0 || rep.Findings == nil {
+					t.Fatalf("report of an unreadable JWKS: %s", r.stdout)
+				}
+			default:
+				if r.stdout != "" {
+					t.Fatalf("stdout without a report: %q", r.stdout)
+				}
 			}
 		})
 	}

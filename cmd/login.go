@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -25,13 +26,14 @@ type loginFlags struct {
 
 func (l *loginFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&l.email, "email", "", "the account's email (env BAVERIFY_EMAIL)")
-	c.Flags().BoolVar(&l.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (else env BAVERIFY_PASSWORD)")
+	c.Flags().BoolVar(&l.passwordStdin, "password-stdin", false, "read the password from the first line of stdin (else env BAVERIFY_PASSWORD, else a prompt on a terminal)")
 	c.Flags().StringVar(&l.password, "password", "", "refused: a password in a flag ends up in shell history and process lists")
 	_ = c.Flags().MarkHidden("password")
 }
 
 // credentials returns the email and password: --email or BAVERIFY_EMAIL;
-// the password from stdin (--password-stdin) or BAVERIFY_PASSWORD.
+// the password from stdin (--password-stdin) or BAVERIFY_PASSWORD, else,
+// on a terminal, typed at a prompt with echo off (as gh and step do).
 func (l *loginFlags) credentials(c *cobra.Command, f *Factory) (email, password string, err error) {
 	if c.Flags().Changed("password") {
 		return "", "", usageErrorf("never put a password in a flag; use --password-stdin or BAVERIFY_PASSWORD")
@@ -54,10 +56,43 @@ func (l *loginFlags) credentials(c *cobra.Command, f *Factory) (email, password 
 		}
 	case f.Getenv("BAVERIFY_PASSWORD") != "":
 		password = f.Getenv("BAVERIFY_PASSWORD")
+	case f.IO.InIsTTY && f.IO.ReadPassword != nil:
+		return email, "", errPromptPassword
 	default:
-		return "", "", usageErrorf("no password: pipe it in with --password-stdin, or set BAVERIFY_PASSWORD (there is no --password flag)")
+		return "", "", usageErrorf("no password: type it at the prompt on a terminal, pipe it in with --password-stdin, or set BAVERIFY_PASSWORD (there is no --password flag)")
 	}
 	return email, password, nil
+}
+
+// errPromptPassword: the password is to be typed at a prompt; the caller
+// knows the deployment, which the prompt names.
+var errPromptPassword = errors.New("prompt for the password")
+
+// promptPassword asks for the password on the terminal, echo off. The
+// prompt goes to stderr: stdout carries only the token.
+func promptPassword(ctx context.Context, f *Factory, email, origin string) (string, error) {
+	fmt.Fprintf(f.IO.ErrOut, "Password for %s at %s: ", render.SafeLine(email), render.SafeLine(origin))
+	password, err := f.IO.ReadPassword(ctx)
+	fmt.Fprintln(f.IO.ErrOut) // the Enter key was not echoed
+	switch {
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case err != nil:
+		return "", usageErrorf("reading the password from the terminal: %v", err)
+	case password == "":
+		return "", usageErrorf("no password typed (--password-stdin and BAVERIFY_PASSWORD work too)")
+	}
+	return password, nil
+}
+
+// loginCredentials are the email and password for signing in to d,
+// prompting for the password on a terminal when nothing else gave it.
+func (l *loginFlags) loginCredentials(ctx context.Context, c *cobra.Command, f *Factory, d *betterauth.Deployment) (string, string, error) {
+	email, password, err := l.credentials(c, f)
+	if errors.Is(err, errPromptPassword) {
+		password, err = promptPassword(ctx, f, email, d.Origin())
+	}
+	return email, password, err
 }
 
 // readPasswordLine reads the first line of r, without its line ending.
@@ -117,7 +152,7 @@ func loginVerdict(ctx context.Context, f *Factory, st render.Styles, err error) 
 // mistake is "--password-stdin hunter2", which makes the password one.
 func noArgsNotShown(c *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageErrorf("%s takes no arguments; %d given (not shown: one may be a password, which comes from --password-stdin or BAVERIFY_PASSWORD, never the command line)", c.Name(), len(args))
+		return argsError("%s takes no arguments; %d given (not shown: one may be a password, which comes from --password-stdin or BAVERIFY_PASSWORD, never the command line)", c.Name(), len(args))
 	}
 	return nil
 }
@@ -136,7 +171,7 @@ func newLoginCmd(f *Factory) *cobra.Command {
 func newLoginCmdWith(f *Factory, runF func(*cobra.Command, *loginOptions) error) *cobra.Command {
 	opts := &loginOptions{}
 	c := &cobra.Command{
-		Use:   "login --base-url URL --email EMAIL (--password-stdin | BAVERIFY_PASSWORD)",
+		Use:   "login --base-url URL --email EMAIL [--password-stdin]",
 		Short: "Sign in to Better Auth with email and password and print a JWT",
 		Long: `Sign in through Better Auth's email and password endpoint
 (POST /api/auth/sign-in/email, with the Origin header its CSRF check wants and
@@ -145,7 +180,8 @@ set-auth-jwt header of GET /api/auth/get-session.
 
 Only the token goes to stdout, so TOKEN=$(baverify login ...) works; the rest
 goes to stderr. The password never comes from a flag: pipe it in with
---password-stdin, or set BAVERIFY_PASSWORD.
+--password-stdin, or set BAVERIFY_PASSWORD; on a terminal, with neither,
+baverify asks for it (echo off).
 
 Exit codes: 0 signed in, 1 refused (wrong credentials, the Origin refused by
 the CSRF check, no jwt plugin, Better Auth could not sign), 2 usage error,
@@ -162,7 +198,7 @@ the CSRF check, no jwt plugin, Better Auth could not sign), 2 usage error,
 		},
 	}
 	opts.out.register(c)
-	opts.net.register(c)
+	opts.net.registerTransport(c)
 	opts.login.register(c)
 	c.Flags().StringVar(&opts.baseURL, "base-url", "", "the Better Auth baseURL (env BAVERIFY_BASE_URL)")
 	return c
@@ -181,7 +217,7 @@ func runLogin(c *cobra.Command, f *Factory, opts *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	email, password, err := opts.login.credentials(c, f)
+	email, password, err := opts.login.loginCredentials(ctx, c, f, d)
 	if err != nil {
 		return err
 	}

@@ -270,3 +270,67 @@ func TestLoginWarnsBeforeThePasswordGoesOverPlainHTTP(t *testing.T) {
 		t.Fatalf("warned for loopback:\n%s", errOut)
 	}
 }
+
+// A command lists only the flags it uses: login never reads a JWKS, so it
+// has no --no-cache; the commands that read one do.
+func TestOnlyJWKSCommandsHaveNoCache(t *testing.T) {
+	f, _, _ := newTestFactory(t, runConfig{})
+	root := NewRootCmd(f)
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{{"login", false}, {"token", true}, {"jwks", true}, {"call", true}, {"probe", true}} {
+		c, _, err := root.Find([]string{tc.name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Flags().Lookup("no-cache") != nil; got != tc.want {
+			t.Errorf("%s has --no-cache: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// On a terminal, with neither --password-stdin nor BAVERIFY_PASSWORD,
+// login asks for the password with echo off (as gh and step do); the
+// terminal is read only then.
+func TestLoginPromptsOnATerminal(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	good := (&fakeBetterAuth{token: rt.Token}).start(t)
+	for _, tc := range []struct {
+		name   string
+		tty    bool
+		env    map[string]string
+		typed  string
+		code   int
+		asked  bool
+		stderr string
+	}{
+		{"typed at the prompt", true, nil, "correct horse", 0, true, "Password for alice@example.com at " + good.URL + ": \n"},
+		{"wrong password typed", true, nil, "wrong", 1, true, "Invalid email or password"},
+		{"nothing typed", true, nil, "", 2, true, "no password typed"},
+		{"BAVERIFY_PASSWORD wins over the prompt", true, map[string]string{"BAVERIFY_PASSWORD": "correct horse"}, "", 0, false, "signed in"},
+		{"no terminal: no prompt", false, nil, "correct horse", 2, false, "no password"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			asked := false
+			typed := func(ctx context.Context) (string, error) { asked = true; return tc.typed, nil }
+			r := run(t, runConfig{tty: tc.tty, env: tc.env, typed: typed}, "login", "--base-url", good.URL, "--email", "alice@example.com")
+			if r.code != tc.code || asked != tc.asked || !strings.Contains(stripANSI(r.stderr), tc.stderr) {
+				t.Fatalf("exit %d (want %d), asked %v (want %v)\nstdout: %s\nstderr: %s", r.code, tc.code, asked, tc.asked, r.stdout, r.stderr)
+			}
+			if tc.code == 0 && r.stdout != rt.Token+"\n" {
+				t.Fatalf("stdout %q", r.stdout)
+			}
+			if strings.Contains(r.stderr+r.stdout, "correct horse") {
+				t.Fatal("the password was printed")
+			}
+		})
+	}
+	// call --login prompts the same way.
+	asked := false
+	typed := func(ctx context.Context) (string, error) { asked = true; return "correct horse", nil }
+	r := run(t, runConfig{tty: true, typed: typed}, "call", "--login", "--base-url", good.URL, "--email", "alice@example.com", good.URL+"/api/me")
+	if !asked || !strings.Contains(r.stderr, "Password for alice@example.com") {
+		t.Fatalf("call --login did not prompt: exit %d\n%s", r.code, r.stderr)
+	}
+}

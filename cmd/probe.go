@@ -62,7 +62,7 @@ invalid token, 2 usage error, 3 no answer.`,
 		Example: `  baverify probe https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN"
   baverify probe https://api.example.com/api/me --login --base-url https://app.example.com --email ci@example.com --password-stdin < pw.txt
   baverify probe -o json --strict https://api.example.com/api/me --base-url https://app.example.com --token-file token.jwt | jq '.probes[] | select(.outcome != "pass")'`,
-		Args: cobra.ExactArgs(1),
+		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.url = args[0]
 			opts.parsed(c)

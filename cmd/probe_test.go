@@ -162,7 +162,7 @@ func TestProbeUsage(t *testing.T) {
 		want string
 	}{
 		{"no token", []string{"probe", "http://127.0.0.1:1/x"}, "no token"},
-		{"no URL", []string{"probe"}, "accepts 1 arg"},
+		{"no URL", []string{"probe"}, "missing URL"},
 		{"own Authorization", []string{"probe", "--token", rt.Token, "-H", "Authorization: Bearer x", "http://127.0.0.1:1/x"}, "sets Authorization itself"},
 		{"two token sources", []string{"probe", "--token", rt.Token, "--login", "http://127.0.0.1:1/x"}, "one way"},
 		{"a password in a flag", []string{"probe", "--token", rt.Token, "--password", "hunter2", "http://127.0.0.1:1/x"}, "never put a password in a flag"},

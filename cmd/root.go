@@ -61,8 +61,9 @@ terms (baseURL, jwksPath, expirationTime, key rotation).`,
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
-	root.CompletionOptions.HiddenDefaultCmd = true
+	root.SetFlagErrorFunc(commandFlagError)
+	root.DisableSuggestions = true // Execute suggests, on one line
+	root.SuggestionsMinimumDistance = 2
 	for _, sub := range subcommands() {
 		if sub.name == only {
 			root.AddCommand(sub.build(f))
@@ -86,7 +87,7 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 	}
 	root := newRootCmd(f, first)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	c, err := root.ExecuteContextC(ctx)
 	code := exitCode(ctx, err)
 	if err != nil && !reported(err) {
 		msg := err.Error()
@@ -96,10 +97,17 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 		// Errors carry text from outside: a certificate's names in a TLS
 		// error, a file name, a flag the user mistyped. The terminal filter
 		// makes sure none of it acts on the terminal.
+		unknown := false
+		if m, ok := unknownCommand(root, err); ok {
+			msg, unknown = m, true
+		}
 		fmt.Fprintln(f.IO.ErrOut, "baverify:", render.Safe(msg))
 		var usage *usageError
-		if errors.As(err, &usage) && code == ExitUsage {
-			fmt.Fprintln(f.IO.ErrOut, "Run 'baverify --help' for usage.")
+		if code == ExitUsage && (errors.As(err, &usage) || unknown) {
+			if c == nil {
+				c = root
+			}
+			fmt.Fprint(f.IO.ErrOut, usageFooter(c, usage != nil && usage.showUsage))
 		}
 	}
 	return code

@@ -69,7 +69,7 @@ func (s *tokenToSend) obtain(ctx context.Context, c *cobra.Command, f *Factory, 
 		if err != nil {
 			return "", err
 		}
-		email, password, err := s.login.credentials(c, f)
+		email, password, err := s.login.loginCredentials(ctx, c, f, d)
 		if err != nil {
 			return "", err
 		}

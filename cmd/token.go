@@ -68,7 +68,7 @@ unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
 
   # was it valid at a given time?
   baverify token --base-url https://app.example.com --now 2026-11-26T16:00:00Z "$JWT"`,
-		Args: cobra.MaximumNArgs(1),
+		Args: oneToken,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.arg, opts.argGiven = args[0], true
@@ -98,7 +98,10 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 	opts.keys.fromEnv(f.Getenv)
 	errSt := opts.out.errStyles(f)
 	raw, err := readToken(f, opts.arg, opts.argGiven, opts.tokenFile)
-	if err != nil {
+	// A token too large to read whole is a verdict (malformed), not a
+	// usage error: --output json still gets its result object.
+	tooLarge := errors.Is(err, verify.ErrTokenTooLarge)
+	if err != nil && !tooLarge {
 		return err
 	}
 	clock, err := opts.policy.clock(f)
@@ -107,7 +110,7 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 	}
 	v := &verify.Verifier{Now: clock, DecodeOnly: opts.decodeOnly}
 	var resolved *keysource.Resolved
-	if !opts.decodeOnly {
+	if !opts.decodeOnly && !tooLarge {
 		fetcher, err := opts.net.client(f, errSt, nil)
 		if err != nil {
 			return err
@@ -126,7 +129,12 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 	if v.Policy, err = opts.policy.policy(resolved, opts.keys.baseURL); err != nil {
 		return err
 	}
-	result := v.Verify(ctx, raw)
+	var result *verify.Result
+	if tooLarge {
+		result = v.TooLarge()
+	} else {
+		result = v.Verify(ctx, raw)
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -175,6 +183,12 @@ func (k *keySourceFlags) issuerToDiscover(raw string) string {
 // is only used to find a JWKS by convention, and the result says so.
 func unverifiedIssuer(raw string) string {
 	tok, err := verify.Decode(raw)
+	var de *verify.DecodeError
+	if errors.As(err, &de) && de.Unwrapped != "" {
+		// A wrapped paste: its verdict is malformed, but the hint verifies
+		// the unwrapped form, which needs the same keys.
+		tok, err = verify.Decode(de.Unwrapped)
+	}
 	if err != nil {
 		return ""
 	}

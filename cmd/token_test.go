@@ -63,6 +63,7 @@ func TestTokenFlagParsing(t *testing.T) {
 func TestTokenText(t *testing.T) {
 	rt := loadReal(t, "EdDSA")
 	valid := []string{"token", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), rt.Token}
+	tok := strings.TrimSpace(rt.Token)
 	for _, tc := range []struct {
 		name, golden string
 		cfg          runConfig
@@ -75,6 +76,8 @@ func TestTokenText(t *testing.T) {
 			"--now", time.Unix(rt.Exp+240, 0).UTC().Format(time.RFC3339), rt.Token}, 1},
 		{"no key source", "token_unverified.txt", runConfig{}, []string{"token", "--no-discover", "--now", during(rt), rt.Token}, 1},
 		{"decode only", "token_decode_only.txt", runConfig{}, []string{"token", "--decode-only", "--now", during(rt), rt.Token}, 0},
+		{"cut inside the payload", "token_truncated.txt", runConfig{}, append(valid[:len(valid)-1:len(valid)-1], tok[:200]), 1},
+		{"a line break inside", "token_wrapped.txt", runConfig{}, append(valid[:len(valid)-1:len(valid)-1], tok[:150]+"\n"+tok[150:]), 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, tc.cfg, tc.args...)
@@ -198,7 +201,6 @@ func TestTokenExitCodes(t *testing.T) {
 		{"missing token file", runConfig{}, []string{"token", "--token-file", filepath.Join(dir, "missing")}, ExitUsage, "--token-file"},
 		{"no token on a terminal", runConfig{tty: true}, []string{"token"}, ExitUsage, "no token"},
 		{"empty stdin", runConfig{}, []string{"token"}, ExitUsage, "no token"},
-		{"token too large", runConfig{stdin: strings.Repeat("a", 1<<20+5000)}, []string{"token", "-"}, ExitUsage, "1 MiB"},
 		{"bad --now", runConfig{}, []string{"token", "--now", "yesterday", rt.Token}, ExitUsage, "--now"},
 		{"bad --output", runConfig{}, []string{"token", "-o", "yaml", rt.Token}, ExitUsage, "--output"},
 		{"unknown flag", runConfig{}, []string{"token", "--nope"}, ExitUsage, "unknown flag"},
@@ -267,5 +269,68 @@ func TestParseTime(t *testing.T) {
 		if got, err := parseTime(in); err == nil {
 			t.Errorf("parseTime(%q) = %v, want an error", in, got)
 		}
+	}
+}
+
+// A token too large to read whole is a verdict (malformed, exit 1), not a
+// usage error: with --output json, stdout still has its result object.
+func TestTokenTooLargeIsAVerdict(t *testing.T) {
+	for _, size := range []int{1<<20 + 1, 1<<20 + 5000, 3 << 20} {
+		big := strings.Repeat("a", size)
+		r := run(t, runConfig{stdin: big}, "token", "-o", "json", "--no-discover", "-")
+		var got struct {
+			Verdict string `json:"verdict"`
+			Valid   bool   `json:"valid"`
+			Errors  []struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"errors"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+			t.Fatalf("%d bytes: stdout is not one JSON object: %v\n%s\nstderr: %s", size, err, r.stdout, r.stderr)
+		}
+		if r.code != ExitNegative || got.Valid || got.Verdict != "invalid" || len(got.Errors) != 1 ||
+			got.Errors[0].Code != "malformed" || !strings.Contains(got.Errors[0].Message, "1 MiB") {
+			t.Fatalf("%d bytes: exit %d, %+v", size, r.code, got)
+		}
+		text := run(t, runConfig{stdin: big}, "token", "--no-discover", "-")
+		if text.code != ExitNegative || !strings.Contains(text.stdout, "malformed: the token is larger than 1048576 bytes (1 MiB)") {
+			t.Fatalf("text: exit %d\n%s%s", text.code, text.stdout, text.stderr)
+		}
+	}
+}
+
+// When the keys cannot be read, that is the reason for the verdict: its
+// error, with the URL and the cause, comes first in JSON and in text.
+func TestTokenSourceFailureComesFirst(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	down := closedURL(t)
+	r := run(t, runConfig{}, "token", "-o", "json", "--base-url", down, "--now", during(rt), rt.Token)
+	var got struct {
+		Verdict string `json:"verdict"`
+		Errors  []struct{ Code, Message string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatal(err, r.stdout)
+	}
+	if r.code != ExitUnavailable || got.Verdict != "could_not_check" || len(got.Errors) != 3 || got.Errors[0].Code != "unverified" ||
+		!strings.Contains(got.Errors[0].Message, down+"/api/auth/jwks") || !strings.Contains(got.Errors[0].Message, "refused") ||
+		got.Errors[1].Code != "issuer_mismatch" || got.Errors[2].Code != "audience_mismatch" {
+		t.Fatalf("exit %d: %+v", r.code, got)
+	}
+	text := run(t, runConfig{}, "token", "--base-url", down, "--now", during(rt), rt.Token)
+	errorsAt := strings.Index(text.stdout, "\nErrors\n")
+	if errorsAt < 0 || !strings.HasPrefix(text.stdout[errorsAt:], "\nErrors\n  unverified: could not read the JWKS at "+down) {
+		t.Fatalf("the source failure is not the first error:\n%s", text.stdout)
+	}
+}
+
+// A wrapped paste is malformed; the hint verifies it unwrapped, with the
+// keys its iss leads to when no key source is given.
+func TestWrappedTokenDiscoversThroughItsIssuer(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	tok := strings.TrimSpace(rt.Token)
+	if got := unverifiedIssuer(tok[:100] + "\n" + tok[100:]); got != rt.Origin {
+		t.Fatalf("issuer of the wrapped token: %q, want %q", got, rt.Origin)
 	}
 }

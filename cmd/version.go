@@ -31,7 +31,7 @@ report.`,
 
   # scripts: one JSON object with version, commit, date, goVersion, platform
   baverify version --output json | jq -r .version`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			return runVersion(f, opts)
 		},

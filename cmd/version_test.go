@@ -115,7 +115,7 @@ func TestVersionUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"bad --output", []string{"version", "-o", "yaml"}, `--output must be text or json, not "yaml"`},
-		{"an argument", []string{"version", "extra"}, `unknown command "extra"`},
+		{"an argument", []string{"version", "extra"}, `version takes no arguments, got "extra"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,8 +182,52 @@ func TestSingleCommandTreeChangesNothing(t *testing.T) {
 			}
 		})
 	}
-	// A mistyped command still gets cobra's suggestion from the whole tree.
-	if r := run(t, runConfig{}, "tokn"); r.code != ExitUsage || !strings.Contains(r.stderr, `Did you mean this?`) {
+	// A mistyped command still gets a suggestion from the whole tree.
+	if r := run(t, runConfig{}, "tokn"); r.code != ExitUsage || !strings.Contains(r.stderr, `did you mean baverify token?`) {
 		t.Errorf("tokn: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// completion is a command like the others: baverify --help lists it.
+func TestRootHelpListsCompletion(t *testing.T) {
+	r := run(t, runConfig{}, "--help")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "\n  completion ") {
+		t.Fatalf("exit %d, want completion in the help:\n%s", r.code, r.stdout)
+	}
+}
+
+// Argument and flag mistakes say what was expected, show the command's
+// usage line, point at the command's own help, and suggest what was meant.
+func TestUsageErrorsSayWhatWasExpected(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"an unquoted Bearer token", []string{"token", "--base-url", "http://127.0.0.1:1", "Bearer", "eyJhbGciOiJFZERTQSJ9.e30.c2ln"},
+			[]string{`got 2 arguments: "Bearer" and the token are one argument, so quote them: "Bearer …"`, "Usage: baverify token [TOKEN | -] [flags]\n", "Run 'baverify token --help' for usage."}},
+		{"call without a URL", []string{"call", "--no-token"}, []string{"missing URL", "Usage: baverify call URL [flags]\n", "Run 'baverify call --help'"}},
+		{"probe without a URL", []string{"probe"}, []string{"missing URL", "Usage: baverify probe URL [flags]\n", "Run 'baverify probe --help'"}},
+		{"an unknown flag", []string{"token", "--jwk", "x.json"}, []string{"unknown flag: --jwk; did you mean --jwks?", "Usage: baverify token", "Run 'baverify token --help'"}},
+		{"a prefix of a flag", []string{"jwks", "--expect-a", "EdDSA"}, []string{"did you mean --expect-alg?"}},
+		{"an unknown command", []string{"jwk"}, []string{`unknown command "jwk"; did you mean baverify jwks?`, "Run 'baverify --help'"}},
+		{"a bad flag value", []string{"jwks", "-o", "yaml", "x.json"}, []string{"--output must be text or json", "Run 'baverify jwks --help' for usage."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, runConfig{}, tc.args...)
+			if r.code != ExitUsage || r.stdout != "" {
+				t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			if strings.Contains(r.stderr, "Run 'baverify --help'") && tc.args[0] != "jwk" {
+				t.Errorf("points at the root help:\n%s", r.stderr)
+			}
+		})
 	}
 }

@@ -4,10 +4,12 @@ package iostreams
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 )
 
 // IOStreams are the streams of one command run.
@@ -19,19 +21,56 @@ type IOStreams struct {
 	InIsTTY  bool
 	OutIsTTY bool
 	ErrIsTTY bool
+
+	// ReadPassword reads one line from the terminal with echo off; nil
+	// when stdin is not a terminal (no prompt is possible). Tests inject
+	// their own.
+	ReadPassword func(ctx context.Context) (string, error)
 }
 
 // System returns the process's streams. It only asks the kernel whether each
 // descriptor is a terminal (one ioctl each); it never queries the terminal
 // itself, which can stall for seconds when a pty does not answer.
 func System() *IOStreams {
-	return &IOStreams{
+	ios := &IOStreams{
 		In:       os.Stdin,
 		Out:      os.Stdout,
 		ErrOut:   os.Stderr,
 		InIsTTY:  isTerminal(os.Stdin),
 		OutIsTTY: isTerminal(os.Stdout),
 		ErrIsTTY: isTerminal(os.Stderr),
+	}
+	if ios.InIsTTY {
+		// Only a closure: the terminal is touched when a prompt is needed.
+		ios.ReadPassword = func(ctx context.Context) (string, error) { return readPassword(ctx, int(os.Stdin.Fd())) }
+	}
+	return ios
+}
+
+// readPassword reads a line from the terminal fd with echo off. Ctrl-C
+// cancels ctx (the command's signal handler catches SIGINT while it waits):
+// the terminal's state is then put back, since the read itself cannot be
+// interrupted and the process is about to exit with echo still off.
+func readPassword(ctx context.Context, fd int) (string, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", err
+	}
+	type line struct {
+		b   []byte
+		err error
+	}
+	done := make(chan line, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		done <- line{b, err}
+	}()
+	select {
+	case l := <-done:
+		return string(l.b), l.err
+	case <-ctx.Done():
+		_ = term.Restore(fd, state)
+		return "", ctx.Err()
 	}
 }
 

@@ -109,11 +109,33 @@ type Report struct {
 	HTTP      *HTTPInfo    `json:"http"`      // nil for a file or stdin
 	Keys      []KeySummary `json:"keys"`
 	Findings  []Finding    `json:"findings"`
+	// Error is set when the JWKS could not be read at all (exit 3): the
+	// report then has no keys and no findings, and says why.
+	Error *ReadError `json:"error"`
 
 	// Strict counts warnings as failures (--strict).
 	Strict bool `json:"-"`
 	// Cache is how the cache was used; the zero value means not at all.
 	Cache CacheFacts `json:"-"`
+}
+
+// ReadError is why a JWKS could not be read: Message is the whole error
+// (with the URL or file), Cause only what went wrong.
+type ReadError struct {
+	Message string `json:"message"`
+	Cause   string `json:"cause"`
+}
+
+// Unreadable is the report of a JWKS that could not be read at all, so
+// that --output json writes a report whatever the outcome.
+func Unreadable(source string, at time.Time, err error) *Report {
+	cause := err
+	var se *SourceError
+	if errors.As(err, &se) {
+		source, cause = se.Source, se.Err
+	}
+	return &Report{Source: source, FetchedAt: at.UTC().Format(time.RFC3339), Keys: []KeySummary{}, Findings: []Finding{},
+		Error: &ReadError{Message: err.Error(), Cause: cause.Error()}}
 }
 
 // LintOptions are the CI assertions and the clock.
@@ -144,9 +166,9 @@ func (r *Report) Count(s Severity) int {
 }
 
 // Failed reports whether the JWKS fails: an error finding, or with Strict
-// a warning.
+// a warning, or no JWKS at all.
 func (r *Report) Failed() bool {
-	return r.Count(SeverityError) > 0 || (r.Strict && r.Count(SeverityWarning) > 0)
+	return r.Error != nil || r.Count(SeverityError) > 0 || (r.Strict && r.Count(SeverityWarning) > 0)
 }
 
 // Lint checks a JWKS document: its HTTP answer, its structure, every key,
@@ -231,7 +253,9 @@ func (l *linter) http(doc *Document) {
 			fmt.Sprintf("the Content-Type is %s, not JSON", humanize.Clip(ct, 100)),
 			"serve the JWKS as application/json (Better Auth does): some clients refuse other types, and an HTML page here usually means a proxy or the frontend answered")
 	}
-	if h.CacheControl == "" {
+	// Cache headers matter on the answer that carries the JWKS; on a 404
+	// or a 500 they are noise next to the real problem.
+	if h.CacheControl == "" && h.Status == http.StatusOK {
 		what := "no Cache-Control, ETag or Last-Modified header"
 		hint := "backends then refetch on every request or cache for as long as they like; set Cache-Control: max-age (in a proxy in front of Better Auth), and make sure your backend caches the JWKS and refetches once on an unknown kid"
 		if h.ETag != "" || h.LastModified != "" {

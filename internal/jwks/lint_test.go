@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -94,7 +95,7 @@ var lintCases = []struct {
 	{name: "key_use_not_sig: use enc", fixture: "key-use-enc.json", want: []string{CodeKeyUseNotSig}, message: []string{`use "enc"`}},
 	{name: "key_use_not_sig: key_ops", fixture: "key-ops-no-verify.json", want: []string{CodeKeyUseNotSig}, message: []string{`key_ops ["encrypt"]`}},
 
-	{name: "http_status", fixture: "http-404.http", want: []string{CodeHTTPStatus, CodeNoCacheHeaders}, message: []string{"HTTP 404", "Not Found"}},
+	{name: "http_status (no no_cache_headers: a 404 is not the JWKS answer)", fixture: "http-404.http", want: []string{CodeHTTPStatus}, message: []string{"HTTP 404", "Not Found"}},
 	{name: "content_type with an HTML page", fixture: "html-200.http", want: []string{CodeContentType, CodeNoCacheHeaders, CodeInvalidJSON}},
 	{name: "content_type with a JWKS as text/plain", fixture: "text-plain.http", want: []string{CodeContentType, CodeNoCacheHeaders}, message: []string{"text/plain"}},
 	{name: "no_cache_headers: what Better Auth sends", fixture: "better-auth.http", want: []string{CodeNoCacheHeaders}},
@@ -282,12 +283,12 @@ func TestLintReport(t *testing.T) {
 	var got map[string]any
 	b, _ := json.Marshal(file)
 	json.Unmarshal(b, &got)
-	for _, k := range []string{"source", "fetchedAt", "http", "keys", "findings"} {
+	for _, k := range []string{"source", "fetchedAt", "http", "keys", "findings", "error"} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("JSON has no %q: %s", k, b)
 		}
 	}
-	if got["http"] != nil || len(got) != 5 {
+	if got["http"] != nil || got["error"] != nil || len(got) != 6 {
 		t.Errorf("JSON: %s", b)
 	}
 	b, _ = json.Marshal(Lint(fixture(t, "missing-kid.json", ""), LintOptions{}))
@@ -369,5 +370,15 @@ func TestParseSignatureAlgorithm(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("ParseSignatureAlgorithm(%q) = %q, %v", in, got, ok)
 		}
+	}
+}
+
+// A JWKS that cannot be read still has a report, for --output json.
+func TestUnreadableReport(t *testing.T) {
+	err := &SourceError{Source: "http://127.0.0.1:1/api/auth/jwks", Err: errors.New("connection refused")}
+	r := Unreadable("http://127.0.0.1:1", testNow, err)
+	if !r.Failed() || r.Source != err.Source || r.Error == nil || r.Error.Cause != "connection refused" ||
+		r.Error.Message != err.Error() || r.Keys == nil || r.Findings == nil || r.FetchedAt != "2026-11-26T19:50:00Z" {
+		t.Fatalf("%+v %+v", r, r.Error)
 	}
 }

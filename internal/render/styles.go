@@ -34,19 +34,35 @@ func NewStyles(w io.Writer, color bool) Styles {
 	// terminal anything: the caller has already decided.
 	r.SetColorProfile(termenv.ANSI256)
 	r.SetHasDarkBackground(true)
-	fg := func(c string) func(string) string {
-		st := r.NewStyle().Foreground(lipgloss.Color(c))
-		return func(s string) string { return st.Render(s) }
-	}
-	bold := r.NewStyle().Bold(true)
+	fg := func(c string) func(string) string { return perLine(r.NewStyle().Foreground(lipgloss.Color(c))) }
 	return Styles{
 		Pass:    fg("2"),
 		Fail:    fg("1"),
 		Warn:    fg("3"),
 		Skip:    fg("8"),
-		Heading: func(s string) string { return bold.Render(s) },
+		Heading: perLine(r.NewStyle().Bold(true)),
 		Key:     fg("6"),
 		Dim:     fg("8"),
+	}
+}
+
+// perLine styles each line of s on its own, so that every style is reset
+// before a newline, never after it: a terminal (or a pager, or a log
+// viewer) that reads line by line never carries a colour into the next
+// line. lipgloss would instead pad the lines of a block to one width and
+// style an empty last line after a trailing newline.
+func perLine(st lipgloss.Style) func(string) string {
+	return func(s string) string {
+		if !strings.Contains(s, "\n") {
+			return st.Render(s)
+		}
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			if l != "" {
+				lines[i] = st.Render(l)
+			}
+		}
+		return strings.Join(lines, "\n")
 	}
 }
 

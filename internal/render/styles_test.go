@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/baverify/baverify/internal/verify"
@@ -109,4 +110,63 @@ func TestJSONIsAlwaysValidUTF8(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back.Claims.Sub != "a\ufffd[2Jb\x7f\ufffd" {
 		t.Fatalf("round trip: %q, %v", back.Claims.Sub, err)
 	}
+}
+
+// A style is reset before every newline, never after it, and a block of
+// lines is not padded to one width.
+func TestStylesResetBeforeNewline(t *testing.T) {
+	var buf bytes.Buffer
+	st := NewStyles(&buf, true)
+	for _, style := range []func(string) string{st.Heading, st.Warn, st.Dim} {
+		for in, want := range map[string]string{
+			"a\nbb": style("a") + "\n" + style("bb"),
+			"x\n":   style("x") + "\n",
+			"\nx":   "\n" + style("x"),
+		} {
+			got := style(in)
+			if got != want {
+				t.Errorf("style(%q) = %q, want %q", in, got, want)
+			}
+			checkResetPerLine(t, in, got)
+		}
+	}
+}
+
+// checkResetPerLine fails when a line of coloured output starts with a
+// reset (a style carried over a newline) or ends inside a style.
+func checkResetPerLine(t *testing.T, name, s string) {
+	t.Helper()
+	for i, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "\x1b[0m") {
+			t.Errorf("%s: line %d starts with a reset: %q", name, i+1, l)
+		}
+		if j := strings.LastIndex(l, "\x1b["); j >= 0 && !strings.HasPrefix(l[j:], "\x1b[0m") {
+			t.Errorf("%s: line %d ends inside a style: %q", name, i+1, l)
+		}
+	}
+}
+
+// Every coloured report keeps its styles within lines.
+func TestColouredReportsResetPerLine(t *testing.T) {
+	for name, rep := range jwksReports(t) {
+		var buf bytes.Buffer
+		if err := JWKSText(&buf, rep, NewStyles(&buf, true)); err != nil {
+			t.Fatal(err)
+		}
+		checkResetPerLine(t, name, buf.String())
+	}
+	validEd, meta := realResult(t, "EdDSA", time.Minute)
+	for _, status := range []int{200, 401, 500} {
+		var buf bytes.Buffer
+		rep := callReport(t, validEd, meta, status, "text/plain", "Internal\nServer Error", "", nil)
+		if err := CallText(&buf, rep, NewStyles(&buf, true), CallTextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		checkResetPerLine(t, "call", buf.String())
+	}
+	var buf bytes.Buffer
+	if err := TokenText(&buf, validEd, NewStyles(&buf, true)); err != nil {
+		t.Fatal(err)
+	}
+	checkResetPerLine(t, "token", buf.String())
 }

@@ -25,12 +25,32 @@ func TokenText(w io.Writer, r *verify.Result, st Styles) error {
 		p.line(apply(st.Warn, "NOT VERIFIED: decoded only, the signature was not checked"))
 		p.line("")
 	}
-	if r.Token != nil {
+	switch {
+	case r.Token != nil:
 		p.line(apply(st.Heading, "Header"))
 		p.object(r.Token.Header, r, st)
 		p.line("")
 		p.line(apply(st.Heading, "Payload"))
 		p.object(r.Token.Claims, r, st)
+		p.line("")
+	case r.Partial != nil:
+		// A malformed token still shows every part that decoded.
+		notDecoded := "  " + apply(st.Dim, "(did not decode)")
+		p.line(apply(st.Heading, "Header"))
+		if len(r.Partial.Header.Keys) == 0 {
+			p.line(notDecoded)
+		}
+		p.object(r.Partial.Header, r, st)
+		p.line("")
+		title := "Payload"
+		if r.Partial.PayloadJSON == nil && len(r.Partial.Claims.Keys) > 0 {
+			title += apply(st.Dim, " (only the claims before the payload breaks off)")
+		}
+		p.line(apply(st.Heading, "Payload") + strings.TrimPrefix(title, "Payload"))
+		if len(r.Partial.Claims.Keys) == 0 {
+			p.line(notDecoded)
+		}
+		p.object(r.Partial.Claims, r, st)
 		p.line("")
 	}
 	p.line(apply(st.Heading, "Checks"))

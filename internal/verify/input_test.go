@@ -105,6 +105,8 @@ func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		"eyJhbGciOiJFZERTQSJ9.e30.c2ln", "a.b.c.d.e", "..", "e30.e30.e30",
 		"eyJhIjoxLCJhIjoyfQ.e30.c2ln", "W10.e30.c2ln",
+		"eyJhbGciOiJFZERTQSJ9.e3\n0.c2ln", "eyJhbGciOiJFZERTQSJ9.e30.c2l", "eyJhbGciOiJFZERTQSJ9.eyJhIjoi",
+		"eyJhbGciOiJFZERTQSJ9._w.c2ln", "eyJhbGciOiJFZERTQSJ9.e30.c2ln==", "eyJhbGciOiJFZERTQSJ9 .e30.c2ln",
 	} {
 		f.Add(s)
 	}
@@ -114,7 +116,24 @@ func FuzzDecode(f *testing.F) {
 			if tok != nil {
 				t.Fatal("token and error")
 			}
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("not a DecodeError: %v", err)
+			}
+			if de.Partial != nil && de.Partial.Signature != nil {
+				t.Fatal("a partial token with a signature")
+			}
+			if de.Unwrapped != "" && (foreignByte(de.Unwrapped) >= 0 || len(de.Unwrapped) >= len(s)) {
+				t.Fatalf("unwrapped %q of %q", de.Unwrapped, s)
+			}
 			return
+		}
+		// What decodes is exactly base64url and two dots, and its JSON is UTF-8.
+		if foreignByte(s) >= 0 || strings.Count(s, ".") != 2 {
+			t.Fatalf("accepted foreign bytes: %q", s)
+		}
+		if !utf8.Valid(tok.HeaderJSON) || !utf8.Valid(tok.PayloadJSON) {
+			t.Fatalf("accepted non-UTF-8 JSON: %q", s)
 		}
 		if tok.SigningInput+"."+b64(tok.Signature) != s {
 			t.Fatalf("round trip: %q", s)

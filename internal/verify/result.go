@@ -58,6 +58,14 @@ const (
 	WarnSessionCache      Code = "session_cache_token"
 )
 
+// Verdicts: Result.Verdict, a public interface like the codes.
+const (
+	VerdictValid         = "valid"           // signature and claims check out
+	VerdictInvalid       = "invalid"         // an error was found (malformed included)
+	VerdictCouldNotCheck = "could_not_check" // no key to check the signature with: the key source could not be read, or there was none
+	VerdictDecoded       = "decoded"         // --decode-only: decoded, nothing verified on purpose
+)
+
 // Status of one check.
 type Status string
 
@@ -96,6 +104,9 @@ type KeyInfo struct {
 // Result is everything baverify learnt about a token. The same struct feeds
 // the text and JSON renderers and the commands that build on token checks.
 type Result struct {
+	// Verdict is the outcome in one word (VerdictValid...), so that scripts
+	// need not combine valid with the exit code.
+	Verdict      string     `json:"verdict"`
 	Valid        bool       `json:"valid"`
 	Verified     bool       `json:"verified"`
 	IssuerPinned bool       `json:"issuerPinned"`
@@ -112,6 +123,9 @@ type Result struct {
 
 	// Token is the decoded token; nil when it did not decode.
 	Token *Token `json:"-"`
+	// Partial is what did decode of a malformed token (nil when nothing
+	// did, or the token decoded): a cut token still shows its claims.
+	Partial *Token `json:"-"`
 	// Now is the time the claims were evaluated at.
 	Now time.Time `json:"-"`
 	// SourceErr is set when the key source could not be read: the verdict

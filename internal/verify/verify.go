@@ -40,19 +40,9 @@ var headerKeyMembers = []string{"jku", "x5u", "jwk", "x5c"}
 // always returns a Result; a key source that cannot be read is reported in
 // Result.SourceErr.
 func (v *Verifier) Verify(ctx context.Context, raw string) *Result {
-	now := time.Now()
-	if v.Now != nil {
-		now = v.Now()
-	}
-	r := &Result{
-		Now:          now,
-		IssuerPinned: v.Policy.Issuer != "",
-		DecodeOnly:   v.DecodeOnly,
-		Checks:       []Check{},
-		Errors:       []Problem{},
-		Warnings:     []Problem{},
-	}
+	r := v.newResult()
 	defer r.finish()
+	now := r.Now
 
 	tok, err := Decode(raw)
 	if err != nil {
@@ -60,9 +50,21 @@ func (v *Verifier) Verify(ctx context.Context, raw string) *Result {
 		p := Problem{Code: CodeMalformed, Message: err.Error()}
 		if errors.As(err, &de) {
 			p.Hint = de.Hint
+			if de.Partial != nil {
+				// JSON carries a part only when it decoded whole.
+				r.Partial = de.Partial
+				if de.Partial.HeaderJSON != nil {
+					r.Header = de.Partial.Header
+				}
+				if de.Partial.PayloadJSON != nil {
+					r.Claims = de.Partial.Claims
+				}
+			}
+			if de.Unwrapped != "" {
+				p.Hint = v.unwrappedHint(ctx, now, de)
+			}
 		}
-		r.fail("format", p)
-		r.skipRest("the token did not decode", "alg", "key", "signature", "exp", "nbf", "iat", "iss", "aud", "required")
+		r.malformed(p)
 		return r
 	}
 	r.Token, r.Header, r.Claims = tok, tok.Header, tok.Claims
@@ -115,6 +117,67 @@ func (v *Verifier) Verify(ctx context.Context, raw string) *Result {
 			Hint:    "anyone can mint a token whose iss points at their own JWKS; pin it with --base-url or --issuer"})
 	}
 	return r
+}
+
+// TooLarge is the result for an input larger than MaxTokenBytes, which is
+// not read whole: a malformed token like any other, not a usage error.
+func (v *Verifier) TooLarge() *Result {
+	r := v.newResult()
+	defer r.finish()
+	de := tooLarge()
+	r.malformed(Problem{Code: CodeMalformed, Message: de.Msg, Hint: de.Hint})
+	return r
+}
+
+func (v *Verifier) newResult() *Result {
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
+	}
+	return &Result{
+		Now:          now,
+		IssuerPinned: v.Policy.Issuer != "",
+		DecodeOnly:   v.DecodeOnly,
+		Checks:       []Check{},
+		Errors:       []Problem{},
+		Warnings:     []Problem{},
+	}
+}
+
+// malformed fails the format check; nothing after it can run.
+func (r *Result) malformed(p Problem) {
+	r.fail("format", p)
+	r.skipRest("the token did not decode", "alg", "key", "signature", "exp", "nbf", "iat", "iss", "aud", "required")
+}
+
+// unwrappedHint verifies the token with its inner whitespace removed and
+// says what it would be: wrapped pastes are common, and "the token was
+// altered" would send people the wrong way. The verdict stays malformed.
+func (v *Verifier) unwrappedHint(ctx context.Context, now time.Time, de *DecodeError) string {
+	inner := *v
+	inner.Now = func() time.Time { return now }
+	r := inner.Verify(ctx, de.Unwrapped)
+	ws := de.Whitespace
+	say := "with the " + ws + " removed the token "
+	switch {
+	case r.Valid:
+		say += "verifies"
+	case r.DecodeOnly && r.Token != nil:
+		say += "decodes"
+	case r.Token == nil:
+		say += "is still malformed: " + r.Errors[0].Message
+	case r.SourceErr != nil:
+		say += "decodes, but the key source could not be read to verify it"
+	case r.Verdict == VerdictCouldNotCheck:
+		say += "decodes, but nothing could verify it: no key source"
+	default:
+		codes := make([]string, 0, len(r.Errors))
+		for _, e := range r.Errors {
+			codes = append(codes, string(e.Code))
+		}
+		say += "decodes but does not verify (" + strings.Join(codes, ", ") + ")"
+	}
+	return say + "; a backend receives the bytes as given, so send the token on one line, without the " + ws
 }
 
 func (v *Verifier) algorithms() []string {
@@ -222,8 +285,11 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 	if want := signatureLength(alg, sel.key); len(tok.Signature) != want {
 		p := Problem{Code: CodeSignature,
 			Message: fmt.Sprintf("the %s signature is %d bytes; it must be %d", alg, len(tok.Signature), want)}
-		if strings.HasPrefix(alg, "ES") && len(tok.Signature) > 0 && tok.Signature[0] == 0x30 {
+		switch {
+		case strings.HasPrefix(alg, "ES") && len(tok.Signature) > 0 && tok.Signature[0] == 0x30:
 			p.Hint = "it looks DER-encoded; JWS needs the raw r||s form (RFC 7518 section 3.4)"
+		case len(tok.Signature) < want:
+			p.Hint = "looks truncated: the signature is shorter than an " + alg + " signature; copy the whole token"
 		}
 		r.fail("signature", p)
 		return
@@ -472,6 +538,17 @@ func (r *Result) warn(p Problem) { r.Warnings = append(r.Warnings, p) }
 // finish orders the errors and sets the verdict.
 func (r *Result) finish() {
 	sort.SliceStable(r.Errors, func(i, j int) bool { return rank(r.Errors[i].Code) < rank(r.Errors[j].Code) })
+	// When the keys could not be read, that is the reason for the verdict
+	// (could not check): its error, with the URL and the cause, comes first.
+	if r.SourceErr != nil {
+		for i, e := range r.Errors {
+			if e.Code == CodeUnverified && e.Message == r.SourceErr.Error() {
+				copy(r.Errors[1:i+1], r.Errors[:i])
+				r.Errors[0] = e
+				break
+			}
+		}
+	}
 	// "verified" says a signature check ran, whatever its outcome; a failed
 	// one adds an error, so a valid token is one verified without errors.
 	for _, c := range r.Checks {
@@ -480,4 +557,18 @@ func (r *Result) finish() {
 		}
 	}
 	r.Valid = len(r.Errors) == 0 && r.Verified
+	switch {
+	case r.DecodeOnly && r.Token != nil:
+		r.Verdict = VerdictDecoded
+	case r.SourceErr != nil:
+		r.Verdict = VerdictCouldNotCheck
+	case r.Valid:
+		r.Verdict = VerdictValid
+	case !r.Verified && len(r.Errors) == 1 && r.Errors[0].Code == CodeUnverified:
+		// Nothing was wrong but nothing could check the signature either:
+		// no key source.
+		r.Verdict = VerdictCouldNotCheck
+	default:
+		r.Verdict = VerdictInvalid
+	}
 }
