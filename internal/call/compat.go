@@ -164,8 +164,8 @@ func (d *diagnosis) algCause(valid bool) *Finding {
 			Evidence: ev, Hint: hint}
 	}
 	// A refusal has many causes: the algorithm is offered only when the
-	// backend's words point nowhere else.
-	if patterns().audience.MatchString(said) || patterns().issuer.MatchString(said) || patterns().key.MatchString(said) || patterns().time.MatchString(said) {
+	// backend's words point nowhere else (nor say the header never arrived).
+	if d.saidNoHeader() || patterns().audience.MatchString(said) || patterns().issuer.MatchString(said) || patterns().key.MatchString(said) || patterns().time.MatchString(said) {
 		return nil
 	}
 	ev = append(ev, measured+", these setups refuse "+alg+" tokens:")

@@ -290,7 +290,7 @@ func (d *diagnosis) droppedFinding(r Redirect) Finding {
 func (d *diagnosis) rejectedValid() Finding {
 	ev := d.tokenEvidence()
 	ev = append(ev, d.saidEvidence()...)
-	if strings.EqualFold(strings.TrimSpace(d.said), "Not authenticated") {
+	if d.saidNoHeader() {
 		ev = append(ev, `"Not authenticated" is what FastAPI's HTTPBearer answers when a request has no "Authorization: Bearer" header; baverify sent one, so something in between (a proxy, a gateway) may drop it`)
 	}
 	return Finding{Code: CodeRejectedValid, Severity: SeverityWarning,
@@ -584,4 +584,10 @@ func compactJSON(raw []byte) string {
 		return string(raw)
 	}
 	return buf.String()
+}
+
+// saidNoHeader: the answer is FastAPI HTTPBearer's for a request without an
+// "Authorization: Bearer" header, so the token never reached the verifier.
+func (d *diagnosis) saidNoHeader() bool {
+	return strings.EqualFold(strings.TrimSpace(d.said), "Not authenticated")
 }
