@@ -203,3 +203,40 @@ func TestProbeRefusesAnExpiredTokenWhenTheJWKSIsDown(t *testing.T) {
 		t.Fatalf("exit %d, %d requests\n%s\n%s", r.code, hits.Load(), r.stdout, r.stderr)
 	}
 }
+
+// A route that redirects (307) to another path of the same origin, where
+// any bearer token is accepted: the token travels with the redirect, so the
+// final 2xx is the backend accepting the forgery (issue 13, item 2).
+func TestProbeSameOriginRedirectIsAnAcceptance(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	at := time.Unix(rt.Iat+60, 0).UTC()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/me" {
+			http.Redirect(w, r, "/api/v2/me", http.StatusTemporaryRedirect)
+			return
+		}
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte(`{"sub":"me"}`))
+	}))
+	t.Cleanup(srv.Close)
+	r := run(t, runConfig{now: at}, "probe", "-o", "json", "--jwks", rt.JWKSPath, "--token", rt.Token, srv.URL+"/api/me")
+	var out struct {
+		ForgeryAccepted bool
+		Probes          []struct{ Name, Outcome string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, r.stdout, r.stderr)
+	}
+	if r.code != ExitNegative || !out.ForgeryAccepted {
+		t.Fatalf("exit %d, forgeryAccepted %v\n%s", r.code, out.ForgeryAccepted, r.stdout)
+	}
+	for _, p := range out.Probes {
+		if p.Name == "signature_tampered" && p.Outcome != "fail" {
+			t.Errorf("signature_tampered: %s, want fail", p.Outcome)
+		}
+	}
+}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/baverify/baverify/internal/call"
@@ -187,11 +187,11 @@ func judge(res *Result, c Case, rep *call.Report, expect call.Expectation) {
 	resp := rep.Response
 	res.Status, res.LatencyMs, res.Redirects = resp.Status, resp.LatencyMs, resp.Redirects
 	res.BackendSaid = call.BackendMessage(resp)
-	// A redirect elsewhere (a login page, say) may answer 2xx without
-	// serving anything protected; one that only adds or drops a trailing
-	// slash is the same route, and its 2xx is an acceptance.
-	redirected := len(resp.Redirects) > 0 &&
-		strings.TrimSuffix(resp.URL, "/") != strings.TrimSuffix(rep.Request.URL, "/")
+	// On a same-origin redirect the token travels with the request, so the
+	// final answer is the backend's: its 2xx is an acceptance. Only a
+	// redirect to another origin drops the token, and what answers there
+	// did not see it.
+	redirected := slices.ContainsFunc(resp.Redirects, func(r call.Redirect) bool { return r.AuthorizationDropped })
 	switch {
 	case c.Genuine && expect.Match(resp.Status):
 		res.Outcome, res.Message = Pass, fmt.Sprintf("accepted (HTTP %d)", resp.Status)
@@ -202,7 +202,7 @@ func judge(res *Result, c Case, rep *call.Report, expect call.Expectation) {
 		res.Outcome, res.Message = Pass, fmt.Sprintf("refused (HTTP %d)", resp.Status)
 	case redirected:
 		res.Outcome = Warn
-		res.Message = fmt.Sprintf("redirected to %s, which answered HTTP %d: a login page? Check by hand that nothing protected was served", resp.URL, resp.Status)
+		res.Message = fmt.Sprintf("redirected to another origin, %s, which answered HTTP %d without the token: check by hand what the first origin did with it", resp.URL, resp.Status)
 	case resp.Status >= 200 && resp.Status < 400:
 		res.Outcome = Fail
 		res.Message = fmt.Sprintf("ACCEPTED (HTTP %d): the backend served a request it must refuse", resp.Status)
