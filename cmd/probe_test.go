@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -32,6 +33,15 @@ func probeBackend(t *testing.T, date time.Time, check func(authorization string)
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// probeGolden replaces the backend's URL and the attacker listener's
+// port, which change on every run.
+func probeGolden(out, url string) string {
+	out = strings.ReplaceAll(out, url, "http://127.0.0.1:PORT")
+	return listenerPort.ReplaceAllString(out, "${1}LPORT")
+}
+
+var listenerPort = regexp.MustCompile(`(listener  http://127\.0\.0\.1:)\d+`)
 
 // soundCheck verifies like a correct backend, at the real token's time.
 func soundCheck(rt realToken, at time.Time) func(string) int {
@@ -78,7 +88,7 @@ func TestProbeText(t *testing.T) {
 			if r.code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, tc.code, r.stdout, r.stderr)
 			}
-			golden(t, tc.golden, strings.ReplaceAll(r.stdout, url, "http://127.0.0.1:PORT"))
+			golden(t, tc.golden, probeGolden(r.stdout, url))
 		})
 	}
 }
@@ -94,7 +104,7 @@ func TestProbeTextColour(t *testing.T) {
 	if !ansi.MatchString(r.stdout) {
 		t.Fatal("no colour on a terminal")
 	}
-	golden(t, "probe_sound.txt", strings.ReplaceAll(stripANSI(r.stdout), url, "http://127.0.0.1:PORT"))
+	golden(t, "probe_sound.txt", probeGolden(stripANSI(r.stdout), url))
 	r = run(t, runConfig{now: at, tty: true, env: map[string]string{"NO_COLOR": "1"}}, args...)
 	if ansi.MatchString(r.stdout) {
 		t.Fatal("colour with NO_COLOR set")
@@ -114,13 +124,15 @@ func TestProbeJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, field := range []string{"method", "url", "token", "probes", "diagnosis", "passed", "failed", "warned", "skipped", "unreachable", "ok", "forgeryAccepted"} {
+	for _, field := range []string{"method", "url", "token", "probes", "diagnosis", "coverage", "attacker", "passed", "failed", "warned",
+		"inconclusive", "notTested", "unanswered", "ok", "forgeryAccepted", "genuineAccepted", "fetchedFromToken", "strict", "requireAll"} {
 		if _, ok := out[field]; !ok {
 			t.Errorf("no %q in %s", field, r.stdout)
 		}
 	}
 	var probes []map[string]any
-	if err := json.Unmarshal(out["probes"], &probes); err != nil || len(probes) != 8 {
+	// An ES256 token: every one of the 27 cases applies, and each is listed.
+	if err := json.Unmarshal(out["probes"], &probes); err != nil || len(probes) != 27 {
 		t.Fatalf("probes: %v %s", err, out["probes"])
 	}
 	for _, field := range []string{"name", "attack", "expect", "status", "latencyMs", "outcome", "message", "redirects"} {
