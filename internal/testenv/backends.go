@@ -18,7 +18,7 @@ import (
 // BackendOptions configures a Python backend (testdata/backends) that
 // verifies Better Auth JWTs the way real FastAPI services do.
 type BackendOptions struct {
-	Kind     string // "jose" or "pyjwt"
+	Kind     string // "jose", "pyjwt" or "flawed" (one flaw per route)
 	JWKSURL  string
 	Issuer   string
 	Audience string
@@ -27,6 +27,9 @@ type BackendOptions struct {
 	// without verifying them: the bug baverify probe must catch.
 	TrustUnverified bool
 	RedirectTo      string // target of GET /api/redirect
+	// HMACSecret (flawed only): how /hmac encodes the public key as its
+	// HMAC secret: "pem" (default), "pem_stripped", "jwk" or "raw".
+	HMACSecret string
 }
 
 // Backend is a started backend.
@@ -39,8 +42,9 @@ type Backend struct {
 const backendPython = "/usr/bin/python3"
 
 var backendScripts = map[string]string{
-	"jose":  "jose_backend.py",
-	"pyjwt": "pyjwt_backend.py",
+	"jose":   "jose_backend.py",
+	"pyjwt":  "pyjwt_backend.py",
+	"flawed": "flawed_backend.py",
 }
 
 // backendModules maps the modules the backends import to the Debian
@@ -62,7 +66,7 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 	t.Helper()
 	script, ok := backendScripts[opts.Kind]
 	if !ok {
-		t.Fatalf("testenv: unknown backend kind %q (want \"jose\" or \"pyjwt\")", opts.Kind)
+		t.Fatalf("testenv: unknown backend kind %q (want \"jose\", \"pyjwt\" or \"flawed\")", opts.Kind)
 	}
 	if opts.Widen && opts.Kind != "jose" {
 		t.Fatalf("testenv: Widen applies to the jose backend only")
@@ -110,6 +114,7 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 				"REDIRECT_TO=" + opts.RedirectTo,
 				"WIDEN_ERRORS=" + widen,
 				"TRUST_UNVERIFIED=" + trust,
+				"HMAC_SECRET=" + opts.HMACSecret,
 				"NO_PROXY=" + noProxy,
 				"no_proxy=" + noProxy,
 				"PYTHONUNBUFFERED=1",
