@@ -49,11 +49,11 @@ func signedHere(r *verify.Result) error {
 	if r.Token == nil {
 		return fmt.Errorf("it does not decode")
 	}
+	if r.HasError(verify.CodeSignature) || r.HasError(verify.CodeKeyNotFound) || r.HasError(verify.CodeAlgNotAllowed) {
+		return fmt.Errorf("it is not signed by a key of the JWKS (%s)", r.Primary().Code)
+	}
 	if !r.Verified {
 		return fmt.Errorf("its signature could not be checked against the JWKS: give --base-url or --jwks")
-	}
-	if r.HasError(verify.CodeSignature) || r.HasError(verify.CodeKeyNotFound) {
-		return fmt.Errorf("it is not signed by a key of the JWKS")
 	}
 	return nil
 }

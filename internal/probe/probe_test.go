@@ -287,7 +287,6 @@ func TestRunConcurrency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	rep := Run(context.Background(), Options{Method: "GET", URL: b.srv.URL, Expect: expectation(t, "401"), Concurrency: 3,
 		NewClient: func(log *call.RedirectLog) (*http.Client, error) { return httpclient.New(httpclient.Options{}) }}, cases, nil)
 	close(release)
@@ -306,10 +305,6 @@ func TestRunConcurrency(t *testing.T) {
 	}
 	if strings.Join(names, " ") != strings.Join(want, " ") {
 		t.Errorf("order: %v", names)
-	}
-	// 20 forgeries of 50 ms, three at a time: about 350 ms, not 1 s.
-	if d := time.Since(start); d > 900*time.Millisecond {
-		t.Errorf("took %s", d)
 	}
 }
 
