@@ -314,25 +314,16 @@ func fetched(res *Result, fetches []Fetch) {
 	if len(paths) == 0 {
 		return
 	}
-	what := "refused"
-	if res.accepted {
-		what = "accepted"
-	} else if res.Status == 0 {
-		what = "unanswered"
+	where := strings.Join(slices.Compact(paths), ", ")
+	switch {
+	case res.accepted:
+		res.Message = fmt.Sprintf("ACCEPTED (HTTP %d), with a key the backend FETCHED from the attacker listener (%s): it fetches URLs taken from the token (SSRF)", res.Status, where)
+	case res.Status == 0:
+		res.Message = fmt.Sprintf("no answer, but the backend FETCHED %s from the attacker listener: it fetches URLs taken from the token (SSRF)", where)
+	default:
+		res.Message = fmt.Sprintf("refused (HTTP %d), but the backend FETCHED %s from the attacker listener first: it fetches URLs taken from the token (SSRF)", res.Status, where)
 	}
 	res.Outcome = Fail
-	res.Message = fmt.Sprintf("%s, but the backend FETCHED %s from the attacker listener: it fetches URLs taken from the token (SSRF)%s",
-		what, strings.Join(slices.Compact(paths), ", "), acceptedSuffix(what, res.Status))
-}
-
-func acceptedSuffix(what string, status int) string {
-	if what == "accepted" {
-		return fmt.Sprintf("; the forgery was ACCEPTED (HTTP %d)", status)
-	}
-	if status != 0 {
-		return fmt.Sprintf(" (HTTP %d)", status)
-	}
-	return ""
 }
 
 // genuineToken is the token call.Do should treat as sent: only the genuine
