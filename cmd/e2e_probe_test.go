@@ -6,6 +6,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -289,7 +290,7 @@ func TestE2EProbeFindsEveryFlaw(t *testing.T) {
 				psychic := psychicBackend(t, ba, alg)
 				out, r := probeJSON(t, append(common, psychic+"/api/me")...)
 				if got := out.notPassed(); got != "psychic_signature=fail/200" || r.code != ExitNegative {
-					t.Errorf("psychic backend: exit %d, not passed: %s", r.code, got)
+					t.Errorf("psychic backend: exit %d, not passed: %s; genuine: %s", r.code, got, out.probe("genuine").BackendSaid)
 				}
 			}
 		})
@@ -307,10 +308,10 @@ func psychicBackend(t *testing.T, ba *testenv.BetterAuth, alg string) string {
 	}
 	key := set.Keys[0]
 	pub := key.Public.(*ecdsa.PublicKey)
-	check := func(tok string) bool {
+	check := func(tok string) string {
 		parts := strings.Split(tok, ".")
 		if len(parts) != 3 {
-			return false
+			return "not three segments"
 		}
 		var h struct{ Alg, Kid string }
 		var c struct {
@@ -322,10 +323,10 @@ func psychicBackend(t *testing.T, ba *testenv.BetterAuth, alg string) string {
 		cb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
 		sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
 		if err1 != nil || err2 != nil || err3 != nil || json.Unmarshal(hb, &h) != nil || json.Unmarshal(cb, &c) != nil {
-			return false
+			return "does not decode"
 		}
-		if h.Alg != alg || h.Kid != key.Kid || len(sig) != 2*(pub.Curve.Params().BitSize+7)/8 {
-			return false
+		if h.Alg != alg || h.Kid != key.Kid || len(sig) != 2*((pub.Curve.Params().BitSize+7)/8) {
+			return "wrong alg, kid or signature length"
 		}
 		hash := sha256.New
 		if alg == "ES512" {
@@ -335,14 +336,23 @@ func psychicBackend(t *testing.T, ba *testenv.BetterAuth, alg string) string {
 		d.Write([]byte(parts[0] + "." + parts[1]))
 		r, s := new(big.Int).SetBytes(sig[:len(sig)/2]), new(big.Int).SetBytes(sig[len(sig)/2:])
 		if !psychicVerify(pub, d.Sum(nil), r, s) {
-			return false
+			return "signature invalid"
 		}
-		return c.Iss == ba.Origin && c.Aud == ba.Origin && c.Exp > time.Now().Unix()
+		if c.Iss != ba.Origin || c.Aud != ba.Origin || c.Exp <= time.Now().Unix() {
+			return fmt.Sprintf("claims: iss %v aud %v exp %v", c.Iss, c.Aud, c.Exp)
+		}
+		return ""
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || !check(tok) {
+		if !ok {
 			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if why := check(tok); why != "" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]string{"detail": why})
 			return
 		}
 		w.Write([]byte(`{"ok":true}`))
