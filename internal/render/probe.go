@@ -56,7 +56,9 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 		p.line("")
 		p.line(apply(st.Heading, "Attacker listener") + "  " + SafeLine(a.URL))
 		if len(a.Fetches) == 0 {
-			p.line("  no request reached it")
+			// A backend that follows these URLs but cannot reach the
+			// listener (in a container, say) looks the same: say so.
+			p.line("  no request reached it; a backend that cannot reach this URL (one in a container or a VM) would refuse the three cases without trying: then give --attacker-url")
 		}
 		for _, f := range a.Fetches {
 			c := f.Case
