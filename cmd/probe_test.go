@@ -199,7 +199,8 @@ func TestProbeUnreachable(t *testing.T) {
 	rt := loadReal(t, "EdDSA")
 	at := time.Unix(rt.Iat+60, 0).UTC()
 	r := run(t, runConfig{now: at}, "probe", "--timeout", "2s", "--jwks", rt.JWKSPath, "--token", rt.Token, closedURL(t))
-	if r.code != ExitUnavailable || !strings.Contains(r.stdout, "COULD NOT CHECK") {
+	if r.code != ExitUnavailable || !strings.Contains(r.stdout, "COULD NOT CHECK") ||
+		!strings.Contains(r.stdout, "[ ?? ] 23 more cases not sent: the genuine request got no answer") || strings.Contains(r.stdout, "no_token") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }

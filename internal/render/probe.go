@@ -33,7 +33,15 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 	for _, r := range rep.Probes {
 		width = max(width, len(r.Name))
 	}
+	notSent := 0
+	genuineUnanswered := len(rep.Probes) > 0 && rep.Probes[0].Name == probe.CaseGenuine && rep.Probes[0].Outcome == probe.Unanswered
 	for _, r := range rep.Probes {
+		// Cases never sent (the genuine request got no answer) are one
+		// line below, not one each.
+		if genuineUnanswered && r.Outcome == probe.Inconclusive && r.Status == 0 {
+			notSent++
+			continue
+		}
 		status := "   -"
 		if r.Status != 0 {
 			status = fmt.Sprintf("%4d", r.Status)
@@ -50,6 +58,10 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 				p.line("      " + apply(st.Warn, "redirected to another origin: ") + SafeLine(rd.To) + " (" + SafeLine(strings.Join(dropped, ", ")) + " dropped)")
 			}
 		}
+	}
+
+	if notSent > 0 {
+		p.line(fmt.Sprintf("  %s %d more cases not sent: the genuine request got no answer", apply(st.Warn, "[ ?? ]"), notSent))
 	}
 
 	if a := rep.Attacker; a != nil {
