@@ -1,11 +1,21 @@
 package cmd
 
 import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/baverify/baverify/internal/jwks"
 	"github.com/baverify/baverify/internal/testenv"
 )
 
@@ -15,18 +25,49 @@ type probeOutput struct {
 		Name, Outcome, Message, BackendSaid string
 		Status                              int
 	}
-	Diagnosis                       []struct{ Code string }
-	Passed, Failed, Warned, Skipped int
-	OK, ForgeryAccepted             bool
+	Attacker *struct {
+		Fetches []struct{ Case, Path, UserAgent string }
+	}
+	Diagnosis                                                   []struct{ Code string }
+	Passed, Failed, Warned, Inconclusive, NotTested, Unanswered int
+	OK, ForgeryAccepted, GenuineAccepted, FetchedFromToken      bool
 }
 
-// outcomes is "name=outcome/status ..." in order.
-func (p probeOutput) outcomes() string {
+// notPassed is "name=outcome/status ..." for every case that did not
+// pass, in order.
+func (p probeOutput) notPassed() string {
 	var parts []string
 	for _, r := range p.Probes {
-		parts = append(parts, r.Name+"="+r.Outcome+"/"+itoa(r.Status))
+		if r.Outcome != "pass" {
+			parts = append(parts, r.Name+"="+r.Outcome+"/"+itoa(r.Status))
+		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// fetched is "case path ..." for every request the attacker listener got.
+func (p probeOutput) fetched() string {
+	if p.Attacker == nil {
+		return ""
+	}
+	var parts []string
+	for _, f := range p.Attacker.Fetches {
+		parts = append(parts, f.Case+" "+f.Path)
+	}
+	slices.Sort(parts)
+	return strings.Join(slices.Compact(parts), ", ")
+}
+
+func (p probeOutput) probe(name string) (r struct {
+	Name, Outcome, Message, BackendSaid string
+	Status                              int
+}) {
+	for _, r := range p.Probes {
+		if r.Name == name {
+			return r
+		}
+	}
+	return r
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
@@ -46,12 +87,28 @@ func probeJSON(t *testing.T, args ...string) (probeOutput, testRun) {
 func TestE2EProbeRealBackends(t *testing.T) {
 	start := time.Now()
 	t.Cleanup(func() { t.Logf("end-to-end probe tests: %s", time.Since(start).Round(100*time.Millisecond)) })
-	const (
-		// The first three cases get the same answers from every backend:
-		// FastAPI's HTTPBearer refuses a missing header with 403.
-		head   = "no_token=pass/403 malformed=pass/401 "
-		sound  = "genuine=pass/200 " + head + "signature_tampered=pass/401 payload_tampered=pass/401 alg_none=pass/401 hmac_public_key=pass/401 embedded_jwk=pass/401"
-		fooled = "genuine=pass/200 " + head + "signature_tampered=fail/200 payload_tampered=fail/200 alg_none=fail/200 hmac_public_key=fail/200 embedded_jwk=fail/200"
+	// each is "name=outcome ..." for the names.
+	each := func(outcome string, names ...string) string {
+		var parts []string
+		for _, n := range names {
+			parts = append(parts, n+"="+outcome)
+		}
+		return strings.Join(parts, " ")
+	}
+	var (
+		// Without --expired-token and --other-audience-token these two
+		// cases are not tested; every report says so.
+		nt        = each("not_tested/0", "expired_token", "other_audience_token")
+		sound     = nt
+		algNone   = []string{"alg_none", "alg_none_title", "alg_none_upper", "alg_none_mixed"}
+		hmacCases = []string{"hmac_public_key", "hmac_public_key_hs384", "hmac_public_key_hs512", "hmac_public_key_no_newline",
+			"hmac_public_key_no_newline_hs384", "hmac_public_key_no_newline_hs512", "hmac_jwk_json", "hmac_raw_key"}
+		withKid = append(append([]string{"signature_tampered", "signature_stripped", "payload_tampered"}, algNone...), hmacCases...)
+		kids    = []string{"kid_path_traversal", "kid_sql_injection"}
+		signed  = []string{"embedded_jwk", "jku_header", "x5u_header", "iss_discovery"}
+		// A backend that decodes without verifying accepts every forgery
+		// that parses.
+		fooled = strings.Join([]string{each("fail/200", withKid...), each("fail/200", kids...), each("fail/200", signed...), nt}, " ")
 	)
 	type expect struct {
 		outcomes string
@@ -67,17 +124,20 @@ func TestE2EProbeRealBackends(t *testing.T) {
 			pyjwt:    expect{sound, ExitOK},
 			trusting: expect{fooled, ExitNegative},
 			// python-jose cannot build an OKP key: every token with the
-			// kid of the JWKS key crashes it, the genuine one included.
-			jose:        expect{"genuine=fail/500 " + head + "signature_tampered=warn/500 payload_tampered=warn/500 alg_none=warn/500 hmac_public_key=warn/500 embedded_jwk=warn/500", ExitNegative},
-			joseWidened: expect{"genuine=fail/401 " + head + "signature_tampered=pass/401 payload_tampered=pass/401 alg_none=pass/401 hmac_public_key=pass/401 embedded_jwk=pass/401", ExitNegative},
+			// kid of the JWKS key crashes it, the genuine one included, so
+			// no refusal proves anything.
+			jose: expect{strings.Join([]string{"genuine=fail/500 no_token=inconclusive/403 malformed=inconclusive/401",
+				each("inconclusive/500", withKid...), each("inconclusive/401", kids...), each("inconclusive/500", signed...), nt}, " "), ExitNegative},
+			joseWidened: expect{strings.Join([]string{"genuine=fail/401 no_token=inconclusive/403 malformed=inconclusive/401",
+				each("inconclusive/401", withKid...), each("inconclusive/401", kids...), each("inconclusive/401", signed...), nt}, " "), ExitNegative},
 		},
 		{alg: "RS256",
 			pyjwt:    expect{sound, ExitOK},
 			trusting: expect{fooled, ExitNegative},
 			// The backend takes the algorithm from the header; python-jose
-			// then refuses an RSA JWK for "none" and HS256 with an error
+			// then refuses an RSA JWK for "none" and HS* with an error
 			// the integration code does not catch: refused, by a 500.
-			jose:        expect{"genuine=pass/200 " + head + "signature_tampered=pass/401 payload_tampered=pass/401 alg_none=warn/500 hmac_public_key=warn/500 embedded_jwk=pass/401", ExitOK},
+			jose:        expect{each("warn/500", append(append([]string{}, algNone...), hmacCases...)...) + " " + nt, ExitOK},
 			joseWidened: expect{sound, ExitOK},
 		},
 	} {
@@ -103,15 +163,16 @@ func TestE2EProbeRealBackends(t *testing.T) {
 					backend := testenv.StartBackend(t, o)
 					url := backend.URL + "/api/me"
 					out, r := probeJSON(t, "--base-url", ba.BaseURL, "--token", tok, url)
-					if got := out.outcomes(); got != b.want.outcomes || r.code != b.want.exit {
+					if got := out.notPassed(); got != b.want.outcomes || r.code != b.want.exit {
 						t.Fatalf("exit %d, want %d\n got: %s\nwant: %s\n%s", r.code, b.want.exit, got, b.want.outcomes, r.stdout)
 					}
-					if out.ForgeryAccepted != strings.Contains(b.want.outcomes, "=fail/200") || out.OK != (b.want.exit == ExitOK) {
+					if out.ForgeryAccepted != strings.Contains(b.want.outcomes, "=fail/200") || out.OK != (b.want.exit == ExitOK) ||
+						out.GenuineAccepted == strings.HasPrefix(b.want.outcomes, "genuine=fail") || out.fetched() != "" {
 						t.Errorf("forgeryAccepted %v ok %v", out.ForgeryAccepted, out.OK)
 					}
 					if strings.Contains(b.want.outcomes, "payload_tampered=fail") &&
-						!strings.Contains(out.Probes[4].BackendSaid, "baverify-probe-forged-subject") {
-						t.Errorf("the fooled backend should answer as the forged subject: %q", out.Probes[4].BackendSaid)
+						!strings.Contains(out.probe("payload_tampered").BackendSaid, "baverify-probe-forged-subject") {
+						t.Errorf("the fooled backend should answer as the forged subject: %q", out.probe("payload_tampered").BackendSaid)
 					}
 					if strings.HasPrefix(b.want.outcomes, "genuine=fail") && !hasCode(out, "alg_unsupported_by_backend") {
 						t.Errorf("a refused genuine %s token should be diagnosed: %+v", tc.alg, out.Diagnosis)
@@ -139,4 +200,186 @@ func hasCode(p probeOutput, code string) bool {
 		}
 	}
 	return false
+}
+
+// flawedRoutes are the routes of testdata/backends/flawed_backend.py, each
+// with the one flaw its cases must find.
+var flawedRoutes = []struct {
+	route string
+	cases []string // the cases that must fail; every other one passes
+	fetch string   // what must reach the attacker listener
+}{
+	{"none", []string{"alg_none", "alg_none_title", "alg_none_upper", "alg_none_mixed"}, ""},
+	{"hmac", nil, ""}, // by encoding, below
+	{"kid-file", []string{"kid_path_traversal"}, ""},
+	{"kid-sql", []string{"kid_sql_injection"}, ""},
+	{"jku", []string{"jku_header"}, "jku_header /jku/jwks.json"},
+	{"x5u", []string{"x5u_header"}, "x5u_header /x5u/cert.pem"},
+	{"iss", []string{"iss_discovery"}, "iss_discovery /api/auth/jwks"},
+	{"skip-exp", []string{"expired_token"}, ""},
+	{"skip-aud", []string{"other_audience_token"}, ""},
+}
+
+// hmacEncodings: the flawed /hmac route keys its HMAC with one encoding of
+// the public key; each algorithm's run uses another, so every encoding is
+// met once.
+var hmacEncodings = map[string]struct {
+	secret string
+	cases  []string
+}{
+	"EdDSA": {"raw", []string{"hmac_raw_key"}},
+	"ES256": {"jwk", []string{"hmac_jwk_json"}},
+	"ES512": {"pem_stripped", []string{"hmac_public_key_no_newline", "hmac_public_key_no_newline_hs384", "hmac_public_key_no_newline_hs512"}},
+	"RS256": {"pem", []string{"hmac_public_key", "hmac_public_key_hs384", "hmac_public_key_hs512"}},
+	"PS256": {"raw", []string{"hmac_raw_key"}},
+}
+
+// TestE2EProbeFindsEveryFlaw probes, on tokens of all five algorithms from
+// the real Better Auth test server, a correct PyJWT backend (no alarm) and
+// a backend with one flaw per route (that flaw and nothing else), with the
+// deployment's own expired and other-audience tokens, and for ES* a Go
+// backend whose ECDSA check skips the range check (the psychic signature).
+func TestE2EProbeFindsEveryFlaw(t *testing.T) {
+	start := time.Now()
+	t.Cleanup(func() { t.Logf("end-to-end flaw probes: %s", time.Since(start).Round(100*time.Millisecond)) })
+	for _, alg := range []string{"EdDSA", "ES256", "ES512", "RS256", "PS256"} {
+		t.Run(alg, func(t *testing.T) {
+			t.Parallel()
+			ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{Alg: alg})
+			sess := ba.SignUp(t, e2eEmail, e2ePassword, "Alice")
+			tok := e2eLogin(t, ba, alg)
+			now := time.Now().Unix()
+			expired := ba.SignJWT(t, map[string]any{"sub": sess.UserID, "iat": now - 3600, "exp": now - 1800})
+			other := ba.SignJWT(t, map[string]any{"sub": sess.UserID, "aud": "https://other.example"})
+			common := []string{"--base-url", ba.BaseURL, "--token", tok, "--expired-token", expired, "--other-audience-token", other}
+
+			sound := testenv.StartBackend(t, testenv.BackendOptions{Kind: "pyjwt", JWKSURL: ba.JWKSURL, Issuer: ba.Origin, Audience: ba.Origin})
+			began := time.Now()
+			out, r := probeJSON(t, append(common, "--require-all", sound.URL+"/api/me")...)
+			if r.code != ExitOK || out.notPassed() != "" || out.fetched() != "" || !out.GenuineAccepted {
+				t.Fatalf("correct backend: exit %d, not passed: %s, fetched: %s\n%s", r.code, out.notPassed(), out.fetched(), r.stderr)
+			}
+			t.Logf("%s: a whole probe of the correct backend took %s", alg, time.Since(began).Round(time.Millisecond))
+
+			enc := hmacEncodings[alg]
+			flawed := testenv.StartBackend(t, testenv.BackendOptions{Kind: "flawed", JWKSURL: ba.JWKSURL, Issuer: ba.Origin, Audience: ba.Origin,
+				HMACSecret: enc.secret})
+			for _, fr := range flawedRoutes {
+				cases := fr.cases
+				if fr.route == "hmac" {
+					cases = enc.cases
+				}
+				var want []string
+				for _, c := range cases {
+					want = append(want, c+"=fail/200")
+				}
+				out, r := probeJSON(t, append(common, flawed.URL+"/"+fr.route+"/api/me")...)
+				if got := out.notPassed(); got != strings.Join(want, " ") || r.code != ExitNegative || !out.ForgeryAccepted || out.fetched() != fr.fetch {
+					t.Errorf("%s: exit %d\n not passed: %s\n       want: %s\n fetched: %q, want %q", fr.route, r.code, got, strings.Join(want, " "), out.fetched(), fr.fetch)
+				}
+				if fr.fetch != "" && !out.FetchedFromToken {
+					t.Errorf("%s: fetchedFromToken false", fr.route)
+				}
+				if *e2eShow && fr.fetch != "" {
+					txt := runLive(t, "", nil, append(append([]string{"probe", "--no-cache"}, common...), flawed.URL+"/"+fr.route+"/api/me")...)
+					t.Logf("baverify probe (%s, %s), exit %d:\n%s", fr.route, alg, txt.code, txt.stdout)
+				}
+			}
+
+			if strings.HasPrefix(alg, "ES") {
+				psychic := psychicBackend(t, ba, alg)
+				out, r := probeJSON(t, append(common, psychic+"/api/me")...)
+				if got := out.notPassed(); got != "psychic_signature=fail/200" || r.code != ExitNegative {
+					t.Errorf("psychic backend: exit %d, not passed: %s; genuine: %s", r.code, got, out.probe("genuine").BackendSaid)
+				}
+			}
+		})
+	}
+}
+
+// psychicBackend is an API whose ECDSA check is written by hand and skips
+// the range check of r and s (CVE-2022-21449); everything else it checks
+// properly: alg, kid, iss, aud, exp.
+func psychicBackend(t *testing.T, ba *testenv.BetterAuth, alg string) string {
+	t.Helper()
+	set, err := jwks.Parse(ba.JWKS(t))
+	if err != nil || len(set.Keys) != 1 {
+		t.Fatalf("JWKS: %v", err)
+	}
+	key := set.Keys[0]
+	pub := key.Public.(*ecdsa.PublicKey)
+	check := func(tok string) string {
+		parts := strings.Split(tok, ".")
+		if len(parts) != 3 {
+			return "not three segments"
+		}
+		var h struct{ Alg, Kid string }
+		var c struct {
+			Iss string
+			Aud any
+			Exp int64
+		}
+		hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
+		cb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
+		sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
+		if err1 != nil || err2 != nil || err3 != nil || json.Unmarshal(hb, &h) != nil || json.Unmarshal(cb, &c) != nil {
+			return "does not decode"
+		}
+		if h.Alg != alg || h.Kid != key.Kid || len(sig) != 2*((pub.Curve.Params().BitSize+7)/8) {
+			return "wrong alg, kid or signature length"
+		}
+		hash := sha256.New
+		if alg == "ES512" {
+			hash = sha512.New
+		}
+		d := hash()
+		d.Write([]byte(parts[0] + "." + parts[1]))
+		r, s := new(big.Int).SetBytes(sig[:len(sig)/2]), new(big.Int).SetBytes(sig[len(sig)/2:])
+		if !psychicVerify(pub, d.Sum(nil), r, s) {
+			return "signature invalid"
+		}
+		if c.Iss != ba.Origin || c.Aud != ba.Origin || c.Exp <= time.Now().Unix() {
+			return fmt.Sprintf("claims: iss %v aud %v exp %v", c.Iss, c.Aud, c.Exp)
+		}
+		return ""
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		if why := check(tok); why != "" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]string{"detail": why})
+			return
+		}
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// psychicVerify is ECDSA verification as the vulnerable Java code did it:
+// without checking that 0 < r, s < n. With r = s = 0, s has no inverse,
+// the code carries on with 0, the sum of the two points is the point at
+// infinity, whose x (0) equals r.
+func psychicVerify(pub *ecdsa.PublicKey, digest []byte, r, s *big.Int) bool {
+	curve := pub.Curve
+	n := curve.Params().N
+	e := new(big.Int).SetBytes(digest)
+	if excess := len(digest)*8 - n.BitLen(); excess > 0 {
+		e.Rsh(e, uint(excess))
+	}
+	w := new(big.Int).ModInverse(s, n)
+	if w == nil {
+		w = new(big.Int)
+	}
+	u1 := new(big.Int).Mod(new(big.Int).Mul(e, w), n)
+	u2 := new(big.Int).Mod(new(big.Int).Mul(r, w), n)
+	x1, y1 := curve.ScalarBaseMult(u1.Bytes())           //nolint:staticcheck // the flaw needs the raw curve arithmetic
+	x2, y2 := curve.ScalarMult(pub.X, pub.Y, u2.Bytes()) //nolint:staticcheck
+	x, _ := curve.Add(x1, y1, x2, y2)                    //nolint:staticcheck
+	return new(big.Int).Mod(x, n).Cmp(r) == 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,18 +25,23 @@ import (
 type outputFlags struct {
 	format string
 	color  string
+	// formats are the --output values the command takes.
+	formats []string
 }
 
-func (o *outputFlags) register(c *cobra.Command) {
-	c.Flags().StringVarP(&o.format, "output", "o", "text", "output format: text or json")
+// register adds --output (text, json and the command's extra formats) and
+// --color.
+func (o *outputFlags) register(c *cobra.Command, extra ...string) {
+	o.formats = append([]string{"text", "json"}, extra...)
+	c.Flags().StringVarP(&o.format, "output", "o", "text", "output format: "+orList(o.formats))
 	c.Flags().StringVar(&o.color, "color", "auto", "colour text output: auto, always or never (NO_COLOR is honoured)")
-	_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(o.formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = c.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 func (o *outputFlags) validate() error {
-	if o.format != "text" && o.format != "json" {
-		return usageErrorf("--output must be text or json, not %q", o.format)
+	if !slices.Contains(o.formats, o.format) {
+		return usageErrorf("--output must be %s, not %q", orList(o.formats), o.format)
 	}
 	switch iostreams.ColorMode(o.color) {
 	case iostreams.ColorAuto, iostreams.ColorAlways, iostreams.ColorNever:
@@ -45,6 +51,14 @@ func (o *outputFlags) validate() error {
 }
 
 func (o *outputFlags) json() bool { return o.format == "json" }
+
+// orList is "a or b", "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
 
 // styles decides colour once, for stdout.
 func (o *outputFlags) styles(f *Factory) render.Styles {

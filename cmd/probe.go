@@ -1,12 +1,15 @@
 package cmd
 
 import (
-	"crypto"
+	"net"
 	"net/http"
+	"net/url"
 
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/internal/call"
+	"github.com/baverify/baverify/internal/httpclient"
+	"github.com/baverify/baverify/internal/keysource"
 	"github.com/baverify/baverify/internal/probe"
 	"github.com/baverify/baverify/internal/render"
 	"github.com/baverify/baverify/internal/verify"
@@ -25,6 +28,13 @@ type probeOptions struct {
 	expect  string
 	strict  bool
 	backend string
+
+	requireAll     bool
+	concurrency    int
+	attackerListen string
+	attackerURL    string
+	expiredToken   string
+	otherAudToken  string
 }
 
 func newProbeCmd(f *Factory) *cobra.Command {
@@ -32,36 +42,60 @@ func newProbeCmd(f *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "probe URL",
 		Short: "Attack a protected API with forged tokens: it must refuse every one",
-		Long: `Send a protected route the genuine token, then tokens forged from it, one
-request after the other, and check that the backend accepts the first and
-refuses (401 or 403) all the others:
+		Long: `Send a protected route the genuine token, then tokens forged from it,
+and check that the backend accepts the first and refuses (401 or 403) all
+the others. The genuine request goes first and alone; the forgeries follow,
+--concurrency at a time. The cases (README lists what each one proves):
 
-  genuine             the token as issued: must be accepted (--expect-status)
-  no_token            no Authorization header
-  malformed           "Bearer not-a-jwt"
-  signature_tampered  one bit of the signature flipped
-  payload_tampered    sub changed, original signature kept
-  alg_none            alg "none", no signature (RFC 8725 2.1)
-  hmac_public_key     HS256 keyed with the JWKS public key (algorithm confusion)
-  embedded_jwk        signed by a fresh key carried in the header's "jwk"
-                      (CVE-2018-0114)
+  genuine                 the token as issued: must be accepted (--expect-status)
+  no_token, malformed     no Authorization header; "Bearer not-a-jwt"
+  signature_tampered      one bit of the signature flipped
+  signature_stripped      the signature segment empty
+  payload_tampered        sub changed, original signature kept
+  alg_none, _title, _upper, _mixed
+                          alg none, None, NONE, nOnE and no signature
+  hmac_*                  HS256/384/512 keyed with the JWKS public key as PEM
+                          (with and without its final newline), as the JWK
+                          served, and as raw key bytes (algorithm confusion)
+  kid_path_traversal      HS256, kid ../../dev/null, empty key
+  kid_sql_injection       HS256, kid x' UNION SELECT 'baverify-probe';--
+  embedded_jwk            signed by a fresh key carried in the header's "jwk"
+  jku_header, x5u_header  signed by a fresh key the attacker listener serves,
+                          which the header points at
+  iss_discovery           iss set to the attacker listener, which serves a JWKS
+  psychic_signature       ECDSA r = s = 0 (CVE-2022-21449), ES* tokens only
+  expired_token           --expired-token: must be refused
+  other_audience_token    --other-audience-token: must be refused
 
 A forged token that gets a 2xx is a security failure: anyone can call the
-route as anyone. A refusal by a 5xx, another 4xx or a redirect is a warning
-(fatal with --strict). The token is verified locally first (--base-url,
---jwks, or its iss): a probe needs a valid token, because refusing a
-forgery of an expired token proves nothing. hmac_public_key needs the JWKS
-key, so it is skipped without a key source.
+route as anyone. A request that reaches the attacker listener is one too
+(the backend fetches URLs taken from tokens: an SSRF), even when the forgery
+is then refused. A refusal by a 5xx or another 4xx is a warning (fatal with
+--strict). When the genuine token is refused, the refusals prove nothing:
+those cases are inconclusive. Every case not tested is listed with the flag
+that enables it; --require-all makes that a failure.
+
+The attacker listener runs on --attacker-listen (127.0.0.1 and a free port
+by default) for as long as the probe. A backend on another host cannot reach
+127.0.0.1: give --attacker-listen 0.0.0.0:PORT and --attacker-url with the
+address (or tunnel) it can reach, or the three cases are not tested.
+
+The token is verified locally first (--base-url, --jwks, or its iss): a
+probe needs a valid token, because refusing a forgery of an expired token
+proves nothing. --expired-token and --other-audience-token are checked the
+same way: each must verify and be expired / be for another audience.
 
 Forged tokens go only to URL; a redirect to another origin drops
 Authorization, as in call. Run it against your own services only.
 
-Exit codes: 0 the genuine token accepted and every forgery refused, 1 a
-forgery accepted, the genuine token refused, a warning with --strict, or an
+Exit codes: 0 the genuine token accepted and every tested forgery refused,
+1 a forgery accepted, a URL from a token fetched, the genuine token refused,
+a warning with --strict, a case not tested with --require-all, or an
 invalid token, 2 usage error, 3 no answer.`,
 		Example: `  baverify probe https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN"
   baverify probe https://api.example.com/api/me --login --base-url https://app.example.com --email ci@example.com --password-stdin < pw.txt
-  baverify probe -o json --strict https://api.example.com/api/me --base-url https://app.example.com --token-file token.jwt | jq '.probes[] | select(.outcome != "pass")'`,
+  baverify probe -o json --strict https://api.example.com/api/me --base-url https://app.example.com --token-file token.jwt | jq '.probes[] | select(.outcome != "pass")'
+  baverify probe -o junit --require-all --expired-token "$OLD" --other-audience-token "$OTHER" https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN" > probe.xml`,
 		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.url = args[0]
@@ -69,7 +103,7 @@ invalid token, 2 usage error, 3 no answer.`,
 			return runProbe(c, f, opts)
 		},
 	}
-	opts.out.register(c)
+	opts.out.register(c, "junit")
 	opts.net.register(c)
 	opts.keys.register(c)
 	opts.policy.register(c)
@@ -78,7 +112,13 @@ invalid token, 2 usage error, 3 no answer.`,
 	fl.StringVarP(&opts.method, "method", "X", "GET", "HTTP method of every probe")
 	fl.StringArrayVarP(&opts.headers, "header", "H", nil, `extra request header "Name: value", repeatable (not Authorization)`)
 	fl.StringVar(&opts.expect, "expect-status", "", "status the genuine token must get: a code, a class (2xx) or a list; default any 2xx")
-	fl.BoolVar(&opts.strict, "strict", false, "fail on warnings too (a forgery refused by a 5xx, another 4xx or a redirect)")
+	fl.BoolVar(&opts.strict, "strict", false, "fail on warnings too (a forgery refused by a 5xx or another 4xx)")
+	fl.BoolVar(&opts.requireAll, "require-all", false, "fail when a case is not tested (for CI)")
+	fl.IntVar(&opts.concurrency, "concurrency", probe.DefaultConcurrency, "forgeries in flight at once (the genuine request goes first, alone)")
+	fl.StringVar(&opts.attackerListen, "attacker-listen", "127.0.0.1:0", "`HOST:PORT` the attacker listener binds (port 0: a free one)")
+	fl.StringVar(&opts.attackerURL, "attacker-url", "", "`URL` the backend reaches the attacker listener at (a tunnel, say); default http://<--attacker-listen>")
+	fl.StringVar(&opts.expiredToken, "expired-token", "", "an expired `token` of the same deployment, which must be refused (- reads stdin)")
+	fl.StringVar(&opts.otherAudToken, "other-audience-token", "", "a `token` of the same deployment for another audience, which must be refused (- reads stdin)")
 	backendLibraryFlag(c, &opts.backend)
 	completeMethods(c)
 	return c
@@ -117,51 +157,155 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 		return err
 	}
 
-	result, _, err := verifyBeforeSending(c, f, &opts.net, &opts.keys, &opts.policy, fetcher, errSt, token)
+	result, resolved, err := verifyBeforeSending(c, f, &opts.net, &opts.keys, &opts.policy, fetcher, errSt, token)
 	if err != nil {
 		return err
 	}
-	rep := &probe.Report{Method: req.Method, URL: req.URL, Token: result, Probes: []probe.Result{}, Diagnosis: []call.Finding{}}
 	if reason := notProbeable(result); reason != "" {
+		rep := probe.NewReport(req.Method, req.URL, result)
 		rep.NotRun = reason
 		if err := opts.write(f, rep); err != nil {
 			return err
 		}
 		return errNegative
 	}
-	cases, err := probe.Forge(token, verifiedKey(result), nil)
+	in := probe.Inputs{Token: token}
+	if result.Verified {
+		in.Key, in.JWK = result.PublicKey, result.PublicJWK
+	}
+	if err := opts.deploymentTokens(c, f, resolved, result, &in); err != nil {
+		return err
+	}
+	listener, err := opts.startListener(token, req.URL, &in)
 	if err != nil {
+		return err
+	}
+	cases, err := probe.Forge(in)
+	if err != nil {
+		if listener != nil {
+			listener.Close()
+		}
 		return &usageError{err: err}
 	}
-	rep = probe.Run(ctx, probe.Options{
+	rep := probe.Run(ctx, probe.Options{
 		Method: req.Method, URL: req.URL, Header: req.Header,
 		NewClient: func(log *call.RedirectLog) (*http.Client, error) {
 			return opts.net.httpClient(f, log.Record)
 		},
 		Now: f.Now, Expect: expect, BaseURL: opts.keys.baseURL, UserAgent: userAgent(f), Leeway: opts.policy.leeway,
 		BackendLibrary: opts.backend,
-	}, cases, rep.Token)
+		Concurrency:    opts.concurrency, Listener: listener, Strict: opts.strict, RequireAll: opts.requireAll,
+	}, cases, result)
+	if listener != nil {
+		listener.Close()
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
-	}
-	if opts.strict && rep.Warned > 0 {
-		rep.OK = false
 	}
 	if err := opts.write(f, rep); err != nil {
 		return err
 	}
 	switch {
-	case rep.Failed > 0 || (opts.strict && rep.Warned > 0):
+	case rep.OK:
+		return nil
+	case rep.Failed > 0 || (opts.strict && rep.Warned > 0) || (opts.requireAll && rep.NotTested > 0):
 		return errNegative
-	case !rep.OK:
+	case rep.Unanswered > 0:
 		return errUnavailable
+	}
+	return errNegative
+}
+
+// deploymentTokens reads --expired-token and --other-audience-token and
+// checks each against the same key source and policy as the genuine token:
+// one that is not what it claims to be is a usage error, because its
+// refusal would prove nothing.
+func (o *probeOptions) deploymentTokens(c *cobra.Command, f *Factory, resolved *keysource.Resolved, genuine *verify.Result, in *probe.Inputs) error {
+	if o.expiredToken == "" && o.otherAudToken == "" {
+		return nil
+	}
+	clock, err := o.policy.clock(f)
+	if err != nil {
+		return err
+	}
+	v := &verify.Verifier{Now: clock, Keys: resolved.Keys}
+	if v.Policy, err = o.policy.policy(resolved, o.keys.baseURL); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		flag, value string
+		dst         *string
+		check       func(*verify.Result) error
+	}{
+		{"--expired-token", o.expiredToken, &in.ExpiredToken, probe.CheckExpired},
+		{"--other-audience-token", o.otherAudToken, &in.OtherAudienceToken,
+			func(r *verify.Result) error { return probe.CheckOtherAudience(r, genuine) }},
+	} {
+		if d.value == "" {
+			continue
+		}
+		tok, err := readToken(f, d.value, true, "")
+		if err != nil {
+			return usageErrorf("%s: %v", d.flag, err)
+		}
+		r := v.Verify(c.Context(), tok)
+		if err := c.Context().Err(); err != nil {
+			return err
+		}
+		if err := d.check(r); err != nil {
+			return usageErrorf("%s: %v", d.flag, err)
+		}
+		*d.dst = tok
 	}
 	return nil
 }
 
+// startListener starts the attacker listener, unless the backend could not
+// reach it: a listener on loopback, for a backend on another host, would
+// make the three cases refused for the wrong reason.
+func (o *probeOptions) startListener(token, target string, in *probe.Inputs) (*probe.Listener, error) {
+	host, _, err := net.SplitHostPort(o.attackerListen)
+	if err != nil {
+		return nil, usageErrorf("--attacker-listen must be HOST:PORT: %v", err)
+	}
+	if o.attackerURL == "" {
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			return nil, usageErrorf("--attacker-listen %s listens on every address: give --attacker-url, the URL the backend reaches it at", render.SafeLine(o.attackerListen))
+		}
+		u, _ := url.Parse(target)
+		if !httpclient.IsLoopback(u) && isLoopbackHost(host) {
+			in.AttackerSkip = "the backend at " + u.Hostname() + " cannot reach the attacker listener on " + host +
+				": give --attacker-listen and --attacker-url with an address it can reach"
+			return nil, nil
+		}
+	}
+	a, err := probe.NewAttacker(token, nil)
+	if err != nil {
+		in.AttackerSkip = err.Error()
+		return nil, nil
+	}
+	l, err := probe.Listen(o.attackerListen, o.attackerURL, a)
+	if err != nil {
+		return nil, usageErrorf("--attacker-listen: %v", err)
+	}
+	in.Attacker, in.AttackerURL = a, l.URL
+	return l, nil
+}
+
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func (o *probeOptions) write(f *Factory, rep *probe.Report) error {
-	if o.out.json() {
+	switch o.out.format {
+	case "json":
 		return render.JSON(f.IO.Out, rep)
+	case "junit":
+		return render.ProbeJUnit(f.IO.Out, rep)
 	}
 	return render.ProbeText(f.IO.Out, rep, o.out.styles(f))
 }
@@ -176,14 +320,23 @@ func (o *probeOptions) validate(c *cobra.Command) error {
 	if err := validateBackendLibrary(o.backend); err != nil {
 		return err
 	}
+	if o.concurrency < 1 || o.concurrency > 64 {
+		return usageErrorf("--concurrency must be between 1 and 64")
+	}
+	if o.attackerURL != "" {
+		u, err := url.Parse(o.attackerURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return usageErrorf("--attacker-url must be an http(s) URL without user, query or fragment")
+		}
+	}
 	stdin := 0
-	for _, on := range append(o.readsStdin(), o.keys.jwks == "-") {
+	for _, on := range append(o.readsStdin(), o.keys.jwks == "-", o.expiredToken == "-", o.otherAudToken == "-") {
 		if on {
 			stdin++
 		}
 	}
 	if stdin > 1 {
-		return usageErrorf("stdin can feed only one of --token -, --password-stdin and --jwks -")
+		return usageErrorf("stdin can feed only one of --token -, --password-stdin, --jwks -, --expired-token - and --other-audience-token -")
 	}
 	return nil
 }
@@ -202,13 +355,4 @@ func notProbeable(r *verify.Result) string {
 		}
 	}
 	return ""
-}
-
-// verifiedKey is the public key the token's signature verified with, for
-// hmac_public_key; nil when no signature was checked.
-func verifiedKey(r *verify.Result) crypto.PublicKey {
-	if !r.Verified {
-		return nil
-	}
-	return r.PublicKey
 }

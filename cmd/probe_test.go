@@ -3,14 +3,17 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/baverify/baverify/internal/keysource"
+	"github.com/baverify/baverify/internal/probe"
 	"github.com/baverify/baverify/internal/verify"
 )
 
@@ -32,6 +35,15 @@ func probeBackend(t *testing.T, date time.Time, check func(authorization string)
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// probeGolden replaces the backend's URL and the attacker listener's
+// port, which change on every run.
+func probeGolden(out, url string) string {
+	out = strings.ReplaceAll(out, url, "http://127.0.0.1:PORT")
+	return listenerPort.ReplaceAllString(out, "${1}LPORT")
+}
+
+var listenerPort = regexp.MustCompile(`(listener  http://127\.0\.0\.1:)\d+`)
 
 // soundCheck verifies like a correct backend, at the real token's time.
 func soundCheck(rt realToken, at time.Time) func(string) int {
@@ -78,7 +90,7 @@ func TestProbeText(t *testing.T) {
 			if r.code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, tc.code, r.stdout, r.stderr)
 			}
-			golden(t, tc.golden, strings.ReplaceAll(r.stdout, url, "http://127.0.0.1:PORT"))
+			golden(t, tc.golden, probeGolden(r.stdout, url))
 		})
 	}
 }
@@ -94,7 +106,7 @@ func TestProbeTextColour(t *testing.T) {
 	if !ansi.MatchString(r.stdout) {
 		t.Fatal("no colour on a terminal")
 	}
-	golden(t, "probe_sound.txt", strings.ReplaceAll(stripANSI(r.stdout), url, "http://127.0.0.1:PORT"))
+	golden(t, "probe_sound.txt", probeGolden(stripANSI(r.stdout), url))
 	r = run(t, runConfig{now: at, tty: true, env: map[string]string{"NO_COLOR": "1"}}, args...)
 	if ansi.MatchString(r.stdout) {
 		t.Fatal("colour with NO_COLOR set")
@@ -114,13 +126,15 @@ func TestProbeJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, field := range []string{"method", "url", "token", "probes", "diagnosis", "passed", "failed", "warned", "skipped", "unreachable", "ok", "forgeryAccepted"} {
+	for _, field := range []string{"method", "url", "token", "probes", "diagnosis", "coverage", "attacker", "passed", "failed", "warned",
+		"inconclusive", "notTested", "unanswered", "ok", "forgeryAccepted", "genuineAccepted", "fetchedFromToken", "strict", "requireAll"} {
 		if _, ok := out[field]; !ok {
 			t.Errorf("no %q in %s", field, r.stdout)
 		}
 	}
 	var probes []map[string]any
-	if err := json.Unmarshal(out["probes"], &probes); err != nil || len(probes) != 8 {
+	// An ES256 token: every one of the 27 cases applies, and each is listed.
+	if err := json.Unmarshal(out["probes"], &probes); err != nil || len(probes) != 27 {
 		t.Fatalf("probes: %v %s", err, out["probes"])
 	}
 	for _, field := range []string{"name", "attack", "expect", "status", "latencyMs", "outcome", "message", "redirects"} {
@@ -185,7 +199,8 @@ func TestProbeUnreachable(t *testing.T) {
 	rt := loadReal(t, "EdDSA")
 	at := time.Unix(rt.Iat+60, 0).UTC()
 	r := run(t, runConfig{now: at}, "probe", "--timeout", "2s", "--jwks", rt.JWKSPath, "--token", rt.Token, closedURL(t))
-	if r.code != ExitUnavailable || !strings.Contains(r.stdout, "COULD NOT CHECK") {
+	if r.code != ExitUnavailable || !strings.Contains(r.stdout, "COULD NOT CHECK") ||
+		!strings.Contains(r.stdout, "[ ?? ] 23 more cases not sent: the genuine request got no answer") || strings.Contains(r.stdout, "no_token") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -202,4 +217,165 @@ func TestProbeRefusesAnExpiredTokenWhenTheJWKSIsDown(t *testing.T) {
 	if r.code != ExitNegative || !strings.Contains(r.stdout, "Result: NOT RUN") || !strings.Contains(r.stdout, "expired") || hits.Load() != 0 {
 		t.Fatalf("exit %d, %d requests\n%s\n%s", r.code, hits.Load(), r.stdout, r.stderr)
 	}
+}
+
+// A route that redirects (307) to another path of the same origin, where
+// any bearer token is accepted: the token travels with the redirect, so the
+// final 2xx is the backend accepting the forgery (issue 13, item 2).
+func TestProbeSameOriginRedirectIsAnAcceptance(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	at := time.Unix(rt.Iat+60, 0).UTC()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/me" {
+			http.Redirect(w, r, "/api/v2/me", http.StatusTemporaryRedirect)
+			return
+		}
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte(`{"sub":"me"}`))
+	}))
+	t.Cleanup(srv.Close)
+	r := run(t, runConfig{now: at}, "probe", "-o", "json", "--jwks", rt.JWKSPath, "--token", rt.Token, srv.URL+"/api/me")
+	var out struct {
+		ForgeryAccepted bool
+		Probes          []struct{ Name, Outcome string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, r.stdout, r.stderr)
+	}
+	if r.code != ExitNegative || !out.ForgeryAccepted {
+		t.Fatalf("exit %d, forgeryAccepted %v\n%s", r.code, out.ForgeryAccepted, r.stdout)
+	}
+	for _, p := range out.Probes {
+		if p.Name == "signature_tampered" && p.Outcome != "fail" {
+			t.Errorf("signature_tampered: %s, want fail", p.Outcome)
+		}
+	}
+}
+
+func TestProbeNewFlagsUsage(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	at := time.Unix(rt.Iat+60, 0).UTC()
+	url := probeBackend(t, at, func(string) int { return 200 })
+	base := []string{"probe", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--token", rt.Token}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"concurrency 0", []string{"--concurrency", "0"}, "--concurrency must be between 1 and 64"},
+		{"attacker URL with a query", []string{"--attacker-url", "http://x.example/?a=b"}, "--attacker-url must be an http(s) URL"},
+		{"attacker URL not http", []string{"--attacker-url", "ftp://x.example"}, "--attacker-url must be an http(s) URL"},
+		{"listen on every address without a URL", []string{"--attacker-listen", "0.0.0.0:0"}, "give --attacker-url"},
+		{"listen address without a port", []string{"--attacker-listen", "127.0.0.1"}, "--attacker-listen must be HOST:PORT"},
+		{"an expired token that has not expired", []string{"--expired-token", rt.Token}, "--expired-token: it has not expired"},
+		{"an other-audience token for the same audience", []string{"--other-audience-token", rt.Token}, "is also the genuine token's"},
+		{"an expired token that is not a token", []string{"--expired-token", "abc"}, "--expired-token:"},
+		{"two readers of stdin", []string{"--expired-token", "-", "--other-audience-token", "-"}, "stdin can feed only one"},
+		{"junit is for probe", nil, ""},
+		{"an unknown output", []string{"-o", "xml"}, "--output must be text, json or junit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if tc.want == "" {
+				return
+			}
+			r := run(t, runConfig{now: at}, append(append(append([]string{}, base...), tc.args...), url)...)
+			if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q, want %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
+	// Other commands keep text and json only.
+	if r := run(t, runConfig{}, "token", "-o", "junit", rt.Token); r.code != ExitUsage || !strings.Contains(r.stderr, "text or json") {
+		t.Errorf("token -o junit: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// --require-all turns a case not tested into a failure.
+func TestProbeRequireAll(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	at := time.Unix(rt.Iat+60, 0).UTC()
+	url := probeBackend(t, at, soundCheck(rt, at))
+	args := []string{"probe", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--token", rt.Token, url}
+	if r := run(t, runConfig{now: at}, args...); r.code != ExitOK {
+		t.Fatalf("without --require-all: exit %d\n%s", r.code, r.stdout)
+	}
+	r := run(t, runConfig{now: at}, append([]string{"probe", "--require-all"}, args[1:]...)...)
+	if r.code != ExitNegative || !strings.Contains(r.stdout, "Result: FAIL (24 passed, 2 not tested): --require-all, and 2 cases were not tested; not tested: expired_token, other_audience_token") {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// A backend on another host cannot reach a listener on loopback: the
+// attacker-hosted cases are then not tested, rather than passed.
+func TestProbeListenerUnreachableFromARemoteBackend(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	for _, tc := range []struct {
+		listen, url, target string
+		started             bool
+	}{
+		{"127.0.0.1:0", "", "https://api.example.com/api/me", false},
+		{"127.0.0.1:0", "", "http://127.0.0.1:8080/api/me", true},
+		{"127.0.0.1:0", "https://tunnel.example/p", "https://api.example.com/api/me", true},
+	} {
+		o := &probeOptions{attackerListen: tc.listen, attackerURL: tc.url}
+		var in probe.Inputs
+		l, err := o.startListener(strings.TrimSpace(rt.Token), tc.target, &in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (l != nil) != tc.started || (in.AttackerSkip == "") != tc.started {
+			t.Errorf("%+v: listener %v, skip %q", tc, l != nil, in.AttackerSkip)
+		}
+		if l != nil {
+			if tc.url != "" && in.AttackerURL != tc.url {
+				t.Errorf("attacker URL %q, want %q", in.AttackerURL, tc.url)
+			}
+			l.Close()
+		} else if !strings.Contains(in.AttackerSkip, "cannot reach the attacker listener") {
+			t.Errorf("skip: %q", in.AttackerSkip)
+		}
+	}
+}
+
+// --output junit: a testcase per case, failures for accepted forgeries,
+// skipped for cases not tested; well-formed XML.
+func TestProbeJUnit(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	at := time.Unix(rt.Iat+60, 0).UTC()
+	url := probeBackend(t, at, presenceCheck)
+	r := run(t, runConfig{now: at}, "probe", "-o", "junit", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin,
+		"--token", rt.Token, url+"/api/me")
+	if r.code != ExitNegative {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var doc struct {
+		Suite struct {
+			Tests    int `xml:"tests,attr"`
+			Failures int `xml:"failures,attr"`
+			Skipped  int `xml:"skipped,attr"`
+			Cases    []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+				Skipped *struct{} `xml:"skipped"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, r.stdout)
+	}
+	s := doc.Suite
+	if s.Tests != 26 || s.Failures != 22 || s.Skipped != 2 || len(s.Cases) != 26 || s.Cases[0].Name != "genuine" || s.Cases[0].Failure != nil ||
+		s.Cases[3].Failure == nil || s.Cases[25].Skipped == nil {
+		t.Errorf("suite: tests %d failures %d skipped %d", s.Tests, s.Failures, s.Skipped)
+	}
+	golden(t, "probe_fooled.junit.xml", regexp.MustCompile(`time="[0-9.]+"`).ReplaceAllString(probeGolden(r.stdout, url), `time="T"`))
 }

@@ -58,6 +58,9 @@ type Key struct {
 	Public crypto.PublicKey
 	// Err says why the key could not be used at all.
 	Err error
+	// Raw is the key's JSON object exactly as the document served it
+	// (probe uses it as a confused verifier's HMAC secret).
+	Raw []byte
 }
 
 // ErrInvalidJSON means the document is not JSON.
@@ -103,7 +106,7 @@ func Parse(data []byte) (*Set, error) {
 }
 
 func parseKey(index int, raw json.RawMessage) Key {
-	k := Key{Index: index}
+	k := Key{Index: index, Raw: bytes.Clone(raw)}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		k.Err = errors.New("the key is not a JSON object")

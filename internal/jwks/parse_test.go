@@ -181,3 +181,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Each key keeps its JSON object byte for byte, as served.
+func TestParseKeepsTheRawKey(t *testing.T) {
+	t.Parallel()
+	doc := `{"keys":[ {"kty":"OKP","crv":"Ed25519", "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a"} ]}`
+	set, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(set.Keys[0].Raw), `{"kty":"OKP","crv":"Ed25519", "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a"}`; got != want {
+		t.Errorf("Raw = %s", got)
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/baverify/baverify/internal/call"
@@ -19,19 +21,28 @@ const (
 	// Pass: the genuine token was accepted as expected, or a forgery was
 	// refused with 401 or 403.
 	Pass Outcome = "pass"
-	// Fail: the genuine token was not accepted, or a forgery was. A
-	// forgery accepted is a security finding.
+	// Fail: the genuine token was not accepted, a forgery was, or the
+	// backend fetched a URL the forgery named. A forgery accepted is a
+	// security finding.
 	Fail Outcome = "fail"
 	// Warn: refused, but not the way it should be (a 5xx: the forgery
-	// crashes the backend; another 4xx; a redirect, to a login page say).
+	// crashes the backend; another 4xx).
 	Warn Outcome = "warn"
-	// Skip: the case could not be built, or was not sent.
-	Skip Outcome = "skip"
-	// Unreachable: no HTTP answer.
-	Unreachable Outcome = "unreachable"
+	// Inconclusive: the answer proves nothing: the genuine token was
+	// refused too (or got no answer), or a redirect to another origin
+	// dropped the token.
+	Inconclusive Outcome = "inconclusive"
+	// NotTested: the case could not be built; Coverage says why and which
+	// flag enables it.
+	NotTested Outcome = "not_tested"
+	// Unanswered: no HTTP answer (timeout, refused, reset).
+	Unanswered Outcome = "unanswered"
 )
 
-// Options say where and how the cases are sent.
+// DefaultConcurrency is how many cases are in flight at once.
+const DefaultConcurrency = 4
+
+// Options say where and how the cases are sent and judged.
 type Options struct {
 	Method string
 	URL    string
@@ -48,6 +59,16 @@ type Options struct {
 	// BackendLibrary names the backend's JWT library for the diagnosis of
 	// a refused genuine token (call.Options.BackendLibrary).
 	BackendLibrary string
+	// Concurrency bounds the forgeries in flight (DefaultConcurrency when
+	// 0); the genuine request always goes first and alone.
+	Concurrency int
+	// Listener is the attacker listener, when one runs; every request it
+	// got is a finding.
+	Listener *Listener
+	// Strict makes warnings fatal; RequireAll makes a case not tested
+	// fatal.
+	Strict     bool
+	RequireAll bool
 }
 
 // Result is one case as sent and answered.
@@ -66,6 +87,35 @@ type Result struct {
 	// Redirects that were followed; Authorization is never carried to
 	// another origin.
 	Redirects []call.Redirect `json:"redirects"`
+
+	// accepted: a forgery got an answer that serves it.
+	accepted bool
+}
+
+// Gap is a case that was not sent, and why.
+type Gap struct {
+	Name string `json:"name"`
+	Why  string `json:"why"`
+	// EnabledBy is the flag that lets it be sent; "" when none can.
+	EnabledBy string `json:"enabledBy,omitempty"`
+}
+
+// Coverage says what the probe tested and what it did not.
+type Coverage struct {
+	Sent      int   `json:"sent"`
+	Total     int   `json:"total"`
+	NotTested []Gap `json:"notTested"`
+	// NotApplicable are cases that cannot apply to this token (they are
+	// not in probes).
+	NotApplicable []Gap `json:"notApplicable"`
+}
+
+// Listening describes the attacker listener and what reached it.
+type Listening struct {
+	URL     string  `json:"url"`
+	Fetches []Fetch `json:"fetches"`
+	// Unrecorded counts requests beyond the ones recorded.
+	Unrecorded int `json:"unrecorded,omitempty"`
 }
 
 // Report is the JSON output of `baverify probe`.
@@ -79,16 +129,35 @@ type Report struct {
 	// Diagnosis explains the genuine token's answer when it was not the
 	// expected one (the same findings as baverify call).
 	Diagnosis []call.Finding `json:"diagnosis"`
+	Coverage  Coverage       `json:"coverage"`
+	// Attacker is the attacker listener; null when none ran.
+	Attacker *Listening `json:"attacker"`
 	// Counts per outcome.
-	Passed      int  `json:"passed"`
-	Failed      int  `json:"failed"`
-	Warned      int  `json:"warned"`
-	Skipped     int  `json:"skipped"`
-	Unreached   int  `json:"unreachable"`
-	OK          bool `json:"ok"`
+	Passed       int  `json:"passed"`
+	Failed       int  `json:"failed"`
+	Warned       int  `json:"warned"`
+	Inconclusive int  `json:"inconclusive"`
+	NotTested    int  `json:"notTested"`
+	Unanswered   int  `json:"unanswered"`
+	OK           bool `json:"ok"`
+	// AcceptedAny: a forged token was accepted.
 	AcceptedAny bool `json:"forgeryAccepted"`
+	// GenuineAccepted: the genuine token got the expected status; when
+	// false, the refusals prove nothing.
+	GenuineAccepted bool `json:"genuineAccepted"`
+	// FetchedFromToken: the backend fetched a URL taken from a token (an
+	// SSRF), whatever it then did with the forgery.
+	FetchedFromToken bool `json:"fetchedFromToken"`
+	Strict           bool `json:"strict"`
+	RequireAll       bool `json:"requireAll"`
 	// NotRun says why no request was sent (the token is invalid here).
 	NotRun string `json:"notRun,omitempty"`
+}
+
+// NewReport is an empty report, for a probe that sends nothing.
+func NewReport(method, url string, tok *verify.Result) *Report {
+	return &Report{Method: method, URL: url, Token: tok, Probes: []Result{}, Diagnosis: []call.Finding{},
+		Coverage: Coverage{NotTested: []Gap{}, NotApplicable: []Gap{}}}
 }
 
 // rejection is what every case but the genuine one must get.
@@ -97,56 +166,164 @@ func rejection() call.Expectation {
 	return e
 }
 
-// Run sends the cases one after the other (a probe must not look like a
-// flood) and judges each answer. genuine is the local verification of the
-// genuine token, or nil. Cancelling ctx stops it between cases.
+// Run sends the genuine case alone, then the forgeries a few at a time,
+// and judges each answer; the report lists them in case order. genuine is
+// the local verification of the genuine token, or nil. When the genuine
+// request gets no answer, nothing else is sent. Cancelling ctx stops it.
 func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result) *Report {
-	rep := &Report{Method: opts.Method, URL: opts.URL, Token: genuine, Probes: []Result{}, Diagnosis: []call.Finding{}}
+	rep := NewReport(opts.Method, opts.URL, genuine)
+	rep.Strict, rep.RequireAll = opts.Strict, opts.RequireAll
+	var sendable []Case
 	for _, c := range cases {
-		if ctx.Err() != nil {
-			break
-		}
-		res := Result{Name: c.Name, Attack: c.Attack, Expect: rejection().String(), Redirects: []call.Redirect{}}
-		if c.Genuine {
-			res.Expect = opts.Expect.String()
-		}
-		if c.Skip != "" {
-			res.Outcome, res.Message = Skip, c.Skip
-			rep.add(res)
+		if c.NotApplicable != "" {
+			rep.Coverage.NotApplicable = append(rep.Coverage.NotApplicable, Gap{Name: c.Name, Why: c.NotApplicable})
 			continue
 		}
-		log := &call.RedirectLog{}
-		client, err := opts.NewClient(log)
-		if err != nil {
-			res.Outcome, res.Message = Unreachable, err.Error()
-			rep.add(res)
-			continue
-		}
-		header := opts.Header.Clone()
-		if header == nil {
-			header = http.Header{}
-		}
-		if c.Authorization != "" {
-			header.Set("Authorization", c.Authorization)
-		}
-		var tok *verify.Result
-		if c.Genuine {
-			tok = genuine
-		}
-		callRep := call.Do(ctx, call.Options{Client: client, Redirects: log, Now: opts.Now, Leeway: opts.Leeway,
-			Expect: opts.Expect, BaseURL: opts.BaseURL, UserAgent: opts.UserAgent, BackendLibrary: opts.BackendLibrary},
-			call.Request{Method: opts.Method, URL: opts.URL, Header: header, Token: genuineToken(c)}, tok)
-		if ctx.Err() != nil {
-			break
-		}
-		judge(&res, c, callRep, opts.Expect)
-		if c.Genuine && res.Outcome != Pass {
-			rep.Diagnosis = callRep.Diagnosis
-		}
-		rep.add(res)
+		sendable = append(sendable, c)
 	}
-	rep.OK = rep.Failed == 0 && rep.Unreached == 0 && len(rep.Probes) == len(cases)
+	results := make([]Result, len(sendable))
+	sent := make([]bool, len(sendable))
+	send := func(i int) {
+		results[i], rep.Diagnosis = sendCase(ctx, opts, sendable[i], genuine, rep.Diagnosis)
+		sent[i] = true
+	}
+
+	first := slices.IndexFunc(sendable, func(c Case) bool { return c.Genuine })
+	genuineAnswered := true
+	if first >= 0 {
+		send(first)
+		rep.GenuineAccepted = results[first].Outcome == Pass
+		genuineAnswered = results[first].Outcome != Unanswered
+	}
+	if genuineAnswered && ctx.Err() == nil {
+		n := opts.Concurrency
+		if n <= 0 {
+			n = DefaultConcurrency
+		}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, n)
+		for i := range sendable {
+			if i == first {
+				continue
+			}
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if ctx.Err() == nil {
+					results[i], _ = sendCase(ctx, opts, sendable[i], nil, nil)
+					sent[i] = true
+				}
+			}()
+		}
+		wg.Wait()
+	}
+
+	if opts.Listener != nil {
+		fetches, dropped := opts.Listener.Fetches()
+		rep.Attacker = &Listening{URL: opts.Listener.URL, Fetches: fetches, Unrecorded: dropped}
+	}
+	for i, c := range sendable {
+		res := results[i]
+		if !sent[i] {
+			res = notSent(c, genuineAnswered, ctx.Err())
+		}
+		if !c.Genuine && !rep.GenuineAccepted && (res.Outcome == Pass || res.Outcome == Warn) {
+			res.Outcome = Inconclusive
+			res.Message += ", which proves nothing: the genuine token was refused too"
+		}
+		if rep.Attacker != nil {
+			fetched(&res, rep.Attacker.Fetches)
+		}
+		rep.add(res, c)
+	}
+	if rep.Attacker != nil && len(rep.Attacker.Fetches) > 0 {
+		rep.FetchedFromToken = true
+		// A fetch of a path no case handed out is still the backend
+		// fetching from the attacker: it fails the probe on its own.
+		if slices.ContainsFunc(rep.Attacker.Fetches, func(f Fetch) bool { return f.Case == "" }) {
+			rep.Failed++
+		}
+	}
+	rep.OK = rep.Failed == 0 && rep.Unanswered == 0 && rep.Inconclusive == 0 && rep.GenuineAccepted &&
+		!(opts.Strict && rep.Warned > 0) && !(opts.RequireAll && rep.NotTested > 0) && ctx.Err() == nil
 	return rep
+}
+
+// sendCase sends one case and judges its answer; for the genuine case it
+// returns the call's diagnosis when the answer is not the expected one.
+func sendCase(ctx context.Context, opts Options, c Case, genuine *verify.Result, diag []call.Finding) (Result, []call.Finding) {
+	res := Result{Name: c.Name, Attack: c.Attack, Expect: rejection().String(), Redirects: []call.Redirect{}}
+	if c.Genuine {
+		res.Expect = opts.Expect.String()
+	}
+	if c.NotTested != "" {
+		res.Outcome, res.Message = NotTested, c.NotTested
+		return res, diag
+	}
+	log := &call.RedirectLog{}
+	client, err := opts.NewClient(log)
+	if err != nil {
+		res.Outcome, res.Message = Unanswered, err.Error()
+		return res, diag
+	}
+	header := opts.Header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	if c.Authorization != "" {
+		header.Set("Authorization", c.Authorization)
+	}
+	var tok *verify.Result
+	if c.Genuine {
+		tok = genuine
+	}
+	callRep := call.Do(ctx, call.Options{Client: client, Redirects: log, Now: opts.Now, Leeway: opts.Leeway,
+		Expect: opts.Expect, BaseURL: opts.BaseURL, UserAgent: opts.UserAgent, BackendLibrary: opts.BackendLibrary},
+		call.Request{Method: opts.Method, URL: opts.URL, Header: header, Token: genuineToken(c)}, tok)
+	judge(&res, c, callRep, opts.Expect)
+	if c.Genuine && res.Outcome != Pass {
+		diag = callRep.Diagnosis
+	}
+	return res, diag
+}
+
+// notSent is a case that was never sent: the genuine request got no
+// answer, or the probe was cancelled.
+func notSent(c Case, genuineAnswered bool, ctxErr error) Result {
+	res := Result{Name: c.Name, Attack: c.Attack, Expect: rejection().String(), Redirects: []call.Redirect{}}
+	switch {
+	case c.NotTested != "":
+		res.Outcome, res.Message = NotTested, c.NotTested
+	case !genuineAnswered:
+		res.Outcome, res.Message = Inconclusive, "not sent: the genuine request got no answer"
+	default:
+		res.Outcome, res.Message = Inconclusive, fmt.Sprintf("not sent: %v", ctxErr)
+	}
+	return res
+}
+
+// fetched fails a case whose URL the backend fetched from the listener.
+func fetched(res *Result, fetches []Fetch) {
+	var paths []string
+	for _, f := range fetches {
+		if f.Case == res.Name {
+			paths = append(paths, f.Path)
+		}
+	}
+	if len(paths) == 0 {
+		return
+	}
+	where := strings.Join(slices.Compact(paths), ", ")
+	switch {
+	case res.accepted:
+		res.Message = fmt.Sprintf("ACCEPTED (HTTP %d), with a key the backend FETCHED from the attacker listener (%s): it fetches URLs taken from the token (SSRF)", res.Status, where)
+	case res.Status == 0:
+		res.Message = fmt.Sprintf("no answer, but the backend FETCHED %s from the attacker listener: it fetches URLs taken from the token (SSRF)", where)
+	default:
+		res.Message = fmt.Sprintf("refused (HTTP %d), but the backend FETCHED %s from the attacker listener first: it fetches URLs taken from the token (SSRF)", res.Status, where)
+	}
+	res.Outcome = Fail
 }
 
 // genuineToken is the token call.Do should treat as sent: only the genuine
@@ -159,21 +336,26 @@ func genuineToken(c Case) string {
 	return ""
 }
 
-func (r *Report) add(res Result) {
+func (r *Report) add(res Result, c Case) {
+	r.Coverage.Total++
 	switch res.Outcome {
 	case Pass:
 		r.Passed++
 	case Fail:
 		r.Failed++
-		if res.Name != CaseGenuine {
-			r.AcceptedAny = true
-		}
+		r.AcceptedAny = r.AcceptedAny || res.accepted
 	case Warn:
 		r.Warned++
-	case Skip:
-		r.Skipped++
-	case Unreachable:
-		r.Unreached++
+	case Inconclusive:
+		r.Inconclusive++
+	case NotTested:
+		r.NotTested++
+		r.Coverage.NotTested = append(r.Coverage.NotTested, Gap{Name: c.Name, Why: c.NotTested, EnabledBy: c.EnabledBy})
+	case Unanswered:
+		r.Unanswered++
+	}
+	if res.Status != 0 || res.Outcome == Unanswered {
+		r.Coverage.Sent++
 	}
 	r.Probes = append(r.Probes, res)
 }
@@ -181,30 +363,33 @@ func (r *Report) add(res Result) {
 // judge sets the outcome of one case from its answer.
 func judge(res *Result, c Case, rep *call.Report, expect call.Expectation) {
 	if rep.Unreachable || rep.Response == nil {
-		res.Outcome, res.Message = Unreachable, "no answer: "+rep.Error
+		res.Outcome, res.Message = Unanswered, "no answer: "+rep.Error
 		return
 	}
 	resp := rep.Response
 	res.Status, res.LatencyMs, res.Redirects = resp.Status, resp.LatencyMs, resp.Redirects
 	res.BackendSaid = call.BackendMessage(resp)
-	// A redirect elsewhere (a login page, say) may answer 2xx without
-	// serving anything protected; one that only adds or drops a trailing
-	// slash is the same route, and its 2xx is an acceptance.
-	redirected := len(resp.Redirects) > 0 &&
-		strings.TrimSuffix(resp.URL, "/") != strings.TrimSuffix(rep.Request.URL, "/")
+	// On a same-origin redirect the token travels with the request, so the
+	// final answer is the backend's: its 2xx is an acceptance. Only a
+	// redirect to another origin drops the token, and what answers there
+	// did not see it.
+	dropped := slices.ContainsFunc(resp.Redirects, func(r call.Redirect) bool { return r.AuthorizationDropped })
 	switch {
+	case dropped:
+		res.Outcome = Inconclusive
+		if c.Genuine {
+			res.Outcome = Fail
+		}
+		res.Message = fmt.Sprintf("redirected to another origin, %s, which answered HTTP %d without the token: the route itself gave no verdict; probe the URL the redirect leads to", resp.URL, resp.Status)
 	case c.Genuine && expect.Match(resp.Status):
 		res.Outcome, res.Message = Pass, fmt.Sprintf("accepted (HTTP %d)", resp.Status)
 	case c.Genuine:
 		res.Outcome = Fail
-		res.Message = fmt.Sprintf("HTTP %d, expected %s: the genuine token is not accepted, so a refused forgery proves little; the diagnosis below says why", resp.Status, expect)
+		res.Message = fmt.Sprintf("HTTP %d, expected %s: the genuine token is not accepted, so a refused forgery proves nothing; the diagnosis below says why", resp.Status, expect)
 	case rejection().Match(resp.Status):
 		res.Outcome, res.Message = Pass, fmt.Sprintf("refused (HTTP %d)", resp.Status)
-	case redirected:
-		res.Outcome = Warn
-		res.Message = fmt.Sprintf("redirected to %s, which answered HTTP %d: a login page? Check by hand that nothing protected was served", resp.URL, resp.Status)
 	case resp.Status >= 200 && resp.Status < 400:
-		res.Outcome = Fail
+		res.Outcome, res.accepted = Fail, true
 		res.Message = fmt.Sprintf("ACCEPTED (HTTP %d): the backend served a request it must refuse", resp.Status)
 	case resp.Status >= 500:
 		res.Outcome = Warn

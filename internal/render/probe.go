@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
@@ -10,14 +11,15 @@ import (
 
 // ProbeText writes the human report of a probe: the genuine token's local
 // verdict, one line per case with its status and outcome, the backend's
-// own words where it gave them, the diagnosis of a refused genuine token,
-// and a one-line result.
+// own words where it gave them, what reached the attacker listener, the
+// diagnosis of a refused genuine token, the coverage, and a one-line
+// result that says what was proven.
 func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 	p := &printer{w: w}
 	p.line(apply(st.Heading, "Token"))
 	callToken(p, rep.Token, st)
-	if rep.Token == nil {
-		p.line("  " + apply(st.Warn, "not verified locally") + ": give --base-url or --jwks to check it first (and to build hmac_public_key)")
+	if rep.Token == nil || !rep.Token.Verified {
+		p.line("  " + apply(st.Warn, "not verified locally") + ": give --base-url or --jwks to check it first (and to build the hmac_* cases)")
 	}
 
 	if rep.NotRun != "" {
@@ -31,13 +33,21 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 	for _, r := range rep.Probes {
 		width = max(width, len(r.Name))
 	}
+	notSent := 0
+	genuineUnanswered := len(rep.Probes) > 0 && rep.Probes[0].Name == probe.CaseGenuine && rep.Probes[0].Outcome == probe.Unanswered
 	for _, r := range rep.Probes {
+		// Cases never sent (the genuine request got no answer) are one
+		// line below, not one each.
+		if genuineUnanswered && r.Outcome == probe.Inconclusive && r.Status == 0 {
+			notSent++
+			continue
+		}
 		status := "   -"
 		if r.Status != 0 {
 			status = fmt.Sprintf("%4d", r.Status)
 		}
 		p.line(fmt.Sprintf("  %s %-*s %s  %s", outcomeTag(r.Outcome, st), width, r.Name, status, SafeLine(r.Message)))
-		if r.Outcome != probe.Pass && r.Outcome != probe.Skip {
+		if r.Outcome == probe.Fail || r.Outcome == probe.Warn {
 			p.line("      " + apply(st.Dim, "sent: ") + SafeLine(r.Attack))
 			if r.BackendSaid != "" {
 				p.line("      " + apply(st.Dim, "the backend said: ") + SafeLine(r.BackendSaid))
@@ -50,7 +60,50 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 		}
 	}
 
+	if notSent > 0 {
+		p.line(fmt.Sprintf("  %s %d more cases not sent: the genuine request got no answer", apply(st.Warn, "[ ?? ]"), notSent))
+	}
+
+	if a := rep.Attacker; a != nil {
+		p.line("")
+		p.line(apply(st.Heading, "Attacker listener") + "  " + SafeLine(a.URL))
+		if len(a.Fetches) == 0 {
+			// A backend that follows these URLs but cannot reach the
+			// listener (in a container, say) looks the same: say so.
+			p.line("  no request reached it; a backend that cannot reach this URL (one in a container or a VM) would refuse the three cases without trying: then give --attacker-url")
+		}
+		for _, f := range a.Fetches {
+			c := f.Case
+			if c == "" {
+				c = "(no case)"
+			}
+			p.line(fmt.Sprintf("  %s %s %s from %s, User-Agent %q, for %s", apply(st.Fail, "[FAIL]"), SafeLine(f.Method), SafeLine(f.Path),
+				SafeLine(f.From), SafeLine(f.UserAgent), SafeLine(c)))
+		}
+		if a.Unrecorded > 0 {
+			p.line(fmt.Sprintf("  and %d more requests", a.Unrecorded))
+		}
+		if len(a.Fetches) > 0 {
+			p.line("      " + apply(st.Fail, "the backend fetched a URL taken from the token") +
+				" (SSRF): an attacker can make it request any URL, and serve it the key to trust")
+		}
+	}
+
 	diagnosis(p, "Why the genuine token was not accepted", rep.Diagnosis, st)
+
+	p.line("")
+	cov := rep.Coverage
+	p.line(apply(st.Heading, "Coverage") + fmt.Sprintf("  %d of %d cases sent", cov.Sent, cov.Total))
+	for _, g := range cov.NotTested {
+		line := "  " + apply(st.Skip, "not tested") + ": " + g.Name + ": " + SafeLine(g.Why)
+		if g.EnabledBy != "" && !strings.Contains(g.Why, g.EnabledBy) {
+			line += " (" + g.EnabledBy + ")"
+		}
+		p.line(line)
+	}
+	for _, g := range cov.NotApplicable {
+		p.line("  " + apply(st.Dim, "does not apply") + ": " + g.Name + ": " + SafeLine(g.Why))
+	}
 	p.line("")
 	p.line(probeResult(rep, st))
 	return p.err
@@ -64,7 +117,9 @@ func outcomeTag(o probe.Outcome, st Styles) string {
 		return apply(st.Fail, "[FAIL]")
 	case probe.Warn:
 		return apply(st.Warn, "[warn]")
-	case probe.Unreachable:
+	case probe.Inconclusive:
+		return apply(st.Warn, "[ ?? ]")
+	case probe.Unanswered:
 		return apply(st.Fail, "[ -- ]")
 	}
 	return apply(st.Skip, "[skip]")
@@ -75,21 +130,147 @@ func probeResult(rep *probe.Report, st Styles) string {
 	for _, c := range []struct {
 		n    int
 		word string
-	}{{rep.Failed, "failed"}, {rep.Warned, "warned"}, {rep.Skipped, "skipped"}, {rep.Unreached, "unanswered"}} {
+	}{{rep.Failed, "failed"}, {rep.Warned, "warned"}, {rep.Inconclusive, "inconclusive"}, {rep.NotTested, "not tested"}, {rep.Unanswered, "unanswered"}} {
 		if c.n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", c.n, c.word))
 		}
 	}
-	summary := strings.Join(counts, ", ")
+	summary := " (" + strings.Join(counts, ", ") + ")"
+	var notTested []string
+	for _, g := range rep.Coverage.NotTested {
+		notTested = append(notTested, g.Name)
+	}
+	gaps := ""
+	if len(notTested) > 0 {
+		gaps = "; not tested: " + strings.Join(notTested, ", ")
+	}
+	tested := rep.Passed + rep.Warned - 1 // the genuine case passed
 	switch {
 	case rep.AcceptedAny:
-		return apply(st.Fail, "Result: FAIL") + " (" + summary + "): the backend ACCEPTED a forged token; anyone can call it as anyone"
-	case rep.Unreached > 0:
-		return apply(st.Fail, "Result: COULD NOT CHECK") + " (" + summary + ")"
-	case !rep.OK:
-		return apply(st.Fail, "Result: FAIL") + " (" + summary + ")"
+		return apply(st.Fail, "Result: FAIL") + summary + ": the backend ACCEPTED a forged token; anyone can call it as anyone"
+	case rep.FetchedFromToken:
+		return apply(st.Fail, "Result: FAIL") + summary + ": the backend fetched URLs taken from forged tokens (SSRF)"
+	case rep.Failed > 0 && !rep.GenuineAccepted:
+		return apply(st.Fail, "Result: FAIL") + summary + ": the genuine token was not accepted, so the refused forgeries prove nothing; the diagnosis above says why"
+	case rep.Unanswered > 0 && !rep.GenuineAccepted:
+		return apply(st.Fail, "Result: COULD NOT CHECK") + summary + ": the genuine request got no answer, so nothing else was sent"
+	case rep.Unanswered > 0:
+		return apply(st.Fail, "Result: COULD NOT CHECK") + summary + ": some requests got no answer"
+	case rep.Failed > 0:
+		return apply(st.Fail, "Result: FAIL") + summary
+	case rep.Inconclusive > 0:
+		return apply(st.Fail, "Result: INCONCLUSIVE") + summary + ": a redirect to another origin dropped the token, so some answers prove nothing"
+	case rep.RequireAll && rep.NotTested > 0:
+		return apply(st.Fail, "Result: FAIL") + summary + ": --require-all, and " + fmt.Sprint(rep.NotTested) + " cases were not tested" + gaps
+	case rep.Strict && rep.Warned > 0:
+		return apply(st.Fail, "Result: FAIL") + summary + ": --strict, and not every forgery was refused cleanly"
 	case rep.Warned > 0:
-		return apply(st.Warn, "Result: PASS with warnings") + " (" + summary + "): every forgery was refused, not all of them cleanly"
+		return apply(st.Warn, "Result: PASS with warnings") + summary + fmt.Sprintf(": every tested forgery refused (%d cases), not all of them cleanly", tested) + gaps
 	}
-	return apply(st.Pass, "Result: PASS") + " (" + summary + "): the genuine token was accepted and every forgery refused"
+	return apply(st.Pass, "Result: PASS") + summary + fmt.Sprintf(": the genuine token was accepted and every tested forgery refused (%d cases)", tested) + gaps
+}
+
+// junitSuites is the JUnit XML schema as GitHub, GitLab and Jenkins read
+// it: one testsuite, a testcase per case.
+type junitSuites struct {
+	XMLName xml.Name   `xml:"testsuites"`
+	Suite   junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Error     *junitMessage `xml:"error,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// ProbeJUnit writes the probe as JUnit XML: failures for failed cases (and
+// warnings with --strict, not-tested cases with --require-all), errors for
+// unanswered and inconclusive ones, skipped for not-tested ones.
+func ProbeJUnit(w io.Writer, rep *probe.Report) error {
+	suite := junitSuite{Name: "baverify probe " + clean(rep.Method+" "+rep.URL)}
+	var total int64
+	if rep.NotRun != "" {
+		suite.Cases = append(suite.Cases, junitCase{Name: "genuine", Classname: "baverify.probe", Time: "0",
+			Failure: &junitMessage{Message: clean(rep.NotRun), Type: "not_run"}})
+		suite.Failures = 1
+	}
+	for _, r := range rep.Probes {
+		total += r.LatencyMs
+		c := junitCase{Name: r.Name, Classname: "baverify.probe", Time: fmt.Sprintf("%.3f", float64(r.LatencyMs)/1000),
+			SystemOut: clean(r.Attack)}
+		msg := &junitMessage{Message: clean(r.Message), Type: string(r.Outcome), Text: clean(r.Attack)}
+		if r.BackendSaid != "" {
+			msg.Text += "\nthe backend said: " + clean(r.BackendSaid)
+		}
+		switch {
+		case r.Outcome == probe.Fail, r.Outcome == probe.Warn && rep.Strict, r.Outcome == probe.NotTested && rep.RequireAll:
+			c.Failure = msg
+			suite.Failures++
+		case r.Outcome == probe.Unanswered, r.Outcome == probe.Inconclusive:
+			c.Error = msg
+			suite.Errors++
+		case r.Outcome == probe.NotTested:
+			c.Skipped = &junitMessage{Message: clean(r.Message)}
+			suite.Skipped++
+		case r.Outcome == probe.Warn:
+			c.SystemOut = clean("warning: " + r.Message + "\n" + r.Attack)
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	if a := rep.Attacker; a != nil && len(a.Fetches) > 0 {
+		var lines []string
+		for _, f := range a.Fetches {
+			lines = append(lines, fmt.Sprintf("%s %s (User-Agent %q) for %s", f.Method, f.Path, f.UserAgent, f.Case))
+		}
+		suite.Cases = append(suite.Cases, junitCase{Name: "attacker_listener", Classname: "baverify.probe", Time: "0",
+			Failure: &junitMessage{Message: "the backend fetched a URL taken from the token (SSRF)", Type: "ssrf",
+				Text: clean(strings.Join(lines, "\n"))}})
+		suite.Failures++
+	}
+	suite.Tests = len(suite.Cases)
+	suite.Time = fmt.Sprintf("%.3f", float64(total)/1000)
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(junitSuites{Suite: suite}); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// clean drops what XML 1.0 cannot carry (control characters) and what a
+// terminal showing the report would act on.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0xfffe || r == 0xffff {
+			return -1
+		}
+		return r
+	}, s)
 }

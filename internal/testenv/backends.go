@@ -21,7 +21,7 @@ import (
 // ("jose") or PyJWT ("pyjwt"), or Node with jsonwebtoken and jwks-rsa
 // ("jsonwebtoken").
 type BackendOptions struct {
-	Kind     string // "jose", "pyjwt" or "jsonwebtoken"
+	Kind     string // "jose", "pyjwt", "flawed" (one flaw per route) or "jsonwebtoken"
 	JWKSURL  string
 	Issuer   string
 	Audience string
@@ -30,6 +30,9 @@ type BackendOptions struct {
 	// without verifying them: the bug baverify probe must catch.
 	TrustUnverified bool
 	RedirectTo      string // target of GET /api/redirect (Python backends only)
+	// HMACSecret (flawed only): how /hmac encodes the public key as its
+	// HMAC secret: "pem" (default), "pem_stripped", "jwk" or "raw".
+	HMACSecret string
 }
 
 // Backend is a started backend.
@@ -42,8 +45,9 @@ type Backend struct {
 const backendPython = "/usr/bin/python3"
 
 var backendScripts = map[string]string{
-	"jose":  "jose_backend.py",
-	"pyjwt": "pyjwt_backend.py",
+	"jose":   "jose_backend.py",
+	"pyjwt":  "pyjwt_backend.py",
+	"flawed": "flawed_backend.py",
 }
 
 // backendModules maps the modules the backends import to the Debian
@@ -68,7 +72,7 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 	}
 	script, ok := backendScripts[opts.Kind]
 	if !ok {
-		t.Fatalf("testenv: unknown backend kind %q (want \"jose\", \"pyjwt\" or \"jsonwebtoken\")", opts.Kind)
+		t.Fatalf("testenv: unknown backend kind %q (want \"jose\", \"pyjwt\", \"flawed\" or \"jsonwebtoken\")", opts.Kind)
 	}
 	if opts.Widen && opts.Kind != "jose" {
 		t.Fatalf("testenv: Widen applies to the jose backend only")
@@ -116,6 +120,7 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 				"REDIRECT_TO=" + opts.RedirectTo,
 				"WIDEN_ERRORS=" + widen,
 				"TRUST_UNVERIFIED=" + trust,
+				"HMAC_SECRET=" + opts.HMACSecret,
 				"NO_PROXY=" + noProxy,
 				"no_proxy=" + noProxy,
 				"PYTHONUNBUFFERED=1",

@@ -298,3 +298,19 @@ func (s *BetterAuth) JWKS(t testing.TB) []byte {
 	_, b := s.do(t, s.client(nil), http.MethodGet, s.JWKSURL, nil, http.StatusOK)
 	return b
 }
+
+// SignJWT has the server sign payload with its current key through
+// auth.api.signJWT (the test-only route POST /test/sign-jwt): how tests
+// mint the expired and other-audience tokens a user would make in their
+// own project. Claims not in payload get Better Auth's defaults.
+func (s *BetterAuth) SignJWT(t testing.TB, payload map[string]any) string {
+	t.Helper()
+	_, b := s.do(t, s.client(nil), http.MethodPost, s.Origin+"/test/sign-jwt", map[string]any{"payload": payload}, http.StatusOK)
+	var body struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(b, &body); err != nil || strings.Count(body.Token, ".") != 2 {
+		t.Fatalf("testenv: POST /test/sign-jwt: no JWT in the body (%v):\n%s", err, clip(b))
+	}
+	return body.Token
+}

@@ -136,6 +136,8 @@ type Result struct {
 	// PublicKey is the JWKS key the signature was checked with (nil when
 	// none was selected): probe forges its HMAC confusion from it.
 	PublicKey crypto.PublicKey `json:"-"`
+	// PublicJWK is that key's JSON object as the JWKS served it.
+	PublicJWK []byte `json:"-"`
 }
 
 // Primary returns the first error in pipeline order, or nil.

@@ -271,7 +271,7 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 		}
 	}
 	if sel.key != nil {
-		r.PublicKey = sel.key.Public
+		r.PublicKey, r.PublicJWK = sel.key.Public, sel.key.Raw
 		r.Key = &KeyInfo{Kid: sel.key.Kid, Kty: sel.key.Kty, Alg: sel.key.Alg, Crv: sel.key.Crv,
 			Bits: sel.key.Bits, Thumbprint: sel.key.Thumbprint, Source: keys.Source}
 	}

@@ -82,6 +82,28 @@ server.listen(Number(env.PORT || 0), "127.0.0.1", async () => {
   });
   // Surface configuration errors before saying ready.
   await auth.$context.catch((err) => fail(`better-auth: ${err.message}`));
-  handle = toNodeHandler(auth);
+  const authHandler = toNodeHandler(auth);
+  // Test only: POST /test/sign-jwt {"payload": {...}} signs the payload
+  // with the deployment's key through auth.api.signJWT, the way a user
+  // mints an expired or other-audience token for baverify probe. The
+  // server listens on 127.0.0.1 only.
+  handle = (req, res) => {
+    if (req.method === "POST" && req.url === "/test/sign-jwt") return signForTest(auth, req, res);
+    return authHandler(req, res);
+  };
   console.log(JSON.stringify({ ready: true, port, baseURL }));
 });
+
+async function signForTest(auth, req, res) {
+  let body = "";
+  for await (const chunk of req) body += chunk;
+  try {
+    const { payload } = JSON.parse(body);
+    const { token } = await auth.api.signJWT({ body: { payload } });
+    res.setHeader("Content-Type", "application/json");
+    res.end(JSON.stringify({ token }));
+  } catch (err) {
+    res.statusCode = 400;
+    res.end(JSON.stringify({ error: String(err?.message ?? err) }));
+  }
+}
