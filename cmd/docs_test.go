@@ -26,6 +26,8 @@ func docFiles(t *testing.T) []string {
 var (
 	// inlineCode is a `code span` in prose.
 	inlineCode = regexp.MustCompile("`([^`\n]+)`")
+	// comment starts a shell or YAML comment.
+	comment = regexp.MustCompile(`(?:^|\s)#(?:\s|$)`)
 	// invocation is where a command line starts: baverify (or README's
 	// `go run .`) as a word of its own (not baverify/tap/baverify,
 	// baverify-token, baverify_1.2.3 or baverify's) where a shell runs a
@@ -49,7 +51,8 @@ func docCommandLines(text string) []string {
 			fenced = !fenced
 			continue
 		}
-		candidates := []string{line}
+		// A comment in a code block is prose: cut it off.
+		candidates := []string{comment.Split(line, 2)[0]}
 		if !fenced {
 			candidates = nil
 			for _, m := range inlineCode.FindAllStringSubmatch(line, -1) {
@@ -187,6 +190,7 @@ func TestDocsCommandCheck(t *testing.T) {
 		"- run: baverify jwks --strict --max-key 3 https://a.example\n" +
 		"go run . token --jwks j.json --token-file t.jwt\n" +
 		"baverify completion bash --no-descriptions\n" +
+		"npm i -D baverify   # then npx baverify … or --whatever\n" +
 		"```\n"
 	lines := docCommandLines(md)
 	var got []string
