@@ -7,7 +7,8 @@
 #   scripts/npm-publish.sh --publish dist/npm -- --provenance                    # publish (release job)
 # Arguments after -- go to every npm publish. A version with a pre-release
 # part (1.3.0-rc.1) is published under the dist-tag "next", never "latest";
-# 0.0.0-dev (an untagged commit) is never published.
+# 0.0.0-dev (an untagged commit) is never published. A version already on the
+# registry is skipped, so a release that failed part-way can be rerun.
 set -euo pipefail
 usage() { echo "usage: scripts/npm-publish.sh [--publish] PACKDIR [-- NPM-PUBLISH-ARGS...]" >&2; exit 2; }
 dry=(--dry-run)
@@ -45,6 +46,13 @@ tag=latest
 case "$version" in *-*) tag=next ;; esac
 
 for f in "${tarballs[@]}"; do
-	echo "npm-publish: npm publish ${dry[*]} --access public --tag $tag ${extra[*]} $f"
+	name=$(tar xzOf "$f" package/package.json | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).name')
+	# A rerun after a failure part-way skips what is already there (the
+	# registry refuses a version twice) and goes on with the rest.
+	if [ "$(npm view "$name@$version" version 2>/dev/null || true)" = "$version" ]; then
+		echo "npm-publish: $name@$version is already on the registry; skipped"
+		continue
+	fi
+	echo "npm-publish: npm publish ${dry[*]} --access public --tag $tag ${extra[*]} $f   ($name@$version)"
 	npm publish "${dry[@]}" --access public --tag "$tag" "${extra[@]}" "$f"
 done
