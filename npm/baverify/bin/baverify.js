@@ -116,9 +116,13 @@ function main() {
   // to this process alone (kill, a CI runner's timeout) reaches it only
   // through here. While a handler is installed, the signal does not end
   // the shim: it ends when the child does, with the child's status.
+  // On Windows the console sends Ctrl-C to every process attached to it,
+  // baverify included, and "killing" a child with a signal there is
+  // TerminateProcess (exit 1, no "interrupted"): the shim only waits.
   const handlers = {};
   for (const sig of FORWARDED) {
     handlers[sig] = () => {
+      if (process.platform === 'win32') return;
       try {
         child.kill(sig);
       } catch {
