@@ -77,6 +77,11 @@ for p in $platforms; do
 	node npm/stage.js platform "$version" "$p" "$dir"
 	CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch go build -trimpath -ldflags "$ldflags" -o "$dir/bin/$exe" .
 	chmod 0755 "$dir/bin/$exe"
+	# What Go recorded in the binary: a static build for this platform.
+	meta=$(go version -m "$dir/bin/$exe")
+	for want in CGO_ENABLED=0 "GOOS=$goos" "GOARCH=$goarch" -trimpath=true; do
+		grep -q -- "build[[:space:]]*$want\$" <<<"$meta" || { echo "npm-pack: $p: the binary is not built with $want:" >&2; echo "$meta" >&2; exit 1; }
+	done
 	echo "npm-pack: built @baverify/$p in $((SECONDS - start))s"
 	pack "$dir"
 done
