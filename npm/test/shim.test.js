@@ -98,7 +98,7 @@ if (mode === 'wait-sigint') {
 }
 if (mode === 'wait') {
   // no handlers: a signal ends it
-  process.stderr.write('ready\\n');
+  process.stderr.write('ready ' + process.pid + '\\n');
   setTimeout(() => process.exit(99), 20000);
 }
 `;
@@ -212,6 +212,9 @@ test('the launcher runs the platform binary', { skip: !unix && 'the stand-in bin
       const { launcher } = install(t);
       const got = await signalled(launcher, sig, { FAKE_MODE: mode });
       assert.deepEqual({ code: got.code, signal: got.signal }, want, got.stderr);
+      // The binary itself ended: the launcher did not just die and leave it running.
+      const pid = Number((/ready (\d+)/.exec(got.stderr) || [])[1]);
+      if (pid) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `the binary (pid ${pid}) is still running`);
     });
   }
 });
@@ -231,7 +234,7 @@ function signalled(launcher, sig, env) {
     }, 10000);
     child.stderr.on('data', (b) => {
       stderr += b;
-      if (stderr.includes('ready\n') && !child.sent) {
+      if (/ready( \d+)?\n/.test(stderr) && !child.sent) {
         child.sent = true;
         child.kill(sig);
       }
