@@ -106,9 +106,17 @@ server.listen(0, '127.0.0.1', () => {
   let stderr = '';
   child.stderr.on('data', (b) => { stderr += b; });
   setTimeout(() => fail(`${cmd.join(' ')}: still running 30s after it started (stderr: ${stderr})`), 30000).unref();
-  child.on('exit', (code, signal) => {
+  child.on('exit', async (code, signal) => {
     const status = code !== null ? code : 128 + require('node:os').constants.signals[signal];
     if (status !== 130) fail(`${cmd.join(' ')}: SIGINT to the ${target}: exit ${code} signal ${signal}, want 130 (stderr: ${stderr})`);
+    // Nothing of the run is left behind (an orphaned launcher or baverify
+    // would still be waiting on the listener): the process group is empty.
+    for (let i = 0; ; i++) {
+      try { process.kill(-child.pid, 0); } catch { break; }
+      if (i === 50) fail(`${cmd.join(' ')}: processes of the run are still there 5s after it ended`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!/interrupted/.test(stderr)) fail(`${cmd.join(' ')}: baverify did not say it was interrupted (stderr: ${stderr})`);
     console.log(`npm-check: Ctrl-C (SIGINT to the ${target}) during a network wait: ${code !== null ? `exit ${code}` : `ended by ${signal}`} = 130; stderr: ${stderr.trim()}`);
     process.exit(0);
   });
