@@ -302,7 +302,7 @@ func allDigits(s string) bool {
 // warnf writes a warning to stderr, through the terminal filter: warnings
 // quote URLs, hosts and errors that come from outside.
 func warnf(f *Factory, st render.Styles, format string, args ...any) {
-	msg := render.Safe(fmt.Sprintf(format, args...))
+	msg := render.Safe(httpclient.RedactURLPasswords(fmt.Sprintf(format, args...)))
 	w := "warning:"
 	if st.Warn != nil {
 		w = st.Warn(w)

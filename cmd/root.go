@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/render"
 )
 
@@ -101,7 +102,7 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 		if m, ok := unknownCommand(root, err); ok {
 			msg, unknown = m, true
 		}
-		fmt.Fprintln(f.IO.ErrOut, "baverify:", render.Safe(msg))
+		fmt.Fprintln(f.IO.ErrOut, "baverify:", render.Safe(httpclient.RedactURLPasswords(msg)))
 		var usage *usageError
 		if code == ExitUsage && (errors.As(err, &usage) || unknown) {
 			if c == nil {

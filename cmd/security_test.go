@@ -148,6 +148,8 @@ func TestUsageErrorsNeverEchoSecrets(t *testing.T) {
 			[]string{"-H", "not a valid header name"}},
 		{"-H on probe", []string{"probe", "http://127.0.0.1:1/x", "--token", jwt, "-H", "X-Api-Key=sk_live_abcdef123456"}, "sk_live",
 			[]string{"-H", "no colon"}},
+		{"a password in an unparseable --base-url", []string{"token", "--base-url", "http://user:s3cret@exa mple.com/x", jwt}, "s3cret",
+			[]string{"base URL", "user:xxxxx@"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
