@@ -75,6 +75,7 @@ Exit codes: 0 the status is the expected one (--expect-status, default any
 	}
 	opts.out.register(c)
 	opts.net.register(c)
+	opts.net.registerCacheTTL(c)
 	opts.keys.register(c)
 	opts.policy.register(c)
 	opts.tokenToSend.register(c, "the JWT to send")
@@ -213,7 +214,13 @@ func verifyBeforeSending(c *cobra.Command, f *Factory, net *networkFlags, keys *
 	if err != nil {
 		return nil, nil, err
 	}
-	resolved, err := keysource.Resolve(net.cached(f, errSt, keys.options(f, fetcher)), keys.issuerToDiscover(raw))
+	ko := net.cached(f, errSt, keys.options(f, fetcher))
+	// The backend's answer is judged against keys the server sends or
+	// confirms now: a cached copy may be what the deployment no longer
+	// publishes. If the server cannot be asked, a stale copy still gives
+	// the local verdict, and the diagnosis says it cannot judge.
+	ko.Revalidate, ko.AllowStale = true, true
+	resolved, err := keysource.Resolve(ko, keys.issuerToDiscover(raw))
 	if err != nil {
 		return nil, nil, &usageError{err: err}
 	}

@@ -102,6 +102,7 @@ not be read at all (unreachable, timeout, TLS, missing file).`,
 	}
 	opts.out.register(c)
 	opts.net.register(c)
+	opts.net.registerCacheTTL(c)
 	fl := c.Flags()
 	fl.StringVar(&opts.baseURL, "base-url", "", "the Better Auth baseURL, instead of the argument (env BAVERIFY_BASE_URL)")
 	fl.StringVar(&opts.jwksPath, "jwks-path", "", "Better Auth's jwks.jwksPath, relative to the auth routes (default /jwks); for a base URL only")

@@ -336,6 +336,7 @@ type countingJWKS struct {
 	mu          sync.Mutex
 	body        string
 	etag        string
+	cacheCtl    string // Cache-Control, "" for none (as Better Auth)
 	requests    int
 	conditional int
 	notModified int
@@ -358,6 +359,9 @@ func newCountingJWKS(t *testing.T, body string) *countingJWKS {
 				return
 			}
 		}
+		if s.cacheCtl != "" {
+			w.Header().Set("Cache-Control", s.cacheCtl)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, s.body)
 	}))
@@ -378,13 +382,13 @@ func (s *countingJWKS) setBody(body string) {
 }
 
 // TestJWKSCache proves the cache through the command: a second run within
-// freshness makes zero requests, a stale run makes one conditional request
-// answered 304, --no-cache bypasses the cache, --clear-cache empties it,
-// and a corrupt entry is a warning.
+// the server's max-age makes zero requests, a stale run makes one
+// conditional request answered 304, --no-cache bypasses the cache,
+// --clear-cache empties it, and a corrupt entry is a warning.
 func TestJWKSCache(t *testing.T) {
 	body, _ := os.ReadFile("../testdata/real/EdDSA/jwks.json")
 	srv := newCountingJWKS(t, string(body))
-	srv.etag = `"v1"`
+	srv.etag, srv.cacheCtl = `"v1"`, "max-age=300"
 	c := newCacheRuns(t)
 	jwksURL := srv.URL + "/api/auth/jwks"
 
@@ -402,7 +406,7 @@ func TestJWKSCache(t *testing.T) {
 		t.Fatalf("within freshness: %d requests\n%s", n, second.stdout)
 	}
 	text := c.run("jwks", jwksURL)
-	if !strings.Contains(text.stdout, "cache          from the cache, fetched 4m ago (fresh for 5m, baverify's default: the server sent no max-age)") {
+	if !strings.Contains(text.stdout, "cache          from the cache, fetched 4m ago, not asked again (fresh for 5m by the server's Cache-Control or Expires)") {
 		t.Fatalf("text does not say the JWKS came from the cache:\n%s", text.stdout)
 	}
 
@@ -500,6 +504,7 @@ func (k edKey) sign(t *testing.T, iss string, iat time.Time) string {
 func TestTokenCacheRefetchUnknownKid(t *testing.T) {
 	k1, k2, k3 := newEdKey(t, "key1"), newEdKey(t, "key2"), newEdKey(t, "key3")
 	srv := newCountingJWKS(t, jwksOf(k1))
+	srv.cacheCtl = "max-age=300"
 	c := newCacheRuns(t)
 	iss := "https://app.example.com"
 	verifyArgs := func(tok string) []string {
@@ -652,7 +657,9 @@ func TestE2EJWKSRotationRefetch(t *testing.T) {
 	defer proxy.Close()
 	fetches := func() int { mu.Lock(); defer mu.Unlock(); return requests }
 	jwksURL := proxy.URL + strings.TrimPrefix(ba.JWKSURL, ba.Origin)
-	pinned := []string{"--jwks", jwksURL, "--issuer", ba.Origin, "--audience", ba.Origin}
+	// Better Auth sends no Cache-Control: without --cache-ttl every run
+	// would ask again, and no cached JWKS would ever lack the new key.
+	pinned := []string{"--jwks", jwksURL, "--issuer", ba.Origin, "--audience", ba.Origin, "--cache-ttl", "1h"}
 
 	sess := ba.SignUp(t, "alice@example.com", "correct-horse-battery", "Alice")
 	c := newCacheRuns(t)
@@ -680,7 +687,7 @@ func TestE2EJWKSRotationRefetch(t *testing.T) {
 	if len(res.Warnings) != 1 || res.Warnings[0].Code != "jwks_refetched" {
 		t.Fatalf("warnings %+v, want jwks_refetched", res.Warnings)
 	}
-	after := decodeJWKS(t, c.run("jwks", "-o", "json", jwksURL))
+	after := decodeJWKS(t, c.run("jwks", "-o", "json", "--cache-ttl", "1h", jwksURL))
 	if !after.HTTP.FromCache || len(after.Keys) != 2 || *after.Keys[0].Kid != kid1 || *after.Keys[1].Kid != res.Header["kid"] {
 		t.Fatalf("the cache does not hold the rotated set: %+v", after.Keys)
 	}

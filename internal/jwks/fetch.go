@@ -20,6 +20,30 @@ type Document struct {
 	Body      []byte    // at most MaxBytes
 	FetchedAt time.Time // when the body was fetched from its origin
 	HTTP      *HTTPInfo // nil for files and stdin
+	// From says where the body came from: one of the From constants; ""
+	// is FromNetwork for a fetched document.
+	From string
+	// StaleReason is why a stale cached copy was used (From is
+	// FromStaleCache): the failure of the request that should have
+	// replaced it.
+	StaleReason string
+}
+
+// Where a document came from (Document.From, and the "from" of the key
+// origin in token results).
+const (
+	FromNetwork     = "network"     // fetched in this run
+	FromRevalidated = "revalidated" // the cached copy, confirmed in this run by 304 Not Modified
+	FromCache       = "cache"       // the cached copy, used without asking the server (still fresh)
+	FromStaleCache  = "stale_cache" // the cached copy, because asking the server failed
+	FromFile        = "file"
+	FromStdin       = "stdin"
+)
+
+// FetchedThisRun reports whether the server sent or confirmed the body
+// during this run, as opposed to a copy from an earlier run.
+func (d *Document) FetchedThisRun() bool {
+	return d.HTTP != nil && (d.From == "" || d.From == FromNetwork || d.From == FromRevalidated)
 }
 
 // HTTPInfo are the HTTP facts of a fetched JWKS.
@@ -27,6 +51,8 @@ type HTTPInfo struct {
 	Status          int    `json:"status"`
 	ContentType     string `json:"contentType"`
 	CacheControl    string `json:"cacheControl"`
+	Expires         string `json:"-"`
+	Date            string `json:"-"`
 	ETag            string `json:"etag"`
 	LastModified    string `json:"-"`
 	Bytes           int    `json:"bytes"`
@@ -96,11 +122,14 @@ func (f *Fetcher) Get(ctx context.Context, url string, header http.Header) (*Doc
 	return &Document{
 		Source:    url,
 		Body:      body,
+		From:      FromNetwork,
 		FetchedAt: end,
 		HTTP: &HTTPInfo{
 			Status:       resp.StatusCode,
 			ContentType:  resp.Header.Get("Content-Type"),
 			CacheControl: resp.Header.Get("Cache-Control"),
+			Expires:      resp.Header.Get("Expires"),
+			Date:         resp.Header.Get("Date"),
 			ETag:         resp.Header.Get("ETag"),
 			LastModified: resp.Header.Get("Last-Modified"),
 			Bytes:        len(body),
@@ -124,20 +153,20 @@ func ReadFile(path string) (*Document, error) {
 		return nil, &SourceError{Source: path, Err: err}
 	}
 	defer f.Close()
-	return readAll(path, f)
+	return readAll(path, FromFile, f)
 }
 
 // ReadReader reads a JWKS document from r (stdin), bounded.
 func ReadReader(name string, r io.Reader) (*Document, error) {
-	return readAll(name, r)
+	return readAll(name, FromStdin, r)
 }
 
-func readAll(name string, r io.Reader) (*Document, error) {
+func readAll(name, from string, r io.Reader) (*Document, error) {
 	body, err := httpclient.ReadBody(r, MaxBytes)
 	if err != nil {
 		return nil, &SourceError{Source: name, Err: err}
 	}
-	return &Document{Source: name, Body: body}, nil
+	return &Document{Source: name, Body: body, From: from}, nil
 }
 
 // IsURL reports whether a key source argument is an http(s) URL.

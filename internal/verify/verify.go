@@ -255,6 +255,7 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 		r.addError(Problem{Code: CodeUnverified, Message: err.Error(), Hint: sourceHint(v.Policy)})
 		return
 	}
+	r.JWKS = keys.Origin
 	if keys.PrivateMembers {
 		r.warn(Problem{Code: WarnPrivateKeyInJWKS, Message: "the JWKS publishes private key material",
 			Hint: "anyone who can read the JWKS can sign tokens: rotate the keys now and run baverify jwks on it"})
@@ -266,6 +267,7 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 	if sel.code == CodeKeyNotFound && hasKid && !setHasKid(keys.Set, kid) {
 		if fresh, err := v.Keys.Refresh(ctx); err == nil && fresh != nil {
 			keys = fresh
+			r.JWKS = keys.Origin
 			r.warn(Problem{Code: WarnJWKSRefetched, Message: "kid " + kid + " was not in the cached JWKS; it was fetched again"})
 			sel = selectKey(keys.Set, kid, hasKid, alg)
 		}
@@ -275,12 +277,16 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 		r.Key = &KeyInfo{Kid: sel.key.Kid, Kty: sel.key.Kty, Alg: sel.key.Alg, Crv: sel.key.Crv,
 			Bits: sel.key.Bits, Thumbprint: sel.key.Thumbprint, Source: keys.Source}
 	}
+	if o := keys.Origin; o != nil && o.From == "stale_cache" {
+		r.warn(Problem{Code: WarnJWKSStale, Message: "the keys are a STALE cached copy: " + o.Describe(),
+			Hint: "the verdict holds only if the server still publishes these keys; fix the connection to the JWKS, or pass --no-cache to refuse stale keys"})
+	}
 	if sel.code != "" {
-		r.fail("key", Problem{Code: sel.code, Message: sel.message, Hint: sel.hint})
+		r.fail("key", Problem{Code: sel.code, Message: sel.message + originNote(keys.Origin), Hint: sel.hint})
 		r.skip("signature", "no usable key")
 		return
 	}
-	r.pass("key", fmt.Sprintf("%s (%s) from %s", keyName(sel.key), sel.key.Describe(), keys.Source))
+	r.pass("key", fmt.Sprintf("%s (%s) from %s", keyName(sel.key), sel.key.Describe(), keys.Source)+originNote(keys.Origin))
 
 	if want := signatureLength(alg, sel.key); len(tok.Signature) != want {
 		p := Problem{Code: CodeSignature,
@@ -306,6 +312,15 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 		return
 	}
 	r.pass("signature", alg+" signature verified")
+}
+
+// originNote says, after a key line, where the keys came from:
+// " (network)", " (cache, fetched 3m ago, ...)".
+func originNote(o *KeysOrigin) string {
+	if o == nil || o.From == "file" || o.From == "stdin" {
+		return ""
+	}
+	return " (keys from " + o.Describe() + ")"
 }
 
 func sourceHint(p Policy) string {
