@@ -143,7 +143,7 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := call.Do(ctx, call.Options{Client: hc, Redirects: redirects, Now: f.Now, Leeway: opts.policy.leeway,
+	rep := call.Do(ctx, call.Options{Client: hc, Redirects: redirects, Now: f.Now, Leeway: opts.policy.leeway, LocalClockMoved: opts.policy.now != "",
 		Expect: expect, BaseURL: opts.keys.baseURL, ShowToken: opts.showToken, UserAgent: userAgent(f),
 		BackendLibrary: opts.backend},
 		req, result)
@@ -159,7 +159,7 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 		return err
 	}
 	switch {
-	case rep.Unreachable:
+	case rep.Unreachable, rep.Incomplete:
 		return errUnavailable
 	case !rep.OK:
 		return errNegative
