@@ -119,3 +119,21 @@ func TestE2ECacheRestartWithNewKeys(t *testing.T) {
 		t.Fatalf("no jwks_stale warning: %+v", res.Warnings)
 	}
 }
+
+// TestE2ECallNowIsNotTheBackendsClock: --now after the token's exp moves
+// baverify's own verdict (expired), not the real PyJWT backend's, which
+// accepts the token, rightly at its own time: no security finding.
+func TestE2ECallNowIsNotTheBackendsClock(t *testing.T) {
+	t.Parallel()
+	ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{})
+	backend := testenv.StartBackend(t, testenv.BackendOptions{Kind: "pyjwt", JWKSURL: ba.JWKSURL, Issuer: ba.Origin, Audience: ba.Origin})
+	tok := ba.TokenFromEndpoint(t, ba.SignUp(t, e2eEmail, e2ePassword, "Alice"))
+	later := time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	out, r := callJSON(t, nil, "", "--base-url", ba.BaseURL, "--token", tok, "--now", later, backend.URL+"/api/me")
+	if out.Token == nil || out.Token.Valid || out.Response == nil || out.Response.Status != 200 {
+		t.Fatalf("want an expired local verdict and a 200: exit %d\n%s", r.code, r.stdout)
+	}
+	if slices.Contains(out.codes(), "backend_accepted_invalid_token") || r.code != ExitOK || !out.OK {
+		t.Fatalf("--now raised a finding against the backend: exit %d, %v\n%s", r.code, out.codes(), r.stdout)
+	}
+}
