@@ -137,3 +137,37 @@ func TestE2ECallNowIsNotTheBackendsClock(t *testing.T) {
 		t.Fatalf("--now raised a finding against the backend: exit %d, %v\n%s", r.code, out.codes(), r.stdout)
 	}
 }
+
+// TestE2ESayWhatWouldWork: a 404 where a JWKS should be looks at the places
+// the user most likely meant, and the hint names the flag and value that
+// work against the real Better Auth server.
+func TestE2ESayWhatWouldWork(t *testing.T) {
+	t.Parallel()
+	ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{})
+	tok := ba.TokenFromEndpoint(t, ba.SignUp(t, e2eEmail, e2ePassword, "Alice"))
+	for _, tc := range []struct {
+		name string
+		args []string
+		hint string
+	}{
+		{"--base-url given the JWKS URL", []string{"--base-url", ba.JWKSURL}, "use --base-url " + ba.Origin + " (or --jwks " + ba.JWKSURL + ")"},
+		{"--jwks given the origin", []string{"--jwks", ba.Origin}, "use --base-url " + ba.Origin},
+	} {
+		r := runLive(t, "", nil, append([]string{"token", "-o", "json", "--no-cache", tok}, tc.args...)...)
+		res := decodeResult(t, r)
+		if r.code != ExitUnavailable || len(res.Errors) == 0 {
+			t.Fatalf("%s: exit %d\n%s", tc.name, r.code, r.stdout)
+		}
+		found := false
+		for _, e := range res.Errors {
+			found = found || (e.Code == "unverified" && strings.Contains(e.Hint, tc.hint))
+		}
+		if !found {
+			t.Fatalf("%s: no hint %q in %+v", tc.name, tc.hint, res.Errors)
+		}
+	}
+	r := runLive(t, "", nil, "jwks", "--no-cache", ba.AuthURL)
+	if r.code != ExitNegative || !strings.Contains(r.stdout, "run baverify jwks --base-url "+ba.Origin) {
+		t.Fatalf("jwks %s: exit %d\n%s%s", ba.AuthURL, r.code, r.stdout, r.stderr)
+	}
+}

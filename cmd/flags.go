@@ -320,6 +320,20 @@ func allDigits(s string) bool {
 	return true
 }
 
+// warnJWKSCrossOrigin warns when a JWKS request is redirected to another
+// origin: the keys' real source is there, not at the URL given.
+func warnJWKSCrossOrigin(f *Factory, st render.Styles) func(from, to string, dropped bool) {
+	return func(from, to string, _ bool) {
+		a, errA := url.Parse(from)
+		b, errB := url.Parse(to)
+		if errA != nil || errB != nil || httpclient.SameOrigin(a, b) {
+			return
+		}
+		warnf(f, st, "the JWKS request was redirected to another origin: %s -> %s; the keys come from %s",
+			from, to, b.Scheme+"://"+b.Host)
+	}
+}
+
 // warnf writes a warning to stderr, through the terminal filter: warnings
 // quote URLs, hosts and errors that come from outside.
 func warnf(f *Factory, st render.Styles, format string, args ...any) {

@@ -246,6 +246,7 @@ func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {
 	})
 	if isRemote {
 		report.Cache = remote.CacheFacts()
+		suggestOn404(ctx, report, remote, ko.JWKS+ko.BaseURL)
 	}
 	if opts.out.json() {
 		err = render.JSON(f.IO.Out, report)
@@ -259,6 +260,23 @@ func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {
 		return errNegative
 	}
 	return nil
+}
+
+// suggestOn404 replaces the hint of a 404 with the place that serves a
+// JWKS, when one of those the user most likely meant does.
+func suggestOn404(ctx context.Context, report *jwks.Report, remote *keysource.Remote, given string) {
+	if report.HTTP == nil || report.HTTP.Status != 404 || given == "" {
+		return
+	}
+	alt := keysource.FindAlternative(ctx, remote.Fetcher, remote.URL, given)
+	if alt == nil {
+		return
+	}
+	for i, f := range report.Findings {
+		if f.Code == jwks.CodeHTTPStatus {
+			report.Findings[i].Hint = alt.Hint(true)
+		}
+	}
 }
 
 // clearCache empties the JWKS cache and says so on stderr.

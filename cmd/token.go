@@ -112,7 +112,7 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 	v := &verify.Verifier{Now: clock, DecodeOnly: opts.decodeOnly}
 	var resolved *keysource.Resolved
 	if !opts.decodeOnly && !tooLarge {
-		fetcher, err := opts.net.client(f, errSt, nil)
+		fetcher, err := opts.net.client(f, errSt, warnJWKSCrossOrigin(f, errSt))
 		if err != nil {
 			return err
 		}

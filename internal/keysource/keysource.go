@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -81,7 +82,11 @@ func Resolve(opts Options, iss string) (*Resolved, error) {
 	case res.Location == "":
 		return res, nil
 	case jwks.IsURL(res.Location):
-		res.Keys = &Remote{URL: res.Location, Fetcher: opts.Fetcher, Cache: opts.Cache, Warn: opts.Warn,
+		given := opts.JWKS
+		if given == "" {
+			given = opts.BaseURL
+		}
+		res.Keys = &Remote{URL: res.Location, Given: given, Fetcher: opts.Fetcher, Cache: opts.Cache, Warn: opts.Warn,
 			TTL: opts.CacheTTL, Revalidate: opts.Revalidate, AllowStale: opts.AllowStale}
 	case res.Location == "-":
 		res.Keys = &Reader{Name: "-", R: opts.Stdin}
@@ -160,7 +165,10 @@ func (r *Reader) Refresh(context.Context) (*verify.KeySet, error) { return nil, 
 // the cache, at most once per jwks.RefetchInterval per URL (the time is
 // kept in the entry, so the limit holds across runs).
 type Remote struct {
-	URL     string
+	URL string
+	// Given is what the user gave (--base-url or --jwks value), for the
+	// hint after a 404.
+	Given   string
 	Fetcher *jwks.Fetcher
 	// Cache is nil when caching is off (--no-cache, --insecure, no cache
 	// directory).
@@ -328,13 +336,90 @@ func (r *Remote) CacheFacts() jwks.CacheFacts {
 	return r.facts
 }
 
-// Load returns the keys, fetching or reading the cache once per run.
+// Load returns the keys, fetching or reading the cache once per run. A
+// 404 looks at the places the user most likely meant (see
+// FindAlternative), and the error's hint names the one that works.
 func (r *Remote) Load(ctx context.Context) (*verify.KeySet, error) {
 	doc, err := r.Document(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return keysOnce(&r.mu, &r.keys, doc)
+	keys, err := keysOnce(&r.mu, &r.keys, doc)
+	var se *jwks.SourceError
+	if err != nil && doc.HTTP != nil && doc.HTTP.Status == http.StatusNotFound && r.Given != "" && errors.As(err, &se) {
+		if alt := FindAlternative(ctx, r.Fetcher, r.URL, r.Given); alt != nil {
+			se.Hint = alt.Hint(false)
+		}
+	}
+	return keys, err
+}
+
+// Alternative is a place near a JWKS URL that answered 404 which does
+// serve a JWKS.
+type Alternative struct {
+	JWKSURL string
+	// BaseURL is set when JWKSURL is Better Auth's default for it, so that
+	// --base-url BaseURL finds it (and pins iss and aud too).
+	BaseURL string
+}
+
+// Hint names the flag and value that work, exactly. jwksCmd words it for
+// baverify jwks, whose JWKS URL is an argument.
+func (a *Alternative) Hint(jwksCmd bool) string {
+	h := "a JWKS is served at " + a.JWKSURL + ": "
+	switch {
+	case a.BaseURL != "" && jwksCmd:
+		return h + "run baverify jwks --base-url " + a.BaseURL + " (or baverify jwks " + a.JWKSURL + ")"
+	case a.BaseURL != "":
+		return h + "use --base-url " + a.BaseURL + " (or --jwks " + a.JWKSURL + ")"
+	case jwksCmd:
+		return h + "run baverify jwks " + a.JWKSURL
+	}
+	return h + "use --jwks " + a.JWKSURL
+}
+
+// FindAlternative looks, after fetched answered 404, at the places the
+// user most likely meant by given (their --base-url, --jwks or argument):
+// the origin + /api/auth/jwks, given + /jwks, and given with /jwks dropped.
+// One GET each, without credentials, all within one --timeout, bodies
+// bounded as every JWKS read is. It returns the first that serves a JWKS,
+// or nil.
+func FindAlternative(ctx context.Context, f *jwks.Fetcher, fetched, given string) *Alternative {
+	u, err := url.Parse(given)
+	if err != nil || f == nil || f.Client == nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil
+	}
+	origin := u.Scheme + "://" + u.Host
+	trimmed := strings.TrimRight(given, "/")
+	candidates := []string{origin + "/api/auth/jwks", trimmed + "/jwks"}
+	if parent, ok := strings.CutSuffix(trimmed, "/jwks"); ok && parent != origin {
+		candidates = append(candidates, parent)
+	}
+	if f.Client.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.Client.Timeout)
+		defer cancel()
+	}
+	seen := map[string]bool{strings.TrimRight(fetched, "/"): true}
+	for _, c := range candidates {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		doc, err := f.Get(ctx, c, nil)
+		if err != nil || doc.HTTP.Status != http.StatusOK {
+			continue
+		}
+		if _, err := jwks.Parse(doc.Body); err != nil {
+			continue
+		}
+		alt := &Alternative{JWKSURL: c}
+		if c == origin+"/api/auth/jwks" {
+			alt.BaseURL = origin
+		}
+		return alt
+	}
+	return nil
 }
 
 // Refresh refetches the JWKS when the keys came from the cache without a
@@ -382,11 +467,11 @@ func (r *Remote) refetched200(doc *jwks.Document, keys *verify.KeySet) *verify.K
 // Anything else is a *jwks.SourceError: the key source is not a JWKS.
 func ToKeySet(doc *jwks.Document) (*verify.KeySet, error) {
 	if doc.HTTP != nil && doc.HTTP.Status != http.StatusOK {
-		return nil, &jwks.SourceError{Source: doc.Source, Err: statusError(doc)}
+		return nil, &jwks.SourceError{Source: doc.Source, Err: statusError(doc), Hint: jwks.StatusHint(doc.HTTP.Status)}
 	}
 	set, err := jwks.Parse(doc.Body)
 	if err != nil {
-		return nil, &jwks.SourceError{Source: doc.Source, Err: err}
+		return nil, &jwks.SourceError{Source: doc.Source, Err: err, Hint: jwks.FailureHint(err)}
 	}
 	ks := &verify.KeySet{Set: set, Source: doc.Source, Origin: OriginOf(doc)}
 	for _, k := range set.Keys {
@@ -412,8 +497,8 @@ func OriginOf(doc *jwks.Document) *verify.KeysOrigin {
 
 func statusError(doc *jwks.Document) error {
 	msg := fmt.Sprintf("HTTP %d", doc.HTTP.Status)
-	if doc.HTTP.Status == http.StatusNotFound {
-		msg += " (no JWKS there: is the jwt() plugin enabled, and is jwks.jwksPath or the baseURL path different? --jwks-path and --base-url with a path cover those)"
+	if len(doc.Body) == 0 {
+		msg += " (empty response, 0 bytes)"
 	}
 	body := strings.TrimSpace(string(doc.Body))
 	if len(body) > 200 {

@@ -18,6 +18,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jws"
 
 	"github.com/baverify/baverify/internal/humanize"
+	"github.com/baverify/baverify/internal/jwks"
 )
 
 // Verifier checks tokens against a policy and a key source.
@@ -252,7 +253,7 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 		r.SourceErr = err
 		r.skip("key", "the key source could not be read")
 		r.skip("signature", "no key")
-		r.addError(Problem{Code: CodeUnverified, Message: err.Error(), Hint: sourceHint(v.Policy)})
+		r.addError(Problem{Code: CodeUnverified, Message: err.Error(), Hint: sourceHint(v.Policy, err)})
 		return
 	}
 	r.JWKS = keys.Origin
@@ -323,7 +324,14 @@ func originNote(o *KeysOrigin) string {
 	return " (keys from " + o.Describe() + ")"
 }
 
-func sourceHint(p Policy) string {
+func sourceHint(p Policy, err error) string {
+	var se *jwks.SourceError
+	if errors.As(err, &se) && se.Hint != "" {
+		if p.Discovered {
+			return se.Hint + "; the JWKS URL was derived from the token's iss: if the JWKS lives elsewhere, give --base-url or --jwks"
+		}
+		return se.Hint
+	}
 	if p.Discovered {
 		return "the JWKS URL was derived from the token's iss; if the JWKS lives elsewhere (another jwksPath or a baseURL path), give --base-url or --jwks"
 	}
