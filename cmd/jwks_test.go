@@ -728,3 +728,36 @@ func TestJWKSInsecureBypassesTheCache(t *testing.T) {
 		t.Fatalf("cached with --insecure: %v", names)
 	}
 }
+
+// token says when the JWKS was reached through a redirect to another
+// origin: the keys' real source is there.
+func TestTokenWarnsOfCrossOriginJWKSRedirect(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	body, _ := os.ReadFile(rt.JWKSPath)
+	keys := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	defer keys.Close()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/same" {
+			http.Redirect(w, r, "/other", http.StatusFound)
+			return
+		}
+		if r.URL.Path == "/other" {
+			_, _ = w.Write(body)
+			return
+		}
+		http.Redirect(w, r, keys.URL+"/keys", http.StatusFound)
+	}))
+	defer front.Close()
+	pin := []string{"--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), "--no-cache", rt.Token}
+	r := run(t, runConfig{}, append([]string{"token", "--jwks", front.URL + "/jwks"}, pin...)...)
+	if r.code != ExitOK || !strings.Contains(r.stderr, "redirected to another origin") || !strings.Contains(r.stderr, "the keys come from "+keys.URL) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	r = run(t, runConfig{}, append([]string{"token", "--jwks", front.URL + "/same"}, pin...)...)
+	if r.code != ExitOK || strings.Contains(r.stderr, "redirected") {
+		t.Fatalf("a same-origin redirect: exit %d\n%s", r.code, r.stderr)
+	}
+}
