@@ -59,9 +59,11 @@ signing key is verified by that backend library, as measured; see
 baverify compat).
 
 Remote JWKS are cached (one file per URL in the user cache directory, or
-BAVERIFY_CACHE_DIR): fresh for the server's Cache-Control max-age, else 5
-minutes, then revalidated with If-None-Match / If-Modified-Since. --no-cache
-bypasses the cache; --clear-cache empties it.
+BAVERIFY_CACHE_DIR). The server decides freshness: a cached copy is used
+without a request only while its Cache-Control max-age or Expires says so
+(at most 24 hours), or within --cache-ttl; otherwise baverify asks again,
+with If-None-Match / If-Modified-Since when it can. jwks never reports on a
+stale copy. --no-cache bypasses the cache; --clear-cache empties it.
 
 Exit codes: 0 no error finding (with --strict: no warning either), 1 an
 error finding (with --strict: or a warning), 2 usage error, 3 the JWKS could
