@@ -277,7 +277,7 @@ func staleReason(doc *jwks.Document, err error) string {
 		if errors.As(err, &se) {
 			err = se.Err
 		}
-		return err.Error()
+		return httpclient.Describe(err).Error()
 	}
 	if doc == nil || doc.HTTP == nil {
 		return ""

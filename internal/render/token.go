@@ -94,7 +94,11 @@ func TokenText(w io.Writer, r *verify.Result, st Styles) error {
 	problems(p, "Errors", r.Errors, st.Fail, st)
 	problems(p, "Warnings", r.Warnings, st.Warn, st)
 	p.line("")
-	p.line(verdict(r, st))
+	line := verdict(r, st)
+	if r.JWKS != nil && r.JWKS.From == "stale_cache" && !r.DecodeOnly && r.SourceErr == nil {
+		line += " " + apply(st.Warn, "against a STALE cached JWKS")
+	}
+	p.line(line)
 	return p.err
 }
 

@@ -129,20 +129,20 @@ func (o *KeysOrigin) FetchedThisRun() bool {
 }
 
 // Describe says where the keys came from, in words: "network",
-// "revalidated (304 Not Modified)", "cache, fetched 3m ago", "stale cache,
-// fetched 2h ago: asking again failed (connection refused)".
+// "revalidated (...304 Not Modified)", "cache (fetched 3m ago; ...)",
+// "STALE cache (fetched 2h ago; asking the server again failed: ...)".
 func (o *KeysOrigin) Describe() string {
 	age := ""
 	if o.AgeSeconds != nil {
-		age = ", fetched " + humanize.Duration(time.Duration(*o.AgeSeconds)*time.Second) + " ago"
+		age = "fetched " + humanize.Duration(time.Duration(*o.AgeSeconds)*time.Second) + " ago; "
 	}
 	switch o.From {
 	case "revalidated":
-		return "revalidated: the cached copy, confirmed now (304 Not Modified)"
+		return "revalidated (the cached copy, confirmed now by 304 Not Modified)"
 	case "cache":
-		return "cache" + age + ", not asked again (still fresh)"
+		return "cache (" + age + "still fresh, so the server was not asked)"
 	case "stale_cache":
-		return "STALE cache" + age + ": asking the server again failed (" + o.StaleReason + ")"
+		return "STALE cache (" + age + "asking the server again failed: " + o.StaleReason + ")"
 	}
 	return o.From
 }

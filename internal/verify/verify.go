@@ -279,7 +279,7 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 			Bits: sel.key.Bits, Thumbprint: sel.key.Thumbprint, Source: keys.Source}
 	}
 	if o := keys.Origin; o != nil && o.From == "stale_cache" {
-		r.warn(Problem{Code: WarnJWKSStale, Message: "the keys are a STALE cached copy: " + o.Describe(),
+		r.warn(Problem{Code: WarnJWKSStale, Message: "the keys are from a " + o.Describe(),
 			Hint: "the verdict holds only if the server still publishes these keys; fix the connection to the JWKS, or pass --no-cache to refuse stale keys"})
 	}
 	if sel.code != "" {

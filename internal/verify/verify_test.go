@@ -431,8 +431,8 @@ func TestKeysOriginReported(t *testing.T) {
 		inKeyMsg string
 	}{
 		{KeysOrigin{Location: "https://a/jwks", From: "network"}, false, "(keys from network)"},
-		{KeysOrigin{Location: "https://a/jwks", From: "cache", AgeSeconds: &age}, false, "(keys from cache, fetched 2h ago"},
-		{KeysOrigin{Location: "https://a/jwks", From: "stale_cache", AgeSeconds: &age, StaleReason: "HTTP 503 Service Unavailable"}, true, "STALE cache, fetched 2h ago: asking the server again failed (HTTP 503 Service Unavailable)"},
+		{KeysOrigin{Location: "https://a/jwks", From: "cache", AgeSeconds: &age}, false, "(keys from cache (fetched 2h ago; still fresh"},
+		{KeysOrigin{Location: "https://a/jwks", From: "stale_cache", AgeSeconds: &age, StaleReason: "HTTP 503 Service Unavailable"}, true, "STALE cache (fetched 2h ago; asking the server again failed: HTTP 503 Service Unavailable)"},
 	} {
 		o := tc.origin
 		v := &Verifier{Keys: StaticKeys{Keys: &KeySet{Set: set, Source: o.Location, Origin: &o}},
