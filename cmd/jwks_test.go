@@ -761,3 +761,38 @@ func TestTokenWarnsOfCrossOriginJWKSRedirect(t *testing.T) {
 		t.Fatalf("a same-origin redirect: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// call judges the backend only against keys the server sent or confirmed
+// in this run: it asks again even while the server's max-age says the
+// cached JWKS is fresh (token does not), unless --cache-ttl is set.
+func TestCallAsksForTheJWKSEveryRun(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	body, _ := os.ReadFile(rt.JWKSPath)
+	srv := newCountingJWKS(t, string(body))
+	srv.cacheCtl = "max-age=300"
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	defer backend.Close()
+	c := newCacheRuns(t)
+	c.now = rt.During()
+	pin := []string{"--jwks", srv.URL + "/api/auth/jwks", "--issuer", rt.Origin, "--audience", rt.Origin}
+	if r := c.run(append([]string{"token", rt.Token}, pin...)...); r.code != ExitOK {
+		t.Fatalf("token: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := c.run(append([]string{"token", rt.Token}, pin...)...); r.code != ExitOK || !strings.Contains(r.stdout, "keys from   cache") {
+		t.Fatalf("token within max-age: exit %d\n%s", r.code, r.stdout)
+	}
+	if n, _, _ := srv.counts(); n != 1 {
+		t.Fatalf("%d requests after two token runs, want 1", n)
+	}
+	r := c.run(append([]string{"call", "--token", rt.Token, backend.URL}, pin...)...)
+	if n, _, _ := srv.counts(); r.code != ExitOK || n != 2 {
+		t.Fatalf("call: exit %d, %d requests, want 2\n%s%s", r.code, n, r.stdout, r.stderr)
+	}
+	r = c.run(append([]string{"call", "--cache-ttl", "10m", "--token", rt.Token, backend.URL}, pin...)...)
+	if n, _, _ := srv.counts(); r.code != ExitOK || n != 2 {
+		t.Fatalf("call --cache-ttl: exit %d, %d requests, want 2", r.code, n)
+	}
+	if r := c.run(append([]string{"token", "--cache-ttl", "-1s", rt.Token}, pin...)...); r.code != ExitUsage || !strings.Contains(r.stderr, "--cache-ttl must not be negative") {
+		t.Fatalf("negative --cache-ttl: exit %d\n%s", r.code, r.stderr)
+	}
+}
