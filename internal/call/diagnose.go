@@ -179,8 +179,10 @@ func (d *diagnosis) judge() judgement {
 			j.failures = append(j.failures, e)
 		}
 	}
-	// The time checks again, at the backend's time (--leeway applies).
-	leeway := f.Leeway
+	// The time checks again, at the backend's time, tolerating what the
+	// clock comparison tolerates (max(--leeway, 5s)): Date has one-second
+	// resolution, and the request takes time.
+	leeway := max(f.Leeway, minSkew)
 	if t.exp != nil && !t.exp.After(j.at.Add(-leeway)) {
 		j.failures = append(j.failures, verify.Problem{Code: verify.CodeExpired,
 			Message: fmt.Sprintf("expired by %s: exp %s, %s ago", j.clock, humanize.Time(*t.exp), humanize.Duration(j.at.Sub(*t.exp)))})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +16,9 @@ import (
 // Every failure to read a JWKS gets a hint for its cause, never one
 // generic line for all.
 func TestFailureHintPerCause(t *testing.T) {
-	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point
+	tlsSrv.StartTLS()
 	defer tlsSrv.Close()
 	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, strings.Repeat(" ", MaxBytes+10))
@@ -37,18 +40,18 @@ func TestFailureHintPerCause(t *testing.T) {
 	refused := "http://" + l.Addr().String()
 	l.Close()
 
-	client := &http.Client{Timeout: 300 * time.Millisecond}
-	f := &Fetcher{Client: client, Now: time.Now}
 	for _, tc := range []struct {
 		name, url, hint string
+		timeout         time.Duration
 	}{
-		{"refused", refused, "connection refused"},
-		{"TLS, unknown CA", tlsSrv.URL, "--cacert"},
-		{"too large", huge.URL, "larger than"},
-		{"timeout", slow.URL, "--timeout"},
-		{"DNS", "http://baverify-test.invalid", "does not resolve"},
+		{"refused", refused, "connection refused", 10 * time.Second},
+		{"TLS, unknown CA", tlsSrv.URL, "--cacert", 10 * time.Second},
+		{"too large", huge.URL, "larger than", 10 * time.Second},
+		{"timeout", slow.URL, "--timeout", 300 * time.Millisecond},
+		{"DNS", "http://baverify-test.invalid", "does not resolve", 10 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			f := &Fetcher{Client: &http.Client{Timeout: tc.timeout}, Now: time.Now}
 			_, err := f.Get(context.Background(), tc.url, nil)
 			var se *SourceError
 			if !errors.As(err, &se) || !strings.Contains(se.Hint, tc.hint) {
