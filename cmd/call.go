@@ -75,6 +75,7 @@ Exit codes: 0 the status is the expected one (--expect-status, default any
 	}
 	opts.out.register(c)
 	opts.net.register(c)
+	opts.net.registerCacheTTL(c)
 	opts.keys.register(c)
 	opts.policy.register(c)
 	opts.tokenToSend.register(c, "the JWT to send")
@@ -142,7 +143,7 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 	if err != nil {
 		return err
 	}
-	rep := call.Do(ctx, call.Options{Client: hc, Redirects: redirects, Now: f.Now, Leeway: opts.policy.leeway,
+	rep := call.Do(ctx, call.Options{Client: hc, Redirects: redirects, Now: f.Now, Leeway: opts.policy.leeway, LocalClockMoved: opts.policy.now != "",
 		Expect: expect, BaseURL: opts.keys.baseURL, ShowToken: opts.showToken, UserAgent: userAgent(f),
 		BackendLibrary: opts.backend},
 		req, result)
@@ -158,7 +159,7 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 		return err
 	}
 	switch {
-	case rep.Unreachable:
+	case rep.Unreachable, rep.Incomplete:
 		return errUnavailable
 	case !rep.OK:
 		return errNegative
@@ -213,7 +214,13 @@ func verifyBeforeSending(c *cobra.Command, f *Factory, net *networkFlags, keys *
 	if err != nil {
 		return nil, nil, err
 	}
-	resolved, err := keysource.Resolve(net.cached(f, errSt, keys.options(f, fetcher)), keys.issuerToDiscover(raw))
+	ko := net.cached(f, errSt, keys.options(f, fetcher))
+	// The backend's answer is judged against keys the server sends or
+	// confirms now: a cached copy may be what the deployment no longer
+	// publishes. If the server cannot be asked, a stale copy still gives
+	// the local verdict, and the diagnosis says it cannot judge.
+	ko.Revalidate, ko.AllowStale = true, true
+	resolved, err := keysource.Resolve(ko, keys.issuerToDiscover(raw))
 	if err != nil {
 		return nil, nil, &usageError{err: err}
 	}

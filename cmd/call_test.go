@@ -90,6 +90,19 @@ func (b *fakeBackend) start(t *testing.T, date time.Time) *httptest.Server {
 		switch r.URL.Path {
 		case "/ok":
 			_, _ = io.WriteString(w, `{"sub":"u1"}`)
+		case "/ok-after-exp": // a backend whose clock is past the tokens' exp
+			w.Header().Set("Date", "Thu, 26 Nov 2026 21:00:00 GMT")
+			_, _ = io.WriteString(w, `{"sub":"u1"}`)
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
+		case "/cut": // the connection drops in the middle of the body
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(200)
+			_, _ = io.WriteString(w, `{"sub":`)
+			w.(http.Flusher).Flush()
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
 		case "/aud":
 			w.WriteHeader(401)
 			_, _ = io.WriteString(w, `{"detail":"Invalid audience"}`)
@@ -155,10 +168,17 @@ func TestCallRun(t *testing.T) {
 				[]string{"Result: OK (HTTP 401, expected 401)"}, nil},
 			{"500 for a valid EdDSA token", append([]string{srv.URL + "/crash", "--token", ed.Token}, edKeys...), nil, 1,
 				[]string{"backend_error_valid_token", "alg_unsupported_by_backend", "likely cause", "EdDSA", "python-jose"}, nil},
-			{"an expired token accepted", append([]string{srv.URL + "/ok", "--token", rt.Token, "--now", "2026-11-26T21:00:00Z"}, keys...), nil, 1,
-				[]string{"Verdict: INVALID (expired)", "backend_accepted_invalid_token", "SECURITY", "Result: FAIL (HTTP 200 as expected; backend_accepted_invalid_token)"}, nil},
-			{"an expired token accepted, even when 200 is expected", append([]string{srv.URL + "/ok", "--token", rt.Token, "--now", "2026-11-26T21:00:00Z", "--expect-status", "200"}, keys...), nil, 1,
+			{"an expired token accepted", append([]string{srv.URL + "/ok-after-exp", "--token", rt.Token, "--now", "2026-11-26T21:00:00Z"}, keys...), nil, 1,
+				[]string{"Verdict: INVALID (expired)", "backend_accepted_invalid_token", "SECURITY", "expired by the backend's clock (its Date header)",
+					"--now moves only baverify's own verdict", "Result: FAIL (HTTP 200 as expected; backend_accepted_invalid_token)"}, nil},
+			{"an expired token accepted, even when 200 is expected", append([]string{srv.URL + "/ok-after-exp", "--token", rt.Token, "--now", "2026-11-26T21:00:00Z", "--expect-status", "200"}, keys...), nil, 1,
 				[]string{"backend_accepted_invalid_token"}, nil},
+			{"--now after exp, the backend's clock inside the lifetime: no security finding", append([]string{srv.URL + "/ok", "--token", rt.Token, "--now", "2026-11-26T21:00:00Z"}, keys...), nil, 0,
+				[]string{"Verdict: INVALID (expired)", "Result: OK (HTTP 200, expected 2xx)"}, []string{"backend_accepted_invalid_token", "SECURITY"}},
+			{"a redirect loop is an answer, not an unreachable backend", append([]string{srv.URL + "/loop", "--token", rt.Token}, keys...), nil, 1,
+				[]string{"too_many_redirects", "redirect loop", "HTTP 302"}, []string{"backend_unreachable", "COULD NOT CALL"}},
+			{"a body cut short: could not check", append([]string{srv.URL + "/cut", "--token", rt.Token}, keys...), nil, 3,
+				[]string{"response_incomplete", "could not be read to the end", "Result: COULD NOT CHECK"}, []string{"Result: OK"}},
 			{"no key source: not verified, still called", []string{srv.URL + "/ok", "--token", rt.Token, "--no-discover"}, nil, 0,
 				[]string{"Verdict: NOT VERIFIED", "Result: OK"}, nil},
 			{"anonymous refused as it should", []string{srv.URL + "/protected", "--no-token", "--expect-status", "401,403"}, nil, 0,

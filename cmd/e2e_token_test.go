@@ -90,6 +90,10 @@ type resultJSON struct {
 	Valid, Verified, IssuerPinned bool
 	Header                        map[string]any
 	Errors, Warnings              []struct{ Code, Message, Hint string }
+	JWKS                          *struct {
+		Location, From, StaleReason string
+		AgeSeconds                  *int64
+	}
 }
 
 func decodeResult(t *testing.T, r testRun) resultJSON {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,6 +77,7 @@ type networkFlags struct {
 	cacert   string
 	insecure bool
 	noCache  bool
+	cacheTTL time.Duration
 }
 
 // register adds the network flags and --no-cache, for the commands that
@@ -95,9 +97,17 @@ func (n *networkFlags) registerTransport(c *cobra.Command) {
 	_ = c.MarkFlagFilename("cacert", "pem", "crt")
 }
 
+// registerCacheTTL adds --cache-ttl, for the commands that read a JWKS.
+func (n *networkFlags) registerCacheTTL(c *cobra.Command) {
+	c.Flags().DurationVar(&n.cacheTTL, "cache-ttl", 0, "use a cached JWKS without asking the server for up to `DURATION` (default 0: only while the server's own max-age or Expires says it is fresh)")
+}
+
 func (n *networkFlags) validate() error {
 	if n.timeout <= 0 {
 		return usageErrorf("--timeout must be positive")
+	}
+	if n.cacheTTL < 0 {
+		return usageErrorf("--cache-ttl must not be negative")
 	}
 	return nil
 }
@@ -131,11 +141,20 @@ func (n *networkFlags) httpClient(f *Factory, onRedirect func(from, to *url.URL,
 
 // cache returns the JWKS cache, or nil with --no-cache, and with
 // --insecure: keys fetched without TLS checks must not be trusted by later
-// runs. A cache directory that cannot be found is a warning, never fatal:
-// the run goes on uncached.
+// runs. With --cacert the entries are keyed by the certificates, so that
+// no run without the same trust uses them. A cache directory that cannot
+// be found is a warning, never fatal: the run goes on uncached.
 func (n *networkFlags) cache(f *Factory, st render.Styles) *jwks.Cache {
 	if n.noCache || n.insecure || f.CacheDir == nil {
 		return nil
+	}
+	trust := ""
+	if n.cacert != "" {
+		pem, err := os.ReadFile(n.cacert)
+		if err != nil {
+			return nil // the HTTP client reports it
+		}
+		trust = jwks.TrustKey(pem)
 	}
 	dir, err := f.CacheDir()
 	if err != nil {
@@ -145,13 +164,15 @@ func (n *networkFlags) cache(f *Factory, st render.Styles) *jwks.Cache {
 	if dir == "" {
 		return nil
 	}
-	return &jwks.Cache{Dir: dir}
+	return &jwks.Cache{Dir: dir, Trust: trust}
 }
 
-// cached adds the JWKS cache and its warnings (to stderr) to key-source
-// options; every command that resolves a key source goes through it.
+// cached adds the JWKS cache, --cache-ttl and the cache's warnings (to
+// stderr) to key-source options; every command that resolves a key source
+// goes through it.
 func (n *networkFlags) cached(f *Factory, st render.Styles, opts keysource.Options) keysource.Options {
 	opts.Cache = n.cache(f, st)
+	opts.CacheTTL = n.cacheTTL
 	opts.Warn = func(msg string) { warnf(f, st, "%s", render.SafeLine(msg)) }
 	return opts
 }
@@ -297,6 +318,20 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// warnJWKSCrossOrigin warns when a JWKS request is redirected to another
+// origin: the keys' real source is there, not at the URL given.
+func warnJWKSCrossOrigin(f *Factory, st render.Styles) func(from, to string, dropped bool) {
+	return func(from, to string, _ bool) {
+		a, errA := url.Parse(from)
+		b, errB := url.Parse(to)
+		if errA != nil || errB != nil || httpclient.SameOrigin(a, b) {
+			return
+		}
+		warnf(f, st, "the JWKS request was redirected to another origin: %s -> %s; the keys come from %s",
+			from, to, b.Scheme+"://"+b.Host)
+	}
 }
 
 // warnf writes a warning to stderr, through the terminal filter: warnings

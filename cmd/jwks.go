@@ -59,9 +59,11 @@ signing key is verified by that backend library, as measured; see
 baverify compat).
 
 Remote JWKS are cached (one file per URL in the user cache directory, or
-BAVERIFY_CACHE_DIR): fresh for the server's Cache-Control max-age, else 5
-minutes, then revalidated with If-None-Match / If-Modified-Since. --no-cache
-bypasses the cache; --clear-cache empties it.
+BAVERIFY_CACHE_DIR). The server decides freshness: a cached copy is used
+without a request only while its Cache-Control max-age or Expires says so
+(at most 24 hours), or within --cache-ttl; otherwise baverify asks again,
+with If-None-Match / If-Modified-Since when it can. jwks never reports on a
+stale copy. --no-cache bypasses the cache; --clear-cache empties it.
 
 Exit codes: 0 no error finding (with --strict: no warning either), 1 an
 error finding (with --strict: or a warning), 2 usage error, 3 the JWKS could
@@ -102,6 +104,7 @@ not be read at all (unreachable, timeout, TLS, missing file).`,
 	}
 	opts.out.register(c)
 	opts.net.register(c)
+	opts.net.registerCacheTTL(c)
 	fl := c.Flags()
 	fl.StringVar(&opts.baseURL, "base-url", "", "the Better Auth baseURL, instead of the argument (env BAVERIFY_BASE_URL)")
 	fl.StringVar(&opts.jwksPath, "jwks-path", "", "Better Auth's jwks.jwksPath, relative to the auth routes (default /jwks); for a base URL only")
@@ -245,6 +248,7 @@ func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {
 	})
 	if isRemote {
 		report.Cache = remote.CacheFacts()
+		suggestOn404(ctx, report, remote, ko.JWKS+ko.BaseURL)
 	}
 	if opts.out.json() {
 		err = render.JSON(f.IO.Out, report)
@@ -258,6 +262,23 @@ func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {
 		return errNegative
 	}
 	return nil
+}
+
+// suggestOn404 replaces the hint of a 404 with the place that serves a
+// JWKS, when one of those the user most likely meant does.
+func suggestOn404(ctx context.Context, report *jwks.Report, remote *keysource.Remote, given string) {
+	if report.HTTP == nil || report.HTTP.Status != 404 || given == "" {
+		return
+	}
+	alt := keysource.FindAlternative(ctx, remote.Fetcher, remote.URL, given)
+	if alt == nil {
+		return
+	}
+	for i, f := range report.Findings {
+		if f.Code == jwks.CodeHTTPStatus {
+			report.Findings[i].Hint = alt.Hint(true)
+		}
+	}
 }
 
 // clearCache empties the JWKS cache and says so on stderr.

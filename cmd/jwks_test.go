@@ -336,6 +336,7 @@ type countingJWKS struct {
 	mu          sync.Mutex
 	body        string
 	etag        string
+	cacheCtl    string // Cache-Control, "" for none (as Better Auth)
 	requests    int
 	conditional int
 	notModified int
@@ -358,6 +359,9 @@ func newCountingJWKS(t *testing.T, body string) *countingJWKS {
 				return
 			}
 		}
+		if s.cacheCtl != "" {
+			w.Header().Set("Cache-Control", s.cacheCtl)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, s.body)
 	}))
@@ -378,13 +382,13 @@ func (s *countingJWKS) setBody(body string) {
 }
 
 // TestJWKSCache proves the cache through the command: a second run within
-// freshness makes zero requests, a stale run makes one conditional request
-// answered 304, --no-cache bypasses the cache, --clear-cache empties it,
-// and a corrupt entry is a warning.
+// the server's max-age makes zero requests, a stale run makes one
+// conditional request answered 304, --no-cache bypasses the cache,
+// --clear-cache empties it, and a corrupt entry is a warning.
 func TestJWKSCache(t *testing.T) {
 	body, _ := os.ReadFile("../testdata/real/EdDSA/jwks.json")
 	srv := newCountingJWKS(t, string(body))
-	srv.etag = `"v1"`
+	srv.etag, srv.cacheCtl = `"v1"`, "max-age=300"
 	c := newCacheRuns(t)
 	jwksURL := srv.URL + "/api/auth/jwks"
 
@@ -402,7 +406,7 @@ func TestJWKSCache(t *testing.T) {
 		t.Fatalf("within freshness: %d requests\n%s", n, second.stdout)
 	}
 	text := c.run("jwks", jwksURL)
-	if !strings.Contains(text.stdout, "cache          from the cache, fetched 4m ago (fresh for 5m, baverify's default: the server sent no max-age)") {
+	if !strings.Contains(text.stdout, "cache          from the cache, fetched 4m ago, not asked again (fresh for 5m by the server's Cache-Control or Expires)") {
 		t.Fatalf("text does not say the JWKS came from the cache:\n%s", text.stdout)
 	}
 
@@ -500,6 +504,7 @@ func (k edKey) sign(t *testing.T, iss string, iat time.Time) string {
 func TestTokenCacheRefetchUnknownKid(t *testing.T) {
 	k1, k2, k3 := newEdKey(t, "key1"), newEdKey(t, "key2"), newEdKey(t, "key3")
 	srv := newCountingJWKS(t, jwksOf(k1))
+	srv.cacheCtl = "max-age=300"
 	c := newCacheRuns(t)
 	iss := "https://app.example.com"
 	verifyArgs := func(tok string) []string {
@@ -652,7 +657,9 @@ func TestE2EJWKSRotationRefetch(t *testing.T) {
 	defer proxy.Close()
 	fetches := func() int { mu.Lock(); defer mu.Unlock(); return requests }
 	jwksURL := proxy.URL + strings.TrimPrefix(ba.JWKSURL, ba.Origin)
-	pinned := []string{"--jwks", jwksURL, "--issuer", ba.Origin, "--audience", ba.Origin}
+	// Better Auth sends no Cache-Control: without --cache-ttl every run
+	// would ask again, and no cached JWKS would ever lack the new key.
+	pinned := []string{"--jwks", jwksURL, "--issuer", ba.Origin, "--audience", ba.Origin, "--cache-ttl", "1h"}
 
 	sess := ba.SignUp(t, "alice@example.com", "correct-horse-battery", "Alice")
 	c := newCacheRuns(t)
@@ -680,7 +687,7 @@ func TestE2EJWKSRotationRefetch(t *testing.T) {
 	if len(res.Warnings) != 1 || res.Warnings[0].Code != "jwks_refetched" {
 		t.Fatalf("warnings %+v, want jwks_refetched", res.Warnings)
 	}
-	after := decodeJWKS(t, c.run("jwks", "-o", "json", jwksURL))
+	after := decodeJWKS(t, c.run("jwks", "-o", "json", "--cache-ttl", "1h", jwksURL))
 	if !after.HTTP.FromCache || len(after.Keys) != 2 || *after.Keys[0].Kid != kid1 || *after.Keys[1].Kid != res.Header["kid"] {
 		t.Fatalf("the cache does not hold the rotated set: %+v", after.Keys)
 	}
@@ -719,5 +726,73 @@ func TestJWKSInsecureBypassesTheCache(t *testing.T) {
 	}
 	if names, _ := os.ReadDir(dir); len(names) != 0 {
 		t.Fatalf("cached with --insecure: %v", names)
+	}
+}
+
+// token says when the JWKS was reached through a redirect to another
+// origin: the keys' real source is there.
+func TestTokenWarnsOfCrossOriginJWKSRedirect(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	body, _ := os.ReadFile(rt.JWKSPath)
+	keys := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	defer keys.Close()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/same" {
+			http.Redirect(w, r, "/other", http.StatusFound)
+			return
+		}
+		if r.URL.Path == "/other" {
+			_, _ = w.Write(body)
+			return
+		}
+		http.Redirect(w, r, keys.URL+"/keys", http.StatusFound)
+	}))
+	defer front.Close()
+	pin := []string{"--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), "--no-cache", rt.Token}
+	r := run(t, runConfig{}, append([]string{"token", "--jwks", front.URL + "/jwks"}, pin...)...)
+	if r.code != ExitOK || !strings.Contains(r.stderr, "redirected to another origin") || !strings.Contains(r.stderr, "the keys come from "+keys.URL) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	r = run(t, runConfig{}, append([]string{"token", "--jwks", front.URL + "/same"}, pin...)...)
+	if r.code != ExitOK || strings.Contains(r.stderr, "redirected") {
+		t.Fatalf("a same-origin redirect: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// call judges the backend only against keys the server sent or confirmed
+// in this run: it asks again even while the server's max-age says the
+// cached JWKS is fresh (token does not), unless --cache-ttl is set.
+func TestCallAsksForTheJWKSEveryRun(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	body, _ := os.ReadFile(rt.JWKSPath)
+	srv := newCountingJWKS(t, string(body))
+	srv.cacheCtl = "max-age=300"
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	defer backend.Close()
+	c := newCacheRuns(t)
+	c.now = rt.During()
+	pin := []string{"--jwks", srv.URL + "/api/auth/jwks", "--issuer", rt.Origin, "--audience", rt.Origin}
+	if r := c.run(append([]string{"token", rt.Token}, pin...)...); r.code != ExitOK {
+		t.Fatalf("token: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := c.run(append([]string{"token", rt.Token}, pin...)...); r.code != ExitOK || !strings.Contains(r.stdout, "keys from   cache") {
+		t.Fatalf("token within max-age: exit %d\n%s", r.code, r.stdout)
+	}
+	if n, _, _ := srv.counts(); n != 1 {
+		t.Fatalf("%d requests after two token runs, want 1", n)
+	}
+	r := c.run(append([]string{"call", "--token", rt.Token, backend.URL}, pin...)...)
+	if n, _, _ := srv.counts(); r.code != ExitOK || n != 2 {
+		t.Fatalf("call: exit %d, %d requests, want 2\n%s%s", r.code, n, r.stdout, r.stderr)
+	}
+	r = c.run(append([]string{"call", "--cache-ttl", "10m", "--token", rt.Token, backend.URL}, pin...)...)
+	if n, _, _ := srv.counts(); r.code != ExitOK || n != 2 {
+		t.Fatalf("call --cache-ttl: exit %d, %d requests, want 2", r.code, n)
+	}
+	if r := c.run(append([]string{"token", "--cache-ttl", "-1s", rt.Token}, pin...)...); r.code != ExitUsage || !strings.Contains(r.stderr, "--cache-ttl must not be negative") {
+		t.Fatalf("negative --cache-ttl: exit %d\n%s", r.code, r.stderr)
 	}
 }

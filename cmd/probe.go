@@ -105,6 +105,7 @@ invalid token, 2 usage error, 3 no answer.`,
 	}
 	opts.out.register(c, "junit")
 	opts.net.register(c)
+	opts.net.registerCacheTTL(c)
 	opts.keys.register(c)
 	opts.policy.register(c)
 	opts.tokenToSend.register(c, "the genuine JWT")

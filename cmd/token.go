@@ -81,6 +81,7 @@ unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
 	}
 	opts.out.register(c)
 	opts.net.register(c)
+	opts.net.registerCacheTTL(c)
 	opts.keys.register(c)
 	opts.policy.register(c)
 	tokenInputFlags(c, &opts.tokenFile)
@@ -111,11 +112,13 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 	v := &verify.Verifier{Now: clock, DecodeOnly: opts.decodeOnly}
 	var resolved *keysource.Resolved
 	if !opts.decodeOnly && !tooLarge {
-		fetcher, err := opts.net.client(f, errSt, nil)
+		fetcher, err := opts.net.client(f, errSt, warnJWKSCrossOrigin(f, errSt))
 		if err != nil {
 			return err
 		}
-		resolved, err = keysource.Resolve(opts.net.cached(f, errSt, opts.keys.options(f, fetcher)), opts.keys.issuerToDiscover(raw))
+		ko := opts.net.cached(f, errSt, opts.keys.options(f, fetcher))
+		ko.AllowStale = true // with a loud warning, and said in the result
+		resolved, err = keysource.Resolve(ko, opts.keys.issuerToDiscover(raw))
 		if err != nil {
 			return &usageError{err: err}
 		}

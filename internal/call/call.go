@@ -9,9 +9,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -48,7 +50,10 @@ type Options struct {
 	// Leeway is the clock skew tolerated by the token check; a clock
 	// difference beyond max(Leeway, 5s) is reported.
 	Leeway time.Duration
-	Expect Expectation
+	// LocalClockMoved: the token was checked at another time (--now); the
+	// backend's answer is judged at the backend's time all the same.
+	LocalClockMoved bool
+	Expect          Expectation
 	// BaseURL is the Better Auth base URL, when known, for evidence.
 	BaseURL   string
 	ShowToken bool
@@ -75,6 +80,9 @@ type Report struct {
 
 	// Unreachable: the request got no HTTP answer (exit code 3).
 	Unreachable bool `json:"-"`
+	// Incomplete: the answer's body could not be read to the end, so
+	// baverify could not check it (exit code 3).
+	Incomplete bool `json:"-"`
 	// StatusMatched: the status is the expected one.
 	StatusMatched bool `json:"-"`
 	// Now is the local time of the answer (or of the failure).
@@ -106,6 +114,9 @@ type ResponseInfo struct {
 
 	// Date is the parsed Date header, when the answer had a valid one.
 	Date *time.Time `json:"-"`
+	// RedirectLimit: the answer is a redirect that was not followed
+	// because MaxRedirects were followed already.
+	RedirectLimit bool `json:"-"`
 }
 
 // Body is a response body: it marshals as the JSON value when the body is
@@ -192,11 +203,21 @@ func Do(ctx context.Context, opts Options, req Request, tok *verify.Result) *Rep
 		return rep
 	}
 	rep.Response = resp
+	if resp.BodyError != "" {
+		// A body cut short (a timeout after the headers, a reset, a
+		// trickle) may hide what decides the diagnosis: no verdict on it.
+		rep.Incomplete = true
+		rep.Diagnosis = append(rep.Diagnosis, Finding{Code: CodeResponseIncomplete, Severity: SeverityError,
+			Message: fmt.Sprintf("the backend answered HTTP %d, but its body could not be read to the end (%s, after %d bytes): baverify could not check the answer",
+				resp.Status, resp.BodyError, resp.BodyBytes),
+			Hint: "run again; a backend or proxy that stalls or resets mid-body is the problem to look at (--timeout raises the time limit)"})
+		return rep
+	}
 	rep.StatusMatched = opts.Expect.Match(resp.Status)
 	rep.Diagnosis = Diagnose(Facts{
 		Token: tok, TokenSent: req.Token != "", OwnAuthorization: req.Token == "" && req.Header.Get("Authorization") != "",
 		Response: resp, Expect: opts.Expect,
-		Now: rep.Now, Leeway: opts.Leeway, BaseURL: opts.BaseURL,
+		Now: rep.Now, LocalClockMoved: opts.LocalClockMoved, Leeway: opts.Leeway, BaseURL: opts.BaseURL,
 		BackendLibrary: opts.BackendLibrary,
 	})
 	rep.OK = rep.StatusMatched
@@ -218,18 +239,28 @@ func send(ctx context.Context, opts Options, req Request, now func() time.Time) 
 	}
 	start := now()
 	resp, err := opts.Client.Do(hr)
+	redirectLimit := false
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, httpclient.Describe(err)
+		// net/http returns the last answer (a redirect, body closed) when
+		// the redirect limit stops it: the backend answered, with redirects.
+		if resp == nil || len(opts.Redirects.List()) < httpclient.MaxRedirects {
+			return nil, httpclient.Describe(err)
+		}
+		redirectLimit = true
 	}
 	defer resp.Body.Close()
 	limit := opts.MaxBody
 	if limit <= 0 {
 		limit = MaxBody
 	}
-	data, rerr := httpclient.ReadBody(resp.Body, limit)
+	var data []byte
+	var rerr error
+	if !redirectLimit {
+		data, rerr = httpclient.ReadBody(resp.Body, limit)
+	}
 	end := now()
 	info := &ResponseInfo{
 		Status:     resp.StatusCode,
@@ -240,6 +271,8 @@ func send(ctx context.Context, opts Options, req Request, now func() time.Time) 
 		BodyBytes:  len(data),
 		LatencyMs:  end.Sub(start).Milliseconds(),
 		Redirects:  opts.Redirects.List(),
+
+		RedirectLimit: redirectLimit,
 	}
 	switch {
 	case errors.Is(rerr, httpclient.ErrTooLarge):
@@ -250,6 +283,9 @@ func send(ctx context.Context, opts Options, req Request, now func() time.Time) 
 		}
 		info.Truncated = true
 		info.BodyError = httpclient.Describe(rerr).Error()
+		if errors.Is(rerr, context.DeadlineExceeded) || errors.Is(rerr, os.ErrDeadlineExceeded) {
+			info.BodyError = "timed out while reading the body (--timeout bounds the whole request)"
+		}
 	}
 	info.Body.JSON = !info.Truncated && len(bytes.TrimSpace(data)) > 0 && utf8.Valid(data) && json.Valid(data)
 	if d := resp.Header.Get("Date"); d != "" {

@@ -479,3 +479,73 @@ func TestCrossOriginRedirectDropsCredentialHeaders(t *testing.T) {
 		t.Fatalf("same-origin redirects %+v", rep.Response.Redirects)
 	}
 }
+
+// A body that cannot be read to the end (a timeout after the headers, a
+// reset) is "could not check", not OK: the backend's verdict may be in the
+// part that never came.
+func TestDoBodyCutShortIsIncomplete(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		reason  string
+	}{
+		{"timeout after the headers", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(200)
+			_, _ = io.WriteString(w, `{"sub":`)
+			w.(http.Flusher).Flush()
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}, "timed out"},
+		{"reset", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(200)
+			_, _ = io.WriteString(w, `{"sub":`)
+			w.(http.Flusher).Flush()
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}, "EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			defer srv.CloseClientConnections()
+			log := &RedirectLog{}
+			c, err := httpclient.New(httpclient.Options{Timeout: 300 * time.Millisecond, OnRedirect: log.Record})
+			if err != nil {
+				t.Fatal(err)
+			}
+			exp, _ := ParseExpectation("")
+			rep := Do(context.Background(), Options{Client: c, Redirects: log, Expect: exp}, Request{Method: "GET", URL: srv.URL}, nil)
+			if !rep.Incomplete || rep.OK || rep.Unreachable || len(rep.Diagnosis) != 1 || rep.Diagnosis[0].Code != CodeResponseIncomplete ||
+				!strings.Contains(rep.Diagnosis[0].Message, tc.reason) {
+				t.Fatalf("%+v\n%+v", rep, rep.Diagnosis)
+			}
+		})
+	}
+}
+
+// A redirect loop is an answer (redirects), not an unreachable backend.
+func TestDoRedirectLoop(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/a", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/b", http.StatusFound) })
+	mux.HandleFunc("/b", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/a", http.StatusFound) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c, log := clientWithLog(t)
+	exp, _ := ParseExpectation("")
+	rep := Do(context.Background(), Options{Client: c, Redirects: log, Expect: exp}, Request{Method: "GET", URL: srv.URL + "/a"}, nil)
+	if rep.Unreachable || rep.OK || rep.Response == nil || rep.Response.Status != http.StatusFound || len(rep.Diagnosis) != 1 {
+		t.Fatalf("%+v\n%+v", rep, rep.Diagnosis)
+	}
+	f := rep.Diagnosis[0]
+	if f.Code != CodeTooManyRedirects || !strings.Contains(f.Message, "redirect loop") || !strings.Contains(f.Message, srv.URL+"/a") {
+		t.Fatalf("%+v", f)
+	}
+}

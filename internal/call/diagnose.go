@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -55,6 +56,8 @@ const (
 	CodeAuthDropped        Code = "authorization_dropped_on_redirect"
 	CodeUnreachable        Code = "backend_unreachable"
 	CodeStatusMismatch     Code = "status_mismatch"
+	CodeTooManyRedirects   Code = "too_many_redirects"
+	CodeResponseIncomplete Code = "response_incomplete"
 )
 
 // CodeDoc documents one code.
@@ -81,6 +84,8 @@ var codeDocs = []CodeDoc{
 	{CodeAuthDropped, SeverityInfo, "a redirect changed scheme, host or port, and the token was not sent there"},
 	{CodeUnreachable, SeverityError, "no HTTP answer: connection refused, DNS, TLS, timeout (exit 3)"},
 	{CodeStatusMismatch, SeverityError, "the status is not the expected one (--expect-status, default 2xx)"},
+	{CodeTooManyRedirects, SeverityError, "the backend answered with redirects, more than baverify follows (5), usually a loop: the route never answered the request itself"},
+	{CodeResponseIncomplete, SeverityError, "the answer's body could not be read to the end (timeout after the headers, reset, trickle): baverify could not check it (exit 3)"},
 }
 
 // Codes returns every diagnosis code with its severity and meaning, in the
@@ -107,9 +112,13 @@ type Facts struct {
 	OwnAuthorization bool
 	Response         *ResponseInfo
 	Expect           Expectation
-	// Now is the local clock when the answer came.
-	Now    time.Time
-	Leeway time.Duration
+	// Now is this machine's real clock when the answer came (never --now).
+	Now time.Time
+	// LocalClockMoved: the local verdict was taken at another time than
+	// Now (--now). The backend's answer is then judged at the backend's
+	// time: its Date header, else Now.
+	LocalClockMoved bool
+	Leeway          time.Duration
 	// BaseURL is the Better Auth base URL, when known.
 	BaseURL string
 	// BackendLibrary is the library (or setup id) the backend verifies
@@ -129,21 +138,105 @@ const (
 	stateUnknown                   // nothing failed, but nothing was verified either
 )
 
-func stateOf(r *verify.Result, sent bool) tokenState {
+// judgement is the local verdict as it bears on the backend's answer:
+// what fails at the backend's time, against keys the server sent or
+// confirmed in this run.
+type judgement struct {
+	// failures are the local failures that hold at the backend's time
+	// (unverified and, for cached keys, key failures left out).
+	failures []verify.Problem
+	// at is the backend's time: its Date header, else this machine's clock.
+	at time.Time
+	// clock names the clock at is read from.
+	clock string
+	// staleKeys: the keys came from an earlier run (cache or stale cache),
+	// so the local verdict cannot say whether the backend is right.
+	staleKeys bool
+}
+
+// timeCodes are the failures that depend on the clock.
+var timeCodes = []verify.Code{verify.CodeExpired, verify.CodeNotYetValid, verify.CodeIssuedInFuture}
+
+// keyCodes are the failures that depend on the JWKS.
+var keyCodes = []verify.Code{verify.CodeKeyNotFound, verify.CodeKeyUnusable, verify.CodeSignature}
+
+func (d *diagnosis) judge() judgement {
+	f, t := d.f, d.tok
+	j := judgement{at: f.Now, clock: "this machine's clock (the backend's answer has no Date header)"}
+	if f.Response != nil && f.Response.Date != nil {
+		j.at, j.clock = *f.Response.Date, "the backend's clock (its Date header)"
+	}
+	r := f.Token
+	if r == nil {
+		return j
+	}
+	j.staleKeys = r.JWKS != nil && (r.JWKS.From == "cache" || r.JWKS.From == "stale_cache")
+	for _, e := range r.Errors {
+		switch {
+		case e.Code == verify.CodeUnverified, slices.Contains(timeCodes, e.Code):
+		case j.staleKeys && slices.Contains(keyCodes, e.Code):
+		default:
+			j.failures = append(j.failures, e)
+		}
+	}
+	// The time checks again, at the backend's time, tolerating what the
+	// clock comparison tolerates (max(--leeway, 5s)): Date has one-second
+	// resolution, and the request takes time.
+	leeway := max(f.Leeway, minSkew)
+	if t.exp != nil && !t.exp.After(j.at.Add(-leeway)) {
+		j.failures = append(j.failures, verify.Problem{Code: verify.CodeExpired,
+			Message: fmt.Sprintf("expired by %s: exp %s, %s ago", j.clock, humanize.Time(*t.exp), humanize.Duration(j.at.Sub(*t.exp)))})
+	}
+	if t.nbf != nil && t.nbf.After(j.at.Add(leeway)) {
+		j.failures = append(j.failures, verify.Problem{Code: verify.CodeNotYetValid,
+			Message: fmt.Sprintf("not yet valid by %s: nbf %s", j.clock, humanize.Time(*t.nbf))})
+	}
+	if t.iat != nil && t.iat.After(j.at.Add(leeway)) {
+		j.failures = append(j.failures, verify.Problem{Code: verify.CodeIssuedInFuture,
+			Message: fmt.Sprintf("issued in the future by %s: iat %s", j.clock, humanize.Time(*t.iat))})
+	}
+	return j
+}
+
+// state is what the local check concluded, for the backend's answer:
+// with --now, at the backend's time; with cached keys, never "valid".
+func (d *diagnosis) state() tokenState {
+	f, r := d.f, d.f.Token
 	switch {
-	case !sent:
+	case !f.TokenSent:
 		return stateNone
 	case r == nil:
 		return stateUnknown
-	case r.Valid:
+	}
+	if !f.LocalClockMoved {
+		// The local verdict was taken at this machine's time; clock_skew
+		// covers a backend whose clock differs.
+		for _, e := range r.Errors {
+			if e.Code != verify.CodeUnverified && !(d.j.staleKeys && slices.Contains(keyCodes, e.Code)) {
+				return stateInvalid
+			}
+		}
+		if r.Valid && !d.j.staleKeys {
+			return stateValid
+		}
+		return stateUnknown
+	}
+	switch {
+	case len(d.j.failures) > 0:
+		return stateInvalid
+	case r.Verified && !d.j.staleKeys && !r.HasError(verify.CodeUnverified) && !hasKeyFailure(r):
 		return stateValid
 	}
+	return stateUnknown
+}
+
+func hasKeyFailure(r *verify.Result) bool {
 	for _, e := range r.Errors {
-		if e.Code != verify.CodeUnverified {
-			return stateInvalid
+		if slices.Contains(keyCodes, e.Code) {
+			return true
 		}
 	}
-	return stateUnknown
+	return false
 }
 
 // minSkew is the clock difference always tolerated: Date has one-second
@@ -160,12 +253,18 @@ func Diagnose(f Facts) []Finding {
 	}
 	d := &diagnosis{f: f, tok: tokenFactsOf(f.Token), said: BackendMessage(resp)}
 	d.initBackend()
+	d.j = d.judge()
 	if f.BaseURL != "" {
 		if dep, err := betterauth.ParseBaseURL(f.BaseURL, ""); err == nil {
 			d.origin = dep.Origin()
 		}
 	}
 	out := []Finding{}
+	if resp.RedirectLimit {
+		// The route never answered: its redirects say nothing about the
+		// token, and neither does the status of the last one.
+		return append(out, tooManyRedirects(resp))
+	}
 	dropped := false
 	for _, r := range resp.Redirects {
 		if r.AuthorizationDropped {
@@ -175,7 +274,7 @@ func Diagnose(f Facts) []Finding {
 	}
 	status := resp.Status
 	success, rejected, failed := status/100 == 2, status == http.StatusUnauthorized || status == http.StatusForbidden, status/100 == 5
-	state := stateOf(f.Token, f.TokenSent)
+	state := d.state()
 	switch {
 	case state == stateNone && f.OwnAuthorization:
 		// Credentials of the user's own: baverify has no verdict on them.
@@ -205,12 +304,21 @@ func Diagnose(f Facts) []Finding {
 			Evidence: append(append(d.bodyEvidence(), verifiedEvidence(d.f.Token)), d.libraryEvidence()...),
 			Hint:     "the backend's log has the exception; the likely causes below, if any, say where to look"})
 		out = append(out, d.causes(true)...)
-	case state == stateInvalid && success:
+	case state == stateInvalid && success && len(d.j.failures) > 0:
 		out = append(out, d.acceptedInvalid())
+	case state == stateInvalid && success:
+		// Invalid only at this machine's time: at the backend's time the
+		// token is good, and clock_skew below says why the clocks differ.
 	case state == stateInvalid && rejected:
 		out = append(out, d.rejectedInvalid())
 	case state == stateInvalid && failed:
 		out = append(out, d.backendError("for a token that fails local verification"))
+		out = append(out, d.causes(false)...)
+	case state == stateUnknown && rejected && d.j.staleKeys:
+		out = append(out, Finding{Code: CodeRejectedUnverified, Severity: SeverityInfo,
+			Message:  fmt.Sprintf("the backend answered %d; baverify cannot judge it: the keys it checked the token with are %s, not fetched in this run, and may not be what the deployment publishes now", status, f.Token.JWKS.Describe()),
+			Evidence: append(d.tokenEvidence(), d.saidEvidence()...),
+			Hint:     "make the JWKS reachable and run again (call asks the server for the JWKS on every run unless --cache-ttl is set)"})
 		out = append(out, d.causes(false)...)
 	case state == stateUnknown && rejected:
 		out = append(out, Finding{Code: CodeRejectedUnverified, Severity: SeverityInfo,
@@ -233,8 +341,31 @@ func Diagnose(f Facts) []Finding {
 	return out
 }
 
+// tooManyRedirects names a redirect chain that baverify stopped following,
+// and says when it loops.
+func tooManyRedirects(resp *ResponseInfo) Finding {
+	var ev []string
+	seen := map[string]bool{}
+	loop := ""
+	for _, r := range resp.Redirects {
+		ev = append(ev, "redirect: "+r.From+" -> "+r.To)
+		seen[r.From] = true
+		if seen[r.To] && loop == "" {
+			loop = r.To
+		}
+	}
+	msg := fmt.Sprintf("the backend answered with redirects: after %d, the next (HTTP %d to %s) was not followed", len(resp.Redirects), resp.Status, resp.URL)
+	hint := "call the final URL directly, or fix the route's redirects; a protected API route should answer the request, not redirect it"
+	if loop != "" {
+		msg = fmt.Sprintf("the backend answered with a redirect loop: %s is redirected to again; after %d redirects baverify stopped", loop, len(resp.Redirects))
+		hint = "a loop often means a proxy or framework redirecting between http and https, or between a path with and without a trailing slash; fix the route's redirects"
+	}
+	return Finding{Code: CodeTooManyRedirects, Severity: SeverityError, Message: msg, Evidence: ev, Hint: hint}
+}
+
 type diagnosis struct {
 	f      Facts
+	j      judgement
 	tok    tokenFacts
 	said   string // the backend's own message, if any
 	origin string // the base URL's origin, if known
@@ -248,7 +379,7 @@ type diagnosis struct {
 // tokenFacts are the members of the token that backends check.
 type tokenFacts struct {
 	alg, kid, iss, aud string
-	iat, exp           *time.Time
+	iat, exp, nbf      *time.Time
 }
 
 func tokenFactsOf(r *verify.Result) tokenFacts {
@@ -266,7 +397,7 @@ func tokenFactsOf(r *verify.Result) tokenFacts {
 			t.aud = compactJSON(raw)
 		}
 	}
-	for name, dst := range map[string]**time.Time{"iat": &t.iat, "exp": &t.exp} {
+	for name, dst := range map[string]**time.Time{"iat": &t.iat, "exp": &t.exp, "nbf": &t.nbf} {
 		if raw, ok := r.Claim(name); ok {
 			if nd, err := verify.ParseNumericDate(raw); err == nil {
 				tm := nd.Time()
@@ -318,19 +449,27 @@ func (d *diagnosis) rejectedInvalid() Finding {
 }
 
 func (d *diagnosis) acceptedInvalid() Finding {
-	r := d.f.Token
 	var codes, ev []string
-	for _, e := range r.Errors {
-		if e.Code == verify.CodeUnverified {
-			continue
-		}
+	for _, e := range d.j.failures {
 		codes = append(codes, string(e.Code))
 		ev = append(ev, string(e.Code)+": "+e.Message)
 	}
+	if d.f.LocalClockMoved && d.hasTimeFailure() {
+		ev = append(ev, "times judged at "+humanize.Time(d.j.at)+", by "+d.j.clock+"; --now moves only baverify's own verdict")
+	}
 	return Finding{Code: CodeAcceptedInvalid, Severity: SeverityError,
-		Message:  fmt.Sprintf("SECURITY: the backend answered %d to a token that fails local verification (%s)", d.status(), strings.Join(codes, ", ")),
+		Message:  fmt.Sprintf("SECURITY: the backend answered %d to a token that fails verification (%s)", d.status(), strings.Join(codes, ", ")),
 		Evidence: ev,
 		Hint:     "the route accepts what it should refuse: it does not verify the token, or skips a check (signature, exp, iss or aud); if the route is public, call it with --no-token"}
+}
+
+func (d *diagnosis) hasTimeFailure() bool {
+	for _, e := range d.j.failures {
+		if slices.Contains(timeCodes, e.Code) {
+			return true
+		}
+	}
+	return false
 }
 
 // claimDiffers is the finding for a backend that names iss or aud in its

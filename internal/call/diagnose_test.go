@@ -42,6 +42,7 @@ func TestDiagnose(t *testing.T) {
 		body      string
 		date      *time.Time
 		redirects []Redirect
+		localNow  time.Time // this machine's clock, when not now
 		expect    string
 		want      []Code
 		contains  map[Code][]string // text that must appear in the finding (message, evidence or hint)
@@ -81,7 +82,7 @@ func TestDiagnose(t *testing.T) {
 		{name: "3s of skew is nothing", tok: validEd, sent: true, status: 200, body: `{}`, date: at(3 * time.Second), want: nil},
 		{name: "Not authenticated although sent", tok: validEd, sent: true, status: 403, body: `{"detail":"Not authenticated"}`,
 			want: []Code{CodeRejectedValid, CodeStatusMismatch}, contains: map[Code][]string{CodeRejectedValid: {"HTTPBearer", "proxy"}}},
-		{name: "expired token accepted: security finding", tok: expired, sent: true, status: 200, body: `{}`, expect: "200",
+		{name: "expired token accepted: security finding", tok: expired, sent: true, status: 200, body: `{}`, expect: "200", localNow: time.Unix(eddsa.Exp+300, 0),
 			want: []Code{CodeAcceptedInvalid}, contains: map[Code][]string{CodeAcceptedInvalid: {"SECURITY", "expired"}}},
 		{name: "expired token rejected: the backend was right", tok: expired, sent: true, status: 401, body: `{"detail":"Signature has expired"}`, expect: "401",
 			want: []Code{CodeRejectedInvalid}, contains: map[Code][]string{CodeRejectedInvalid: {"right", "expired", "Signature has expired"}}},
@@ -116,7 +117,11 @@ func TestDiagnose(t *testing.T) {
 			}
 			resp := response(tc.status, tc.body, tc.date)
 			resp.Redirects = tc.redirects
-			got := Diagnose(Facts{Token: tc.tok, TokenSent: tc.sent, OwnAuthorization: tc.ownAuth, Response: resp, Expect: exp, Now: now, BaseURL: eddsa.Origin})
+			local := now
+			if !tc.localNow.IsZero() {
+				local = tc.localNow
+			}
+			got := Diagnose(Facts{Token: tc.tok, TokenSent: tc.sent, OwnAuthorization: tc.ownAuth, Response: resp, Expect: exp, Now: local, BaseURL: eddsa.Origin})
 			var codes []Code
 			for _, f := range got {
 				codes = append(codes, f.Code)
@@ -146,6 +151,78 @@ func TestDiagnose(t *testing.T) {
 		})
 	}
 }
+
+// --now moves only baverify's own verdict: a backend that accepts a token
+// that is valid at its own time is not a security finding, and one that
+// accepts a token expired at its own time is, whatever --now says.
+func TestDiagnoseBackendClockNotNow(t *testing.T) {
+	eddsa := loadReal(t, "EdDSA")
+	during, exp := eddsa.During(), time.Unix(eddsa.Exp, 0).UTC()
+	afterExp := verifyAt(t, eddsa, exp.Add(time.Hour), true) // --now after exp
+	beforeExp := verifyAt(t, eddsa, during, true)            // --now inside the lifetime
+	if afterExp.Valid || !afterExp.HasError(verify.CodeExpired) || !beforeExp.Valid {
+		t.Fatalf("fixtures: %v %v", afterExp.Errors, beforeExp.Errors)
+	}
+	ok, _ := ParseExpectation("")
+	duringDate := during.Truncate(time.Second)
+	for _, tc := range []struct {
+		name     string
+		tok      *verify.Result
+		date     *time.Time
+		machine  time.Time
+		want     []Code
+		contains string
+	}{
+		{"--now after exp, backend's Date inside the lifetime", afterExp, &duringDate, during, nil, ""},
+		{"--now after exp, no Date, machine clock inside the lifetime", afterExp, nil, during, nil, ""},
+		{"--now inside the lifetime, backend's Date after exp", beforeExp, ptr(exp.Add(time.Hour)), exp.Add(time.Hour),
+			[]Code{CodeAcceptedInvalid}, "expired by the backend's clock (its Date header)"},
+		{"--now inside the lifetime, no Date, machine clock after exp", beforeExp, nil, exp.Add(time.Hour),
+			[]Code{CodeAcceptedInvalid}, "this machine's clock (the backend's answer has no Date header)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Diagnose(Facts{Token: tc.tok, TokenSent: true, Response: response(200, `{"sub":"x"}`, tc.date),
+				Expect: ok, Now: tc.machine, LocalClockMoved: true})
+			var codes []Code
+			for _, f := range got {
+				codes = append(codes, f.Code)
+			}
+			if !slices.Equal(codes, tc.want) {
+				t.Fatalf("codes %v, want %v\n%s", codes, tc.want, dump(got))
+			}
+			if tc.contains != "" && !strings.Contains(findingText(got, CodeAcceptedInvalid), tc.contains) {
+				t.Fatalf("the finding does not name the clock:\n%s", dump(got))
+			}
+		})
+	}
+}
+
+// Keys from an earlier run (the cache, a stale copy) cannot judge the
+// backend: a refusal is not blamed on it, an acceptance is not a security
+// finding.
+func TestDiagnoseCachedKeysCannotJudge(t *testing.T) {
+	eddsa := loadReal(t, "EdDSA")
+	now := eddsa.During()
+	age := int64(3600)
+	for _, from := range []string{"cache", "stale_cache"} {
+		valid := verifyAt(t, eddsa, now, true)
+		valid.JWKS = &verify.KeysOrigin{Location: "https://a/jwks", From: from, AgeSeconds: &age, StaleReason: "connection refused"}
+		notFound := verifyAt(t, eddsa, now, true)
+		notFound.Valid, notFound.JWKS = false, valid.JWKS
+		notFound.Errors = []verify.Problem{{Code: verify.CodeKeyNotFound, Message: "no key"}}
+		ok, _ := ParseExpectation("")
+		got := Diagnose(Facts{Token: valid, TokenSent: true, Response: response(401, `{"detail":"Invalid token"}`, nil), Expect: ok, Now: now})
+		if findingText(got, CodeRejectedValid) != "" || !strings.Contains(findingText(got, CodeRejectedUnverified), "cannot judge") {
+			t.Fatalf("%s, 401: %s", from, dump(got))
+		}
+		got = Diagnose(Facts{Token: notFound, TokenSent: true, Response: response(200, `{}`, nil), Expect: ok, Now: now})
+		if findingText(got, CodeAcceptedInvalid) != "" {
+			t.Fatalf("%s, 200: %s", from, dump(got))
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // A token that expires between this machine's check and the backend's is
 // not a clock problem when the clocks agree within the threshold.
@@ -184,7 +261,7 @@ func TestDiagnoseSeverities(t *testing.T) {
 			t.Errorf("%s: severity %q", d.Code, d.Severity)
 		}
 	}
-	if len(seen) != 16 {
+	if len(seen) != 18 {
 		t.Errorf("%d codes documented; a new code must be added to codeDocs (and README)", len(seen))
 	}
 	// Findings carry the documented severity.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,9 +17,10 @@ import (
 	"time"
 )
 
-// DefaultFreshness is how long a cached JWKS stays fresh when the server
-// sends no Cache-Control max-age (Better Auth sends none).
-const DefaultFreshness = 5 * time.Minute
+// MaxFreshness caps how long the server's own max-age or Expires can keep
+// a cached JWKS from being asked again: one poisoned answer with a
+// max-age of years must not pin its keys for years.
+const MaxFreshness = 24 * time.Hour
 
 // RefetchInterval is the least time between two forced refetches of one
 // URL (a token whose kid is not in the cached JWKS). Well-behaved verifiers
@@ -33,9 +33,6 @@ const cacheVersion = 1
 
 // maxEntryBytes bounds an entry file: a base64 body of MaxBytes plus headers.
 const maxEntryBytes = MaxBytes/3*4 + 64<<10
-
-// maxFreshness caps a max-age, as RFC 9111 section 1.2.2 does for overflow.
-const maxFreshness = math.MaxInt32 * time.Second
 
 // isEntryName reports whether a file name is a cache entry's: 64 lowercase
 // hex digits (SHA-256 of the URL) and ".json".
@@ -55,11 +52,27 @@ func isEntryName(name string) bool {
 // tempPrefix names the temporary files that Put renames into place.
 const tempPrefix = ".tmp-"
 
-// Cache stores fetched JWKS documents on disk, one file per URL. Writes are
-// atomic (a temporary file renamed into place), so concurrent runs never
-// read a torn entry. The zero value is unusable; Dir must be set.
+// Cache stores fetched JWKS documents on disk, one file per URL and trust
+// setting. Writes are atomic (a temporary file renamed into place), so
+// concurrent runs never read a torn entry. The zero value is unusable; Dir
+// must be set.
 type Cache struct {
 	Dir string
+	// Trust names the TLS trust the entries were fetched under ("" for the
+	// system roots; see TrustKey). It is part of each entry's name and is
+	// checked on reading, so that keys fetched while trusting an extra CA
+	// are never used by a run that does not trust it.
+	Trust string
+}
+
+// TrustKey names a TLS trust setting for Cache.Trust: "" for the system
+// roots alone, else the SHA-256 of the extra CA certificates (--cacert).
+func TrustKey(caPEM []byte) string {
+	if caPEM == nil {
+		return ""
+	}
+	sum := sha256.Sum256(caPEM)
+	return "cacert:" + hex.EncodeToString(sum[:])
 }
 
 // CacheEntry is one cached JWKS answer: the body and the headers that
@@ -70,6 +83,10 @@ type CacheEntry struct {
 	Status       int    `json:"status"`
 	ContentType  string `json:"contentType,omitempty"`
 	CacheControl string `json:"cacheControl,omitempty"`
+	Expires      string `json:"expires,omitempty"`
+	Date         string `json:"date,omitempty"`
+	// Trust is the Cache.Trust the entry was fetched under.
+	Trust        string `json:"trust,omitempty"`
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"lastModified,omitempty"`
 	// FetchedAt is when the origin last sent or confirmed (304) the body.
@@ -82,9 +99,14 @@ type CacheEntry struct {
 // ErrCorruptEntry means a cache file exists but cannot be used.
 var ErrCorruptEntry = errors.New("corrupt cache entry")
 
-// path is the entry file for url: the hex SHA-256 of the URL.
+// path is the entry file for url: the hex SHA-256 of the URL, and of the
+// trust setting when it is not the default.
 func (c *Cache) path(url string) string {
-	sum := sha256.Sum256([]byte(url))
+	key := url
+	if c.Trust != "" {
+		key = c.Trust + "\n" + url
+	}
+	sum := sha256.Sum256([]byte(key))
 	return filepath.Join(c.Dir, hex.EncodeToString(sum[:])+".json")
 }
 
@@ -131,6 +153,9 @@ func (c *Cache) Get(url string) (*CacheEntry, error) {
 	if e.URL != url {
 		return nil, fmt.Errorf("%w: it belongs to another URL", ErrCorruptEntry)
 	}
+	if e.Trust != c.Trust {
+		return nil, fmt.Errorf("%w: it was fetched under other TLS trust settings", ErrCorruptEntry)
+	}
 	return e, nil
 }
 
@@ -158,9 +183,10 @@ func decodeEntry(data []byte) (*CacheEntry, error) {
 	return &e, nil
 }
 
-// Put writes e atomically: a temporary file in the cache directory (mode
+// Put writes e atomically, stamped with c.Trust: a temporary file in the cache directory (mode
 // 0600, directory 0700) renamed over the entry.
 func (c *Cache) Put(e *CacheEntry) error {
+	e.Trust = c.Trust // every entry goes through the Cache of its run
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -263,7 +289,7 @@ func NewCacheEntry(doc *Document) *CacheEntry {
 	if doc == nil || doc.HTTP == nil || doc.HTTP.Status != http.StatusOK {
 		return nil
 	}
-	if _, store := ParseFreshness(doc.HTTP.CacheControl); !store {
+	if _, _, store := ParseCacheControl(doc.HTTP.CacheControl); !store {
 		return nil
 	}
 	if _, err := Parse(doc.Body); err != nil {
@@ -275,6 +301,8 @@ func NewCacheEntry(doc *Document) *CacheEntry {
 		Status:       doc.HTTP.Status,
 		ContentType:  doc.HTTP.ContentType,
 		CacheControl: doc.HTTP.CacheControl,
+		Expires:      doc.HTTP.Expires,
+		Date:         doc.HTTP.Date,
 		ETag:         doc.HTTP.ETag,
 		LastModified: doc.HTTP.LastModified,
 		FetchedAt:    doc.FetchedAt,
@@ -282,20 +310,23 @@ func NewCacheEntry(doc *Document) *CacheEntry {
 	}
 }
 
-// Freshness is how long the entry is fresh after FetchedAt.
+// Freshness is how long the server says the entry is fresh after
+// FetchedAt (see Freshness).
 func (e *CacheEntry) Freshness() time.Duration {
-	d, _ := ParseFreshness(e.CacheControl)
+	d, _ := Freshness(e.CacheControl, e.Expires, e.Date)
 	return d
 }
 
 // Age is how long ago the origin last sent or confirmed the body.
 func (e *CacheEntry) Age(now time.Time) time.Duration { return now.Sub(e.FetchedAt) }
 
-// Fresh reports whether the entry may be used without asking the server.
-// An entry from the future (a clock that moved back) is not fresh.
-func (e *CacheEntry) Fresh(now time.Time) bool {
+// Fresh reports whether the entry may be used without asking the server:
+// within the server's own freshness lifetime, or within ttl, the user's
+// --cache-ttl (0: none). An entry from the future (a clock that moved
+// back) is not fresh.
+func (e *CacheEntry) Fresh(now time.Time, ttl time.Duration) bool {
 	age := e.Age(now)
-	return age >= 0 && age < e.Freshness()
+	return age >= 0 && age < max(e.Freshness(), ttl)
 }
 
 // ConditionalHeader returns the headers that revalidate the entry
@@ -324,6 +355,10 @@ func (e *CacheEntry) Revalidated(notModified *Document) {
 		if h.CacheControl != "" {
 			e.CacheControl = h.CacheControl
 		}
+		if h.Expires != "" {
+			e.Expires = h.Expires
+		}
+		e.Date = h.Date
 		if h.ETag != "" {
 			e.ETag = h.ETag
 		}
@@ -345,12 +380,15 @@ func (e *CacheEntry) Document(now time.Time) *Document {
 	age := max(e.Age(now), 0)
 	return &Document{
 		Source:    e.URL,
+		From:      FromCache,
 		Body:      append([]byte(nil), e.Body...),
 		FetchedAt: e.FetchedAt,
 		HTTP: &HTTPInfo{
 			Status:          e.Status,
 			ContentType:     e.ContentType,
 			CacheControl:    e.CacheControl,
+			Expires:         e.Expires,
+			Date:            e.Date,
 			ETag:            e.ETag,
 			LastModified:    e.LastModified,
 			Bytes:           len(e.Body),
@@ -360,53 +398,67 @@ func (e *CacheEntry) Document(now time.Time) *Document {
 	}
 }
 
-// ParseFreshness reads a Cache-Control header: the freshness lifetime
-// (max-age, else DefaultFreshness; no-cache and an invalid max-age mean 0,
-// that is "revalidate every time") and whether the answer may be stored at
-// all (no-store forbids it).
-func ParseFreshness(cacheControl string) (freshness time.Duration, store bool) {
-	freshness, store = DefaultFreshness, true
-	seenMaxAge := false
+// Freshness is the freshness lifetime the server gave an answer: its
+// Cache-Control max-age, else Expires minus Date (RFC 9111 section 4.2.1),
+// capped at MaxFreshness; 0 when it gave none (Better Auth gives none), so
+// that the answer is revalidated on every use. fromServer says the server
+// gave one at all (no-cache counts: it says "revalidate every time").
+func Freshness(cacheControl, expires, date string) (d time.Duration, fromServer bool) {
+	maxAge, hasMaxAge, _ := ParseCacheControl(cacheControl)
+	switch {
+	case hasMaxAge:
+		d = maxAge
+	case expires != "":
+		// An Expires that is not a date means "already expired".
+		exp, err := http.ParseTime(expires)
+		if err != nil {
+			return 0, true
+		}
+		origin, err := http.ParseTime(date)
+		if err != nil {
+			return 0, true // without Date the lifetime cannot be measured
+		}
+		d = max(exp.Sub(origin), 0)
+	default:
+		return 0, false
+	}
+	return min(d, MaxFreshness), true
+}
+
+// ParseCacheControl reads a Cache-Control header: the max-age (no-cache
+// and an invalid max-age mean 0, that is "revalidate every time"), whether
+// it gave one, and whether the answer may be stored at all (no-store
+// forbids it).
+func ParseCacheControl(cacheControl string) (maxAge time.Duration, hasMaxAge, store bool) {
+	store = true
 	for _, part := range strings.Split(cacheControl, ",") {
 		name, value, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch strings.ToLower(strings.TrimSpace(name)) {
 		case "no-store":
 			store = false
 		case "no-cache":
-			freshness, seenMaxAge = 0, true
+			maxAge, hasMaxAge = 0, true
 		case "max-age":
-			if seenMaxAge {
+			if hasMaxAge {
 				continue
 			}
-			seenMaxAge = true
-			freshness = parseDeltaSeconds(strings.Trim(strings.TrimSpace(value), `"`))
+			hasMaxAge = true
+			maxAge = parseDeltaSeconds(strings.Trim(strings.TrimSpace(value), `"`))
 		}
 	}
-	return freshness, store
+	return maxAge, hasMaxAge, store
 }
 
 // parseDeltaSeconds reads a max-age value; invalid values mean 0 (stale),
-// as RFC 9111 section 4.2.1 advises.
+// as RFC 9111 section 4.2.1 advises. Values beyond MaxFreshness are
+// clipped to it.
 func parseDeltaSeconds(s string) time.Duration {
 	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
 		return 0
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n > math.MaxInt32 {
-		return maxFreshness
+	if err != nil || n > int64(MaxFreshness/time.Second) {
+		return MaxFreshness
 	}
 	return time.Duration(n) * time.Second
-}
-
-// HasMaxAge reports whether a Cache-Control header gives a freshness
-// lifetime (max-age or no-cache), as opposed to baverify's default.
-func HasMaxAge(cacheControl string) bool {
-	for _, part := range strings.Split(cacheControl, ",") {
-		name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "max-age", "no-cache":
-			return true
-		}
-	}
-	return false
 }

@@ -178,37 +178,119 @@ func TestCacheClear(t *testing.T) {
 	}
 }
 
-func TestParseFreshness(t *testing.T) {
+// --cache-ttl lets the user keep an entry fresh for longer than the
+// server said, never shorter.
+func TestCacheEntryFreshWithTTL(t *testing.T) {
+	noHeaders := NewCacheEntry(testDoc(fixtureURL, ""))
+	maxAge := NewCacheEntry(testDoc(fixtureURL, "max-age=600"))
 	for _, tc := range []struct {
-		header string
-		want   time.Duration
-		store  bool
+		e     *CacheEntry
+		age   time.Duration
+		ttl   time.Duration
+		fresh bool
 	}{
-		{"", DefaultFreshness, true},
-		{"public", DefaultFreshness, true},
-		{"max-age=600", 10 * time.Minute, true},
-		{"public, max-age=60, must-revalidate", time.Minute, true},
-		{`Max-Age="120"`, 2 * time.Minute, true},
-		{"max-age=0", 0, true},
-		{"no-cache", 0, true},
-		{"max-age=60, no-cache", 0, true},
-		{"no-store", DefaultFreshness, false},
-		{"private, no-store, max-age=60", time.Minute, false},
-		{"max-age=-1", 0, true},
-		{"max-age=abc", 0, true},
-		{"max-age=", 0, true},
-		{"max-age=60, max-age=10", time.Minute, true},
-		{"max-age=99999999999999999999", maxFreshness, true},
-		{"s-maxage=60", DefaultFreshness, true},
+		{noHeaders, time.Minute, 0, false},
+		{noHeaders, time.Minute, 5 * time.Minute, true},
+		{noHeaders, 5 * time.Minute, 5 * time.Minute, false},
+		{maxAge, 9 * time.Minute, time.Minute, true},
+		{maxAge, 11 * time.Minute, time.Hour, true},
+		{maxAge, 11 * time.Minute, 0, false},
 	} {
-		got, store := ParseFreshness(tc.header)
-		if got != tc.want || store != tc.store {
-			t.Errorf("ParseFreshness(%q) = %v, %v; want %v, %v", tc.header, got, store, tc.want, tc.store)
+		if got := tc.e.Fresh(testNow.Add(tc.age), tc.ttl); got != tc.fresh {
+			t.Errorf("Cache-Control %q, age %v, ttl %v: Fresh = %v", tc.e.CacheControl, tc.age, tc.ttl, got)
 		}
 	}
-	for header, want := range map[string]bool{"": false, "public": false, "max-age=5": true, "no-cache": true, "s-maxage=5": false} {
-		if HasMaxAge(header) != want {
-			t.Errorf("HasMaxAge(%q) = %v", header, !want)
+}
+
+// An entry fetched while trusting extra CA certificates (--cacert) is
+// never used by a run with other trust settings, nor the other way round.
+func TestCacheKeyedByTrust(t *testing.T) {
+	dir := t.TempDir()
+	plain := &Cache{Dir: dir}
+	withCA := &Cache{Dir: dir, Trust: TrustKey([]byte("-----BEGIN CERTIFICATE-----\nA\n"))}
+	otherCA := &Cache{Dir: dir, Trust: TrustKey([]byte("-----BEGIN CERTIFICATE-----\nB\n"))}
+	if TrustKey(nil) != "" || withCA.Trust == otherCA.Trust {
+		t.Fatalf("trust keys: %q %q", withCA.Trust, otherCA.Trust)
+	}
+	if err := withCA.Put(NewCacheEntry(testDoc(fixtureURL, "max-age=600"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*Cache{plain, otherCA} {
+		if e, err := c.Get(fixtureURL); e != nil || err != nil {
+			t.Errorf("trust %q read the --cacert entry: %v, %v", c.Trust, e, err)
+		}
+	}
+	if e, err := withCA.Get(fixtureURL); e == nil || err != nil || e.Trust != withCA.Trust {
+		t.Fatalf("same trust: %v, %v", e, err)
+	}
+	// A file moved to another trust's name is refused, not trusted.
+	if err := os.Rename(withCA.path(fixtureURL), plain.path(fixtureURL)); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := plain.Get(fixtureURL); e != nil || !errors.Is(err, ErrCorruptEntry) {
+		t.Fatalf("moved entry: %v, %v", e, err)
+	}
+}
+
+func TestParseCacheControl(t *testing.T) {
+	for _, tc := range []struct {
+		header    string
+		want      time.Duration
+		hasMaxAge bool
+		store     bool
+	}{
+		{"", 0, false, true},
+		{"public", 0, false, true},
+		{"max-age=600", 10 * time.Minute, true, true},
+		{"public, max-age=60, must-revalidate", time.Minute, true, true},
+		{`Max-Age="120"`, 2 * time.Minute, true, true},
+		{"max-age=0", 0, true, true},
+		{"no-cache", 0, true, true},
+		{"max-age=60, no-cache", 0, true, true},
+		{"no-store", 0, false, false},
+		{"private, no-store, max-age=60", time.Minute, true, false},
+		{"max-age=-1", 0, true, true},
+		{"max-age=abc", 0, true, true},
+		{"max-age=", 0, true, true},
+		{"max-age=60, max-age=10", time.Minute, true, true},
+		// A server cannot pin keys for longer than a day.
+		{"max-age=86400", 24 * time.Hour, true, true},
+		{"max-age=86401", MaxFreshness, true, true},
+		{"max-age=2147483647", MaxFreshness, true, true},
+		{"max-age=99999999999999999999", MaxFreshness, true, true},
+		{"s-maxage=60", 0, false, true},
+	} {
+		got, has, store := ParseCacheControl(tc.header)
+		if got != tc.want || has != tc.hasMaxAge || store != tc.store {
+			t.Errorf("ParseCacheControl(%q) = %v, %v, %v; want %v, %v, %v", tc.header, got, has, store, tc.want, tc.hasMaxAge, tc.store)
+		}
+	}
+}
+
+// The server decides freshness: max-age first, else Expires minus Date,
+// never more than a day; nothing said means revalidate every time.
+func TestFreshness(t *testing.T) {
+	date := "Thu, 26 Nov 2026 19:00:00 GMT"
+	for _, tc := range []struct {
+		cacheControl, expires, date string
+		want                        time.Duration
+		fromServer                  bool
+	}{
+		{"", "", "", 0, false},
+		{"", "", date, 0, false},
+		{"max-age=300", "", date, 5 * time.Minute, true},
+		{"max-age=300", "Thu, 26 Nov 2026 20:00:00 GMT", date, 5 * time.Minute, true},
+		{"", "Thu, 26 Nov 2026 20:00:00 GMT", date, time.Hour, true},
+		{"", "Thu, 26 Nov 2026 18:00:00 GMT", date, 0, true},
+		{"", "0", date, 0, true},
+		{"", "Thu, 26 Nov 2026 20:00:00 GMT", "", 0, true},
+		{"", "Wed, 26 Nov 2094 19:00:00 GMT", date, MaxFreshness, true},
+		{"max-age=2147483647", "", "", MaxFreshness, true},
+		{"no-cache", "Thu, 26 Nov 2026 20:00:00 GMT", date, 0, true},
+	} {
+		got, from := Freshness(tc.cacheControl, tc.expires, tc.date)
+		if got != tc.want || from != tc.fromServer {
+			t.Errorf("Freshness(%q, %q, %q) = %v, %v; want %v, %v", tc.cacheControl, tc.expires, tc.date, got, from, tc.want, tc.fromServer)
 		}
 	}
 }
@@ -219,9 +301,10 @@ func TestCacheEntryFreshness(t *testing.T) {
 		age          time.Duration
 		fresh        bool
 	}{
-		{"", 0, true},
-		{"", 4*time.Minute + 59*time.Second, true},
-		{"", 5 * time.Minute, false},
+		// No max-age (Better Auth sends none): never fresh, always asked.
+		{"", 0, false},
+		{"", time.Second, false},
+		{"max-age=600", 0, true},
 		{"max-age=600", 9 * time.Minute, true},
 		{"max-age=600", 10 * time.Minute, false},
 		{"no-cache", 0, false},
@@ -229,7 +312,7 @@ func TestCacheEntryFreshness(t *testing.T) {
 	} {
 		e := NewCacheEntry(testDoc(fixtureURL, tc.cacheControl))
 		now := testNow.Add(tc.age)
-		if e.Fresh(now) != tc.fresh {
+		if e.Fresh(now, 0) != tc.fresh {
 			t.Errorf("Cache-Control %q, age %v: Fresh = %v", tc.cacheControl, tc.age, !tc.fresh)
 		}
 		d := e.Document(now)
@@ -314,7 +397,7 @@ func FuzzDecodeEntry(f *testing.F) {
 		if _, err := Parse(e.Body); err != nil || e.Status != 200 || e.URL == "" {
 			t.Fatalf("accepted an unusable entry: %+v", e)
 		}
-		_ = e.Fresh(testNow)
+		_ = e.Fresh(testNow, time.Minute)
 		_ = e.Document(testNow)
 		_ = e.ConditionalHeader()
 	})
@@ -325,9 +408,12 @@ func FuzzParseFreshness(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, _ := ParseFreshness(s)
-		if d < 0 || d > maxFreshness {
-			t.Fatalf("ParseFreshness(%q) = %v", s, d)
+		d, _, _ := ParseCacheControl(s)
+		if d < 0 || d > MaxFreshness {
+			t.Fatalf("ParseCacheControl(%q) = %v", s, d)
+		}
+		if d, _ := Freshness(s, s, s); d < 0 || d > MaxFreshness {
+			t.Fatalf("Freshness(%q) = %v", s, d)
 		}
 	})
 }

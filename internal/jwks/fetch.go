@@ -2,13 +2,17 @@ package jwks
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/baverify/baverify/internal/httpclient"
@@ -20,6 +24,30 @@ type Document struct {
 	Body      []byte    // at most MaxBytes
 	FetchedAt time.Time // when the body was fetched from its origin
 	HTTP      *HTTPInfo // nil for files and stdin
+	// From says where the body came from: one of the From constants; ""
+	// is FromNetwork for a fetched document.
+	From string
+	// StaleReason is why a stale cached copy was used (From is
+	// FromStaleCache): the failure of the request that should have
+	// replaced it.
+	StaleReason string
+}
+
+// Where a document came from (Document.From, and the "from" of the key
+// origin in token results).
+const (
+	FromNetwork     = "network"     // fetched in this run
+	FromRevalidated = "revalidated" // the cached copy, confirmed in this run by 304 Not Modified
+	FromCache       = "cache"       // the cached copy, used without asking the server (still fresh)
+	FromStaleCache  = "stale_cache" // the cached copy, because asking the server failed
+	FromFile        = "file"
+	FromStdin       = "stdin"
+)
+
+// FetchedThisRun reports whether the server sent or confirmed the body
+// during this run, as opposed to a copy from an earlier run.
+func (d *Document) FetchedThisRun() bool {
+	return d.HTTP != nil && (d.From == "" || d.From == FromNetwork || d.From == FromRevalidated)
 }
 
 // HTTPInfo are the HTTP facts of a fetched JWKS.
@@ -27,6 +55,8 @@ type HTTPInfo struct {
 	Status          int    `json:"status"`
 	ContentType     string `json:"contentType"`
 	CacheControl    string `json:"cacheControl"`
+	Expires         string `json:"-"`
+	Date            string `json:"-"`
 	ETag            string `json:"etag"`
 	LastModified    string `json:"-"`
 	Bytes           int    `json:"bytes"`
@@ -51,6 +81,9 @@ func IsJSONContentType(ct string) bool {
 type SourceError struct {
 	Source string
 	Err    error
+	// Hint says what to do about this cause (see FailureHint); "" when
+	// nothing specific is known.
+	Hint string
 }
 
 func (e *SourceError) Error() string {
@@ -85,22 +118,25 @@ func (f *Fetcher) Get(ctx context.Context, url string, header http.Header) (*Doc
 	start := f.Now()
 	resp, err := f.Client.Do(req)
 	if err != nil {
-		return nil, &SourceError{Source: url, Err: describeNetError(err)}
+		return nil, &SourceError{Source: url, Err: describeNetError(err), Hint: FailureHint(err)}
 	}
 	defer resp.Body.Close()
 	body, err := httpclient.ReadBody(resp.Body, MaxBytes)
 	if err != nil {
-		return nil, &SourceError{Source: url, Err: describeNetError(err)}
+		return nil, &SourceError{Source: url, Err: describeNetError(err), Hint: FailureHint(err)}
 	}
 	end := f.Now()
 	return &Document{
 		Source:    url,
 		Body:      body,
+		From:      FromNetwork,
 		FetchedAt: end,
 		HTTP: &HTTPInfo{
 			Status:       resp.StatusCode,
 			ContentType:  resp.Header.Get("Content-Type"),
 			CacheControl: resp.Header.Get("Cache-Control"),
+			Expires:      resp.Header.Get("Expires"),
+			Date:         resp.Header.Get("Date"),
 			ETag:         resp.Header.Get("ETag"),
 			LastModified: resp.Header.Get("Last-Modified"),
 			Bytes:        len(body),
@@ -117,6 +153,69 @@ func describeNetError(err error) error {
 	return err
 }
 
+// FailureHint says what to do about a failure to read or parse a JWKS, by
+// its cause: one hint per cause, never one line for all. "" when the cause
+// is not one of those known.
+func FailureHint(err error) string {
+	var dnsErr *net.DNSError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	var tlsRecord tls.RecordHeaderError
+	var netErr net.Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, httpclient.ErrTooLarge):
+		return fmt.Sprintf("the answer is larger than %d bytes, and a JWKS is a few kilobytes: this URL serves something else (Better Auth serves its JWKS at {baseURL}/api/auth/jwks)", MaxBytes)
+	case errors.As(err, &dnsErr):
+		return "the host name does not resolve: check its spelling, and this machine's DNS or hosts file"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "nothing listens there (connection refused): is the server up, and are the host and port right?"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "the server closed the connection: is this an http port spoken to with https (or the other way round), or a proxy refusing the request?"
+	case errors.As(err, &unknownCA):
+		return "the server's TLS certificate is not signed by a CA this machine trusts: for a private or self-signed CA, pass --cacert FILE (--insecure only for local debugging)"
+	case errors.As(err, &hostErr):
+		return "the server's TLS certificate is for another host name: use a URL with a name the certificate covers"
+	case errors.As(err, &invalidCert):
+		return "the server's TLS certificate is not valid (expired, not yet valid, or not for serving): renew it; for a private CA pass --cacert FILE"
+	case errors.As(err, &tlsRecord):
+		return "the server does not speak TLS there: use http:// for a plain-http port"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "the server did not answer within --timeout: raise it if the server is slow, or check the network path"
+	case errors.Is(err, ErrInvalidJSON):
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "empty response"):
+			return "the server answered with an empty body: a proxy or the route in front of the JWKS answered instead (Better Auth serves its JWKS at {baseURL}/api/auth/jwks)"
+		case strings.Contains(msg, "byte order mark"):
+			return "remove the byte order mark: JSON must not start with one (RFC 8259 section 8.1), and JWT libraries refuse it; save the file as UTF-8 without BOM"
+		}
+		return "an HTML page or a truncated body here usually means a proxy, the frontend or a wrong path answered: Better Auth serves its JWKS at {baseURL}/api/auth/jwks"
+	case errors.Is(err, ErrNotJWKS):
+		return `the document is JSON but not a JWKS ({"keys":[...]}): is this the JWKS endpoint ({baseURL}/api/auth/jwks by default)?`
+	}
+	return ""
+}
+
+// StatusHint says what to do about a JWKS URL answering status.
+func StatusHint(status int) string {
+	switch {
+	case status == http.StatusNotFound:
+		return "no JWKS there: is the jwt() plugin enabled, and is jwks.jwksPath or the baseURL path different? --jwks-path and --base-url with a path cover those"
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "the JWKS must be public: an auth middleware, a proxy or a firewall protects this URL"
+	case status == http.StatusTooManyRequests:
+		return "the server rate-limits this client: wait and run again"
+	case status >= 500:
+		return "the server failed: check its logs"
+	case status >= 300 && status < 400:
+		return "a redirect that was not followed: use the URL it points to"
+	}
+	return "a JWKS endpoint answers 200 with the key set"
+}
+
 // ReadFile reads a JWKS document from a file, bounded.
 func ReadFile(path string) (*Document, error) {
 	f, err := os.Open(path)
@@ -124,20 +223,20 @@ func ReadFile(path string) (*Document, error) {
 		return nil, &SourceError{Source: path, Err: err}
 	}
 	defer f.Close()
-	return readAll(path, f)
+	return readAll(path, FromFile, f)
 }
 
 // ReadReader reads a JWKS document from r (stdin), bounded.
 func ReadReader(name string, r io.Reader) (*Document, error) {
-	return readAll(name, r)
+	return readAll(name, FromStdin, r)
 }
 
-func readAll(name string, r io.Reader) (*Document, error) {
+func readAll(name, from string, r io.Reader) (*Document, error) {
 	body, err := httpclient.ReadBody(r, MaxBytes)
 	if err != nil {
-		return nil, &SourceError{Source: name, Err: err}
+		return nil, &SourceError{Source: name, Err: err, Hint: FailureHint(err)}
 	}
-	return &Document{Source: name, Body: body}, nil
+	return &Document{Source: name, Body: body, From: from}, nil
 }
 
 // IsURL reports whether a key source argument is an http(s) URL.

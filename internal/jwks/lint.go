@@ -98,8 +98,9 @@ type CacheFacts struct {
 	Enabled     bool          // a cache directory was in use
 	Revalidated bool          // a stale entry was confirmed by 304 Not Modified
 	Stored      bool          // the answer was written to the cache
-	Freshness   time.Duration // how long the entry stays fresh
-	ServerTTL   bool          // Freshness comes from the server's Cache-Control
+	Freshness   time.Duration // how long the server says the entry stays fresh
+	ServerTTL   bool          // the server gave a freshness (max-age, no-cache or Expires)
+	TTL         time.Duration // --cache-ttl, 0 when not set
 }
 
 // Report is the outcome of linting a JWKS document.

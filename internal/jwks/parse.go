@@ -76,6 +76,12 @@ func Parse(data []byte) (*Set, error) {
 	if len(data) > MaxBytes {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrNotJWKS, MaxBytes)
 	}
+	switch {
+	case len(data) == 0:
+		return nil, fmt.Errorf("%w: empty response, 0 bytes", ErrInvalidJSON)
+	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
+		return nil, fmt.Errorf("%w: the document starts with a byte order mark (UTF-8 BOM), which JSON forbids", ErrInvalidJSON)
+	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(data, &doc); err != nil {
 		var typeErr *json.UnmarshalTypeError

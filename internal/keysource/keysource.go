@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/baverify/baverify/internal/betterauth"
+	"github.com/baverify/baverify/internal/httpclient"
+	"github.com/baverify/baverify/internal/humanize"
 	"github.com/baverify/baverify/internal/jwks"
 	"github.com/baverify/baverify/internal/verify"
 )
@@ -30,6 +33,10 @@ type Options struct {
 	Cache *jwks.Cache
 	// Warn receives non-fatal problems (an unusable cache entry).
 	Warn func(string)
+	// CacheTTL, Revalidate and AllowStale are Remote's.
+	CacheTTL   time.Duration
+	Revalidate bool
+	AllowStale bool
 }
 
 // Resolved is where keys come from and what that implies for the policy.
@@ -75,7 +82,12 @@ func Resolve(opts Options, iss string) (*Resolved, error) {
 	case res.Location == "":
 		return res, nil
 	case jwks.IsURL(res.Location):
-		res.Keys = &Remote{URL: res.Location, Fetcher: opts.Fetcher, Cache: opts.Cache, Warn: opts.Warn}
+		given := opts.JWKS
+		if given == "" {
+			given = opts.BaseURL
+		}
+		res.Keys = &Remote{URL: res.Location, Given: given, Fetcher: opts.Fetcher, Cache: opts.Cache, Warn: opts.Warn,
+			TTL: opts.CacheTTL, Revalidate: opts.Revalidate, AllowStale: opts.AllowStale}
 	case res.Location == "-":
 		res.Keys = &Reader{Name: "-", R: opts.Stdin}
 	default:
@@ -142,19 +154,37 @@ func (r *Reader) Refresh(context.Context) (*verify.KeySet, error) { return nil, 
 
 // Remote is a JWKS fetched over HTTP, through the cache when Cache is set.
 //
-// Load serves a fresh cache entry without a request, revalidates a stale one
-// (If-None-Match / If-Modified-Since; a 304 keeps the entry), and writes
-// every 200 JWKS answer back. Refresh refetches once, for a token whose kid
-// is not in a document served from the cache, at most once per
-// jwks.RefetchInterval per URL (the time is kept in the entry, so the limit
-// holds across runs).
+// The server decides freshness: Load serves a cache entry without a request
+// only while the server's own max-age or Expires says it is fresh (capped at
+// a day), or within TTL when the user set --cache-ttl. Otherwise it asks
+// again, conditionally (If-None-Match / If-Modified-Since; a 304 keeps the
+// entry), and writes every 200 JWKS answer back. When asking fails (no
+// answer, 5xx, 429) and AllowStale is set, the cached copy is used as
+// "stale cache", with a warning naming its age and the failure. Refresh
+// refetches once, for a token whose kid is not in a document served from
+// the cache, at most once per jwks.RefetchInterval per URL (the time is
+// kept in the entry, so the limit holds across runs).
 type Remote struct {
-	URL     string
+	URL string
+	// Given is what the user gave (--base-url or --jwks value), for the
+	// hint after a 404.
+	Given   string
 	Fetcher *jwks.Fetcher
-	// Cache is nil when caching is off (--no-cache, no cache directory).
+	// Cache is nil when caching is off (--no-cache, --insecure, no cache
+	// directory).
 	Cache *jwks.Cache
+	// TTL is --cache-ttl: how long an entry may be used without asking,
+	// whatever the server said (0: only as long as the server said).
+	TTL time.Duration
+	// Revalidate asks the server even while the entry is fresh by the
+	// server's word (call and probe judge a backend only against keys the
+	// server sent or confirmed in this run). TTL still applies.
+	Revalidate bool
+	// AllowStale uses the cached copy when the server cannot be asked.
+	// baverify jwks leaves it off: it reports on the live document.
+	AllowStale bool
 	// Warn receives problems that do not stop the run: an unreadable cache
-	// entry, a cache that cannot be written. Nil drops them.
+	// entry, a cache that cannot be written, stale keys. Nil drops them.
 	Warn func(string)
 
 	mu    sync.Mutex
@@ -180,40 +210,83 @@ func (r *Remote) Document(ctx context.Context) (*jwks.Document, error) {
 	}
 	now := r.Fetcher.Now()
 	r.facts.Enabled = r.Cache != nil
-	var stale *jwks.CacheEntry
+	r.facts.TTL = r.TTL
+	var cached *jwks.CacheEntry
 	if r.Cache != nil {
 		e, err := r.Cache.Get(r.URL)
 		switch {
 		case err != nil:
 			r.warn(fmt.Sprintf("the cached JWKS for %s is unusable and was ignored: %v", r.URL, err))
-		case e != nil && e.Fresh(now):
+		case e != nil && r.fresh(e, now):
 			r.useEntry(e, now, false)
 			return r.Doc, nil
 		case e != nil:
-			stale = e
+			cached = e
 		}
 	}
 	var cond http.Header
-	if stale != nil {
-		cond = stale.ConditionalHeader()
+	if cached != nil {
+		cond = cached.ConditionalHeader()
 	}
 	doc, err := r.Fetcher.Get(ctx, r.URL, cond)
+	if reason := staleReason(doc, err); reason != "" && cached != nil && r.AllowStale && ctx.Err() == nil {
+		r.useEntry(cached, now, false)
+		r.Doc.From, r.Doc.StaleReason = jwks.FromStaleCache, reason
+		r.warn(fmt.Sprintf("STALE KEYS: the JWKS at %s could not be fetched (%s); using the copy cached %s ago, which may no longer be what the server publishes",
+			r.URL, reason, humanize.Duration(cached.Age(now).Truncate(time.Second))))
+		return r.Doc, nil
+	}
 	if err != nil {
 		return nil, err
 	}
-	if stale != nil && cond != nil && doc.HTTP.Status == http.StatusNotModified {
-		stale.Revalidated(doc)
-		stored := r.put(stale)
-		r.useEntry(stale, doc.FetchedAt, true)
+	if cached != nil && cond != nil && doc.HTTP.Status == http.StatusNotModified {
+		cached.Revalidated(doc)
+		stored := r.put(cached)
+		r.useEntry(cached, doc.FetchedAt, true)
 		r.facts.Stored = stored
 		r.Doc.HTTP.LatencyMs = doc.HTTP.LatencyMs
+		r.Doc.From = jwks.FromRevalidated
 		r.fromCache = false // the server has just confirmed it
 		return r.Doc, nil
 	}
 	r.Doc = doc
-	r.entry = stale // keeps its forced-refetch time, if any
+	r.entry = cached // keeps its forced-refetch time, if any
 	r.store(jwks.NewCacheEntry(doc))
 	return doc, nil
+}
+
+// fresh reports whether e may be used without asking the server.
+func (r *Remote) fresh(e *jwks.CacheEntry, now time.Time) bool {
+	if r.Revalidate {
+		age := e.Age(now)
+		return age >= 0 && age < r.TTL
+	}
+	return e.Fresh(now, r.TTL)
+}
+
+// staleReason says why a fetch counts as "the server could not be asked",
+// when a cached copy may stand in: no answer at all, a 5xx or a 429. ""
+// means the answer is the server's word (a 404 is: the JWKS is gone), or
+// the body was too large (that is what the server sends).
+func staleReason(doc *jwks.Document, err error) string {
+	if err != nil {
+		if errors.Is(err, httpclient.ErrTooLarge) {
+			return ""
+		}
+		var se *jwks.SourceError
+		if errors.As(err, &se) {
+			err = se.Err
+		}
+		return httpclient.Describe(err).Error()
+	}
+	if doc == nil || doc.HTTP == nil {
+		return ""
+	}
+	switch s := doc.HTTP.Status; {
+	case s >= 500 && s <= 599, s == http.StatusTooManyRequests:
+		return fmt.Sprintf("HTTP %d %s", s, http.StatusText(s))
+	}
+	return ""
 }
 
 // useEntry serves the document from e.
@@ -222,7 +295,7 @@ func (r *Remote) useEntry(e *jwks.CacheEntry, now time.Time, revalidated bool) {
 	r.Doc = e.Document(now)
 	r.fromCache = true
 	r.facts.Revalidated = revalidated
-	r.setFreshness(e.CacheControl)
+	r.setFreshness(e)
 }
 
 // store writes a new entry, keeping the forced-refetch time of the old one.
@@ -235,12 +308,11 @@ func (r *Remote) store(e *jwks.CacheEntry) {
 	}
 	r.entry = e
 	r.facts.Stored = r.put(e)
-	r.setFreshness(e.CacheControl)
+	r.setFreshness(e)
 }
 
-func (r *Remote) setFreshness(cacheControl string) {
-	r.facts.Freshness, _ = jwks.ParseFreshness(cacheControl)
-	r.facts.ServerTTL = jwks.HasMaxAge(cacheControl)
+func (r *Remote) setFreshness(e *jwks.CacheEntry) {
+	r.facts.Freshness, r.facts.ServerTTL = jwks.Freshness(e.CacheControl, e.Expires, e.Date)
 }
 
 func (r *Remote) put(e *jwks.CacheEntry) bool {
@@ -264,13 +336,90 @@ func (r *Remote) CacheFacts() jwks.CacheFacts {
 	return r.facts
 }
 
-// Load returns the keys, fetching or reading the cache once per run.
+// Load returns the keys, fetching or reading the cache once per run. A
+// 404 looks at the places the user most likely meant (see
+// FindAlternative), and the error's hint names the one that works.
 func (r *Remote) Load(ctx context.Context) (*verify.KeySet, error) {
 	doc, err := r.Document(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return keysOnce(&r.mu, &r.keys, doc)
+	keys, err := keysOnce(&r.mu, &r.keys, doc)
+	var se *jwks.SourceError
+	if err != nil && doc.HTTP != nil && doc.HTTP.Status == http.StatusNotFound && r.Given != "" && errors.As(err, &se) {
+		if alt := FindAlternative(ctx, r.Fetcher, r.URL, r.Given); alt != nil {
+			se.Hint = alt.Hint(false)
+		}
+	}
+	return keys, err
+}
+
+// Alternative is a place near a JWKS URL that answered 404 which does
+// serve a JWKS.
+type Alternative struct {
+	JWKSURL string
+	// BaseURL is set when JWKSURL is Better Auth's default for it, so that
+	// --base-url BaseURL finds it (and pins iss and aud too).
+	BaseURL string
+}
+
+// Hint names the flag and value that work, exactly. jwksCmd words it for
+// baverify jwks, whose JWKS URL is an argument.
+func (a *Alternative) Hint(jwksCmd bool) string {
+	h := "a JWKS is served at " + a.JWKSURL + ": "
+	switch {
+	case a.BaseURL != "" && jwksCmd:
+		return h + "run baverify jwks --base-url " + a.BaseURL + " (or baverify jwks " + a.JWKSURL + ")"
+	case a.BaseURL != "":
+		return h + "use --base-url " + a.BaseURL + " (or --jwks " + a.JWKSURL + ")"
+	case jwksCmd:
+		return h + "run baverify jwks " + a.JWKSURL
+	}
+	return h + "use --jwks " + a.JWKSURL
+}
+
+// FindAlternative looks, after fetched answered 404, at the places the
+// user most likely meant by given (their --base-url, --jwks or argument):
+// the origin + /api/auth/jwks, given + /jwks, and given with /jwks dropped.
+// One GET each, without credentials, all within one --timeout, bodies
+// bounded as every JWKS read is. It returns the first that serves a JWKS,
+// or nil.
+func FindAlternative(ctx context.Context, f *jwks.Fetcher, fetched, given string) *Alternative {
+	u, err := url.Parse(given)
+	if err != nil || f == nil || f.Client == nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil
+	}
+	origin := u.Scheme + "://" + u.Host
+	trimmed := strings.TrimRight(given, "/")
+	candidates := []string{origin + "/api/auth/jwks", trimmed + "/jwks"}
+	if parent, ok := strings.CutSuffix(trimmed, "/jwks"); ok && parent != origin {
+		candidates = append(candidates, parent)
+	}
+	if f.Client.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.Client.Timeout)
+		defer cancel()
+	}
+	seen := map[string]bool{strings.TrimRight(fetched, "/"): true}
+	for _, c := range candidates {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		doc, err := f.Get(ctx, c, nil)
+		if err != nil || doc.HTTP.Status != http.StatusOK {
+			continue
+		}
+		if _, err := jwks.Parse(doc.Body); err != nil {
+			continue
+		}
+		alt := &Alternative{JWKSURL: c}
+		if c == origin+"/api/auth/jwks" {
+			alt.BaseURL = origin
+		}
+		return alt
+	}
+	return nil
 }
 
 // Refresh refetches the JWKS when the keys came from the cache without a
@@ -318,16 +467,13 @@ func (r *Remote) refetched200(doc *jwks.Document, keys *verify.KeySet) *verify.K
 // Anything else is a *jwks.SourceError: the key source is not a JWKS.
 func ToKeySet(doc *jwks.Document) (*verify.KeySet, error) {
 	if doc.HTTP != nil && doc.HTTP.Status != http.StatusOK {
-		return nil, &jwks.SourceError{Source: doc.Source, Err: statusError(doc)}
+		return nil, &jwks.SourceError{Source: doc.Source, Err: statusError(doc), Hint: jwks.StatusHint(doc.HTTP.Status)}
 	}
 	set, err := jwks.Parse(doc.Body)
 	if err != nil {
-		return nil, &jwks.SourceError{Source: doc.Source, Err: err}
+		return nil, &jwks.SourceError{Source: doc.Source, Err: err, Hint: jwks.FailureHint(err)}
 	}
-	ks := &verify.KeySet{Set: set, Source: doc.Source}
-	if doc.HTTP != nil && doc.HTTP.FromCache {
-		ks.Detail = fmt.Sprintf("cached %ds ago", doc.HTTP.CacheAgeSeconds)
-	}
+	ks := &verify.KeySet{Set: set, Source: doc.Source, Origin: OriginOf(doc)}
 	for _, k := range set.Keys {
 		if len(k.PrivateMembers) > 0 {
 			ks.PrivateMembers = true
@@ -336,10 +482,23 @@ func ToKeySet(doc *jwks.Document) (*verify.KeySet, error) {
 	return ks, nil
 }
 
+// OriginOf says where a document's keys came from, for results.
+func OriginOf(doc *jwks.Document) *verify.KeysOrigin {
+	o := &verify.KeysOrigin{Location: doc.Source, From: doc.From, StaleReason: doc.StaleReason}
+	if o.From == "" {
+		o.From = jwks.FromNetwork
+	}
+	if doc.HTTP != nil && (o.From == jwks.FromCache || o.From == jwks.FromStaleCache) {
+		age := doc.HTTP.CacheAgeSeconds
+		o.AgeSeconds = &age
+	}
+	return o
+}
+
 func statusError(doc *jwks.Document) error {
 	msg := fmt.Sprintf("HTTP %d", doc.HTTP.Status)
-	if doc.HTTP.Status == http.StatusNotFound {
-		msg += " (no JWKS there: is the jwt() plugin enabled, and is jwks.jwksPath or the baseURL path different? --jwks-path and --base-url with a path cover those)"
+	if len(doc.Body) == 0 {
+		msg += " (empty response, 0 bytes)"
 	}
 	body := strings.TrimSpace(string(doc.Body))
 	if len(body) > 200 {

@@ -100,9 +100,13 @@ type env struct {
 	warnings []string
 }
 
+// newEnv's server says its JWKS is fresh for 5 minutes; tests of a server
+// that says nothing (Better Auth) clear cacheCtl.
 func newEnv(t *testing.T, body string) *env {
-	return &env{srv: newJWKSServer(t, body), cache: &jwks.Cache{Dir: t.TempDir()},
+	e := &env{srv: newJWKSServer(t, body), cache: &jwks.Cache{Dir: t.TempDir()},
 		clock: &clock{now: time.Date(2026, 11, 26, 19, 50, 0, 0, time.UTC)}}
+	e.srv.cacheCtl = "max-age=300"
+	return e
 }
 
 // remote is a new run: a fresh Remote over the shared cache.
@@ -121,16 +125,16 @@ func loadKids(t *testing.T, r *Remote) []string {
 	return ks.Set.Kids()
 }
 
-// TestRemoteCacheFreshEntryMakesNoRequest: a second run within freshness
-// (5 minutes without Cache-Control) is served from the cache, says so, and
-// makes zero requests.
+// TestRemoteCacheFreshEntryMakesNoRequest: a second run within the
+// server's max-age is served from the cache, says so, and makes zero
+// requests.
 func TestRemoteCacheFreshEntryMakesNoRequest(t *testing.T) {
 	e := newEnv(t, `{"keys":[`+key1+`]}`)
 	first := e.remote()
 	if got := loadKids(t, first); !slices.Equal(got, []string{"key1"}) {
 		t.Fatalf("kids %v", got)
 	}
-	if f := first.CacheFacts(); !f.Enabled || !f.Stored || f.Freshness != jwks.DefaultFreshness || f.ServerTTL || first.Doc.HTTP.FromCache {
+	if f := first.CacheFacts(); !f.Enabled || !f.Stored || f.Freshness != 5*time.Minute || !f.ServerTTL || first.Doc.HTTP.FromCache {
 		t.Fatalf("first run: %+v, %+v", f, first.Doc.HTTP)
 	}
 	e.clock.advance(4*time.Minute + 59*time.Second)
@@ -145,8 +149,8 @@ func TestRemoteCacheFreshEntryMakesNoRequest(t *testing.T) {
 	if h := second.Doc.HTTP; !h.FromCache || h.CacheAgeSeconds != 299 || h.Status != 200 || h.ContentType != "application/json" {
 		t.Fatalf("cached document: %+v", h)
 	}
-	if ks.Detail != "cached 299s ago" || len(e.warnings) != 0 {
-		t.Fatalf("detail %q, warnings %v", ks.Detail, e.warnings)
+	if o := ks.Origin; o.From != jwks.FromCache || o.AgeSeconds == nil || *o.AgeSeconds != 299 || len(e.warnings) != 0 {
+		t.Fatalf("origin %+v, warnings %v", o, e.warnings)
 	}
 }
 
@@ -491,5 +495,124 @@ func TestReader(t *testing.T) {
 	}
 	if _, err := (&Reader{Name: filepath.Join(t.TempDir(), "missing.json")}).Document(context.Background()); !errors.As(err, &se) {
 		t.Fatalf("missing file: %v", err)
+	}
+}
+
+// TestRemoteServerSaysNothingAsksEveryRun: without max-age or Expires
+// (Better Auth sends none) every run asks again, conditionally when the
+// server gave an ETag, and says where the keys came from.
+func TestRemoteServerSaysNothingAsksEveryRun(t *testing.T) {
+	e := newEnv(t, `{"keys":[`+key1+`]}`)
+	e.srv.set(func(s *jwksServer) { s.cacheCtl = "" })
+	first, err := e.remote().Load(context.Background())
+	if err != nil || first.Origin.From != jwks.FromNetwork {
+		t.Fatalf("first run: %+v, %v", first, err)
+	}
+	e.clock.advance(time.Second)
+	second, err := e.remote().Load(context.Background())
+	if err != nil || e.srv.count() != 2 || second.Origin.From != jwks.FromNetwork {
+		t.Fatalf("second run: %d requests, origin %+v, %v", e.srv.count(), second.Origin, err)
+	}
+	e.srv.set(func(s *jwksServer) { s.etag = `"v1"` })
+	loadKids(t, e.remote()) // stores the ETag
+	third, err := e.remote().Load(context.Background())
+	if err != nil || e.srv.count() != 4 || e.srv.last().Header.Get("If-None-Match") != `"v1"` || third.Origin.From != jwks.FromRevalidated || third.Origin.AgeSeconds != nil {
+		t.Fatalf("revalidation: %d requests, origin %+v, %v", e.srv.count(), third.Origin, err)
+	}
+}
+
+// TestRemoteCacheTTL: --cache-ttl keeps an entry for longer than the
+// server said, without a request, and says the keys came from the cache.
+func TestRemoteCacheTTL(t *testing.T) {
+	e := newEnv(t, `{"keys":[`+key1+`]}`)
+	e.srv.set(func(s *jwksServer) { s.cacheCtl = "" })
+	loadKids(t, e.remote())
+	e.clock.advance(59 * time.Second)
+	r := e.remote()
+	r.TTL = time.Minute
+	ks, err := r.Load(context.Background())
+	if err != nil || e.srv.count() != 1 || ks.Origin.From != jwks.FromCache || *ks.Origin.AgeSeconds != 59 {
+		t.Fatalf("%d requests, origin %+v, %v", e.srv.count(), ks.Origin, err)
+	}
+	if f := r.CacheFacts(); f.TTL != time.Minute || f.ServerTTL {
+		t.Fatalf("facts %+v", f)
+	}
+	e.clock.advance(time.Second)
+	r = e.remote()
+	r.TTL = time.Minute
+	loadKids(t, r)
+	if e.srv.count() != 2 {
+		t.Fatalf("%d requests: the TTL is over", e.srv.count())
+	}
+}
+
+// TestRemoteRevalidate: call and probe ask the server even while the
+// server's max-age says the entry is fresh; only --cache-ttl skips that.
+func TestRemoteRevalidate(t *testing.T) {
+	e := newEnv(t, `{"keys":[`+key1+`]}`)
+	loadKids(t, e.remote())
+	r := e.remote()
+	r.Revalidate = true
+	ks, err := r.Load(context.Background())
+	if err != nil || e.srv.count() != 2 || ks.Origin.From != jwks.FromNetwork {
+		t.Fatalf("%d requests, origin %+v, %v", e.srv.count(), ks.Origin, err)
+	}
+	r = e.remote()
+	r.Revalidate, r.TTL = true, time.Minute
+	if ks, err = r.Load(context.Background()); err != nil || e.srv.count() != 2 || ks.Origin.From != jwks.FromCache {
+		t.Fatalf("with --cache-ttl: %d requests, origin %+v, %v", e.srv.count(), ks.Origin, err)
+	}
+}
+
+// TestRemoteStaleFallback: when the server cannot be asked (no answer, 5xx,
+// 429) the cached copy stands in, loudly, naming its age and the failure;
+// a 404 is the server's word and is not papered over; baverify jwks
+// (AllowStale off) reports the failure.
+func TestRemoteStaleFallback(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		down   bool
+		stale  bool
+		reason string
+	}{
+		{"503", http.StatusServiceUnavailable, false, true, "HTTP 503 Service Unavailable"},
+		{"429", http.StatusTooManyRequests, false, true, "HTTP 429 Too Many Requests"},
+		{"refused", 200, true, true, "connection refused"},
+		{"404", http.StatusNotFound, false, false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, `{"keys":[`+key1+`]}`)
+			e.srv.set(func(s *jwksServer) { s.cacheCtl = "" })
+			loadKids(t, e.remote())
+			e.clock.advance(2 * time.Hour)
+			e.srv.set(func(s *jwksServer) { s.status, s.body = tc.status, `{"error":"nope"}` })
+			if tc.down {
+				e.srv.Close()
+			}
+			r := e.remote()
+			r.AllowStale = true
+			ks, err := r.Load(context.Background())
+			if !tc.stale {
+				if err == nil || len(e.warnings) != 0 {
+					t.Fatalf("a %s used the cache: %+v, warnings %v", tc.name, ks, e.warnings)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := ks.Origin
+			if o.From != jwks.FromStaleCache || !strings.Contains(o.StaleReason, tc.reason) || o.AgeSeconds == nil || *o.AgeSeconds != 7200 {
+				t.Fatalf("origin %+v", o)
+			}
+			if len(e.warnings) != 1 || !strings.Contains(e.warnings[0], "STALE") || !strings.Contains(e.warnings[0], "2h") || !strings.Contains(e.warnings[0], tc.reason) {
+				t.Fatalf("warnings %q", e.warnings)
+			}
+			jwksRun := e.remote()
+			if _, err := jwksRun.Load(context.Background()); err == nil {
+				t.Fatal("without AllowStale the failure must be reported")
+			}
+		})
 	}
 }

@@ -219,6 +219,8 @@ func callResult(rep *call.Report, st Styles) string {
 	switch {
 	case rep.Unreachable:
 		return apply(st.Fail, "Result: COULD NOT CALL") + " (no answer from the backend)"
+	case rep.Incomplete:
+		return apply(st.Fail, "Result: COULD NOT CHECK") + fmt.Sprintf(" (HTTP %d, but the body could not be read to the end)", rep.Response.Status)
 	case rep.OK:
 		return apply(st.Pass, "Result: OK") + fmt.Sprintf(" (HTTP %d, expected %s)", rep.Response.Status, rep.ExpectedStatus)
 	}

@@ -148,21 +148,24 @@ func httpFacts(p *printer, r *jwks.Report, st Styles) {
 // cacheFact says where the document came from and how long it is kept.
 func cacheFact(r *jwks.Report) string {
 	h, c := r.HTTP, r.Cache
-	ttl := "fresh for " + humanize.Duration(c.Freshness)
-	if c.Freshness == 0 {
-		ttl = "revalidated on every use"
+	var ttl string
+	switch {
+	case c.Freshness > 0:
+		ttl = "fresh for " + humanize.Duration(c.Freshness) + " by the server's Cache-Control or Expires"
+	case c.ServerTTL:
+		ttl = "the server says: revalidate on every use"
+	default:
+		ttl = "the server gave no max-age or Expires: asked again on every use"
 	}
-	if c.ServerTTL {
-		ttl += ", from the server's Cache-Control"
-	} else {
-		ttl += ", baverify's default: the server sent no max-age"
+	if c.TTL > 0 {
+		ttl += "; --cache-ttl " + humanize.Duration(c.TTL)
 	}
 	switch {
 	case h.FromCache && c.Revalidated:
 		return "from the cache, revalidated just now (304 Not Modified; " + ttl + ")"
 	case h.FromCache:
 		age := humanize.Duration(time.Duration(h.CacheAgeSeconds) * time.Second)
-		return "from the cache, fetched " + age + " ago (" + ttl + ")"
+		return "from the cache, fetched " + age + " ago, not asked again (" + ttl + ")"
 	case !c.Enabled:
 		return "fetched now; the cache is off"
 	case c.Stored:

@@ -45,7 +45,7 @@ func jwksReports(t *testing.T) map[string]*jwks.Report {
 		jwks.LintOptions{Now: goldenNow, ExpectAlgs: []string{"RS256"}, MinKeys: 1})
 
 	fetched := jwks.Lint(httpDoc(t, url, eddsa, jwks.HTTPInfo{Status: 200, ContentType: "application/json", LatencyMs: 38}), jwks.LintOptions{})
-	fetched.Cache = jwks.CacheFacts{Enabled: true, Stored: true, Freshness: jwks.DefaultFreshness}
+	fetched.Cache = jwks.CacheFacts{Enabled: true, Stored: true}
 	reports["jwks_fetched.txt"] = fetched
 
 	cachedDoc := httpDoc(t, url, eddsa, jwks.HTTPInfo{Status: 200, ContentType: "application/json", CacheControl: "public, max-age=600",
@@ -56,12 +56,12 @@ func jwksReports(t *testing.T) map[string]*jwks.Report {
 
 	revalidated := jwks.Lint(httpDoc(t, url, eddsa, jwks.HTTPInfo{Status: 200, ContentType: "application/json", ETag: `W/"abc"`,
 		FromCache: true, LatencyMs: 21}), jwks.LintOptions{})
-	revalidated.Cache = jwks.CacheFacts{Enabled: true, Revalidated: true, Stored: true, Freshness: jwks.DefaultFreshness}
+	revalidated.Cache = jwks.CacheFacts{Enabled: true, Revalidated: true, Stored: true, TTL: 2 * time.Minute}
 	reports["jwks_revalidated.txt"] = revalidated
 
 	notFound := jwks.Lint(httpDoc(t, "http://localhost:3000/api/auth/jwks", []byte(`{"message":"Not Found"}`),
 		jwks.HTTPInfo{Status: 404, ContentType: "application/json", LatencyMs: 3}), jwks.LintOptions{MinKeys: 1})
-	notFound.Cache = jwks.CacheFacts{Enabled: true, Freshness: jwks.DefaultFreshness}
+	notFound.Cache = jwks.CacheFacts{Enabled: true}
 	reports["jwks_http_404.txt"] = notFound
 
 	bad := []byte(`{"keys":[` +

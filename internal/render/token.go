@@ -79,10 +79,26 @@ func TokenText(w io.Writer, r *verify.Result, st Styles) error {
 		p.field("thumbprint", r.Key.Thumbprint+" (RFC 7638, SHA-256)", st)
 		p.field("source", SafeLine(r.Key.Source), st)
 	}
+	if r.JWKS != nil && r.JWKS.From != "file" && r.JWKS.From != "stdin" {
+		if r.Key == nil {
+			p.line("")
+			p.line(apply(st.Heading, "Key"))
+			p.field("source", SafeLine(r.JWKS.Location), st)
+		}
+		from := SafeLine(r.JWKS.Describe())
+		if r.JWKS.From == "stale_cache" {
+			from = apply(st.Warn, from)
+		}
+		p.field("keys from", from, st)
+	}
 	problems(p, "Errors", r.Errors, st.Fail, st)
 	problems(p, "Warnings", r.Warnings, st.Warn, st)
 	p.line("")
-	p.line(verdict(r, st))
+	line := verdict(r, st)
+	if r.JWKS != nil && r.JWKS.From == "stale_cache" && !r.DecodeOnly && r.SourceErr == nil {
+		line += " " + apply(st.Warn, "against a STALE cached JWKS")
+	}
+	p.line(line)
 	return p.err
 }
 

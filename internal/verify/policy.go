@@ -66,7 +66,9 @@ type Policy struct {
 type KeySet struct {
 	Set    *jwks.Set
 	Source string // URL, file or "-"
-	Detail string // e.g. "cached 2m ago"; shown next to the source
+	// Origin says where the keys came from (network, cache, ...); nil for
+	// sets made in code.
+	Origin *KeysOrigin
 	// PrivateMembers is set when the source publishes private key material.
 	PrivateMembers bool
 }

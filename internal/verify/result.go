@@ -4,6 +4,8 @@ import (
 	"crypto"
 	"encoding/json"
 	"time"
+
+	"github.com/baverify/baverify/internal/humanize"
 )
 
 // Code identifies a verification failure. The codes, and their order, are a
@@ -52,6 +54,7 @@ const (
 	WarnAudienceUnchecked Code = "audience_not_checked"
 	WarnHeaderKeyIgnored  Code = "header_key_ignored"
 	WarnJWKSRefetched     Code = "jwks_refetched"
+	WarnJWKSStale         Code = "jwks_stale"
 	WarnDecodeOnly        Code = "decode_only"
 	WarnPrivateKeyInJWKS  Code = "private_key_material"
 	WarnAlgName           Code = "alg_name"
@@ -101,23 +104,68 @@ type KeyInfo struct {
 	Source     string `json:"source"`
 }
 
+// KeysOrigin says where the JWKS a token was checked against came from:
+// the "jwks" object of a JSON result.
+type KeysOrigin struct {
+	// Location is the JWKS URL, file, or "-".
+	Location string `json:"location"`
+	// From is network (fetched in this run), revalidated (the cached copy,
+	// confirmed in this run by 304 Not Modified), cache (the cached copy,
+	// used without asking: fresh by the server's word or --cache-ttl),
+	// stale_cache (the cached copy, because asking the server failed),
+	// file or stdin.
+	From string `json:"from"`
+	// AgeSeconds is how long ago the server sent or confirmed a cached
+	// copy (cache and stale_cache only).
+	AgeSeconds *int64 `json:"ageSeconds,omitempty"`
+	// StaleReason is the failure that made a stale copy stand in.
+	StaleReason string `json:"staleReason,omitempty"`
+}
+
+// FetchedThisRun reports whether the server sent or confirmed the keys
+// during this run.
+func (o *KeysOrigin) FetchedThisRun() bool {
+	return o != nil && (o.From == "network" || o.From == "revalidated")
+}
+
+// Describe says where the keys came from, in words: "network",
+// "revalidated (...304 Not Modified)", "cache (fetched 3m ago; ...)",
+// "STALE cache (fetched 2h ago; asking the server again failed: ...)".
+func (o *KeysOrigin) Describe() string {
+	age := ""
+	if o.AgeSeconds != nil {
+		age = "fetched " + humanize.Duration(time.Duration(*o.AgeSeconds)*time.Second) + " ago; "
+	}
+	switch o.From {
+	case "revalidated":
+		return "revalidated (the cached copy, confirmed now by 304 Not Modified)"
+	case "cache":
+		return "cache (" + age + "still fresh, so the server was not asked)"
+	case "stale_cache":
+		return "STALE cache (" + age + "asking the server again failed: " + o.StaleReason + ")"
+	}
+	return o.From
+}
+
 // Result is everything baverify learnt about a token. The same struct feeds
 // the text and JSON renderers and the commands that build on token checks.
 type Result struct {
 	// Verdict is the outcome in one word (VerdictValid...), so that scripts
 	// need not combine valid with the exit code.
-	Verdict      string     `json:"verdict"`
-	Valid        bool       `json:"valid"`
-	Verified     bool       `json:"verified"`
-	IssuerPinned bool       `json:"issuerPinned"`
-	Header       Object     `json:"header"` // re-encoded, never the raw bytes
-	Claims       Object     `json:"claims"`
-	Key          *KeyInfo   `json:"key"`
-	Checks       []Check    `json:"checks"`
-	Errors       []Problem  `json:"errors"`
-	Warnings     []Problem  `json:"warnings"`
-	ExpiresAt    *time.Time `json:"expiresAt"`
-	ExpiresIn    *int64     `json:"expiresIn"`
+	Verdict      string   `json:"verdict"`
+	Valid        bool     `json:"valid"`
+	Verified     bool     `json:"verified"`
+	IssuerPinned bool     `json:"issuerPinned"`
+	Header       Object   `json:"header"` // re-encoded, never the raw bytes
+	Claims       Object   `json:"claims"`
+	Key          *KeyInfo `json:"key"`
+	// JWKS says where the keys came from; null when no key set was read.
+	JWKS      *KeysOrigin `json:"jwks"`
+	Checks    []Check     `json:"checks"`
+	Errors    []Problem   `json:"errors"`
+	Warnings  []Problem   `json:"warnings"`
+	ExpiresAt *time.Time  `json:"expiresAt"`
+	ExpiresIn *int64      `json:"expiresIn"`
 
 	// Fields below are for renderers and other commands, not the JSON schema.
 

@@ -18,6 +18,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jws"
 
 	"github.com/baverify/baverify/internal/humanize"
+	"github.com/baverify/baverify/internal/jwks"
 )
 
 // Verifier checks tokens against a policy and a key source.
@@ -252,9 +253,10 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 		r.SourceErr = err
 		r.skip("key", "the key source could not be read")
 		r.skip("signature", "no key")
-		r.addError(Problem{Code: CodeUnverified, Message: err.Error(), Hint: sourceHint(v.Policy)})
+		r.addError(Problem{Code: CodeUnverified, Message: err.Error(), Hint: sourceHint(v.Policy, err)})
 		return
 	}
+	r.JWKS = keys.Origin
 	if keys.PrivateMembers {
 		r.warn(Problem{Code: WarnPrivateKeyInJWKS, Message: "the JWKS publishes private key material",
 			Hint: "anyone who can read the JWKS can sign tokens: rotate the keys now and run baverify jwks on it"})
@@ -266,6 +268,7 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 	if sel.code == CodeKeyNotFound && hasKid && !setHasKid(keys.Set, kid) {
 		if fresh, err := v.Keys.Refresh(ctx); err == nil && fresh != nil {
 			keys = fresh
+			r.JWKS = keys.Origin
 			r.warn(Problem{Code: WarnJWKSRefetched, Message: "kid " + kid + " was not in the cached JWKS; it was fetched again"})
 			sel = selectKey(keys.Set, kid, hasKid, alg)
 		}
@@ -275,12 +278,16 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 		r.Key = &KeyInfo{Kid: sel.key.Kid, Kty: sel.key.Kty, Alg: sel.key.Alg, Crv: sel.key.Crv,
 			Bits: sel.key.Bits, Thumbprint: sel.key.Thumbprint, Source: keys.Source}
 	}
+	if o := keys.Origin; o != nil && o.From == "stale_cache" {
+		r.warn(Problem{Code: WarnJWKSStale, Message: "the keys are from a " + o.Describe(),
+			Hint: "the verdict holds only if the server still publishes these keys; fix the connection to the JWKS, or pass --no-cache to refuse stale keys"})
+	}
 	if sel.code != "" {
-		r.fail("key", Problem{Code: sel.code, Message: sel.message, Hint: sel.hint})
+		r.fail("key", Problem{Code: sel.code, Message: sel.message + originNote(keys.Origin), Hint: sel.hint})
 		r.skip("signature", "no usable key")
 		return
 	}
-	r.pass("key", fmt.Sprintf("%s (%s) from %s", keyName(sel.key), sel.key.Describe(), keys.Source))
+	r.pass("key", fmt.Sprintf("%s (%s) from %s", keyName(sel.key), sel.key.Describe(), keys.Source)+originNote(keys.Origin))
 
 	if want := signatureLength(alg, sel.key); len(tok.Signature) != want {
 		p := Problem{Code: CodeSignature,
@@ -308,7 +315,23 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 	r.pass("signature", alg+" signature verified")
 }
 
-func sourceHint(p Policy) string {
+// originNote says, after a key line, where the keys came from:
+// " (network)", " (cache, fetched 3m ago, ...)".
+func originNote(o *KeysOrigin) string {
+	if o == nil || o.From == "file" || o.From == "stdin" {
+		return ""
+	}
+	return " (keys from " + o.Describe() + ")"
+}
+
+func sourceHint(p Policy, err error) string {
+	var se *jwks.SourceError
+	if errors.As(err, &se) && se.Hint != "" {
+		if p.Discovered {
+			return se.Hint + "; the JWKS URL was derived from the token's iss: if the JWKS lives elsewhere, give --base-url or --jwks"
+		}
+		return se.Hint
+	}
 	if p.Discovered {
 		return "the JWKS URL was derived from the token's iss; if the JWKS lives elsewhere (another jwksPath or a baseURL path), give --base-url or --jwks"
 	}

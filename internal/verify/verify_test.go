@@ -367,7 +367,7 @@ func TestResultJSONShape(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"aud", "checks", "claims", "errors", "expiresAt", "expiresIn", "header", "issuerPinned", "key", "valid", "verdict", "verified", "warnings"}
+	want := []string{"aud", "checks", "claims", "errors", "expiresAt", "expiresIn", "header", "issuerPinned", "jwks", "key", "valid", "verdict", "verified", "warnings"}
 	want = slices.DeleteFunc(want, func(s string) bool { return s == "aud" })
 	if !slices.Equal(keys, want) {
 		t.Fatalf("JSON members = %v, want %v", keys, want)
@@ -406,5 +406,46 @@ func TestWeakRSAKeyIsUnusableForItsSize(t *testing.T) {
 	p := r.Primary()
 	if p == nil || p.Code != CodeKeyUnusable || !strings.Contains(p.Message+p.Hint, "fewer than 2048") {
 		t.Fatalf("primary %+v", p)
+	}
+}
+
+// A key set from a stale cache still verifies, but the result says so
+// loudly (a warning naming the age and the failure) and in its jwks
+// object; a cached one says its age on the key line.
+func TestKeysOriginReported(t *testing.T) {
+	body, err := os.ReadFile("../../testdata/real/EdDSA/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := jwks.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile("../../testdata/real/EdDSA/token.jwt")
+	var meta struct{ Iat int64 }
+	readJSON(t, "../../testdata/real/EdDSA/meta.json", &meta)
+	age := int64(7200)
+	for _, tc := range []struct {
+		origin   KeysOrigin
+		warn     bool
+		inKeyMsg string
+	}{
+		{KeysOrigin{Location: "https://a/jwks", From: "network"}, false, "(keys from network)"},
+		{KeysOrigin{Location: "https://a/jwks", From: "cache", AgeSeconds: &age}, false, "(keys from cache (fetched 2h ago; still fresh"},
+		{KeysOrigin{Location: "https://a/jwks", From: "stale_cache", AgeSeconds: &age, StaleReason: "HTTP 503 Service Unavailable"}, true, "STALE cache (fetched 2h ago; asking the server again failed: HTTP 503 Service Unavailable)"},
+	} {
+		o := tc.origin
+		v := &Verifier{Keys: StaticKeys{Keys: &KeySet{Set: set, Source: o.Location, Origin: &o}},
+			Now: func() time.Time { return time.Unix(meta.Iat+1, 0) }}
+		r := v.Verify(context.Background(), string(raw))
+		if r.JWKS == nil || r.JWKS.From != o.From {
+			t.Fatalf("%s: jwks %+v", o.From, r.JWKS)
+		}
+		if got := slices.Contains(warningCodes(r), WarnJWKSStale); got != tc.warn {
+			t.Errorf("%s: warnings %v", o.From, warningCodes(r))
+		}
+		if !strings.Contains(r.Checks[2].Message, tc.inKeyMsg) {
+			t.Errorf("%s: key check %q", o.From, r.Checks[2].Message)
+		}
 	}
 }
