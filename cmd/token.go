@@ -23,6 +23,7 @@ type tokenOptions struct {
 	decodeOnly bool
 	arg        string
 	argGiven   bool
+	batch      batchFlags
 }
 
 // tokenInputFlags adds --token-file, shared by the commands that take a token.
@@ -85,10 +86,14 @@ unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
 	opts.policy.register(c)
 	tokenInputFlags(c, &opts.tokenFile)
 	c.Flags().BoolVar(&opts.decodeOnly, "decode-only", false, "only decode; verify nothing (the output says NOT VERIFIED)")
+	opts.batch.register(c)
 	return c
 }
 
 func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
+	if handled, err := runTokenBatch(ctx, f, opts); handled {
+		return err
+	}
 	if err := opts.out.validate(); err != nil {
 		return err
 	}

@@ -44,6 +44,12 @@ type Line struct {
 	verify.Outcome
 }
 
+// InputError is a failure to read the input (not a verdict).
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return "reading the batch input: " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
 // Options configure a run.
 type Options struct {
 	// Workers is the number of goroutines verifying; 0 means GOMAXPROCS.
@@ -211,7 +217,7 @@ func read(ctx context.Context, in io.Reader, maxLine int, free <-chan *chunk, wo
 					c.data = c.data[:start]
 					send()
 				}
-				return number, fmt.Errorf("reading the batch input: %w", err)
+				return number, &InputError{Err: err}
 			}
 			break
 		}
@@ -360,8 +366,8 @@ type Summary struct {
 	Verdicts map[Verdict]int64
 	// Codes counts lines by error code (a line counts once per code).
 	Codes map[verify.Code]int64
-	// FirstLines holds the first few line numbers of each error code, and of
-	// no_token lines under the code "no_token".
+	// FirstLines holds the first few line numbers of each error code and of
+	// each verdict but valid.
 	FirstLines map[string][]int64
 	Kid, Alg   Counts
 	Iss, Aud   Counts
@@ -396,8 +402,10 @@ func newCounts() Counts { return Counts{Values: map[string]int64{}} }
 func (s *Summary) Add(l *Line) {
 	s.Lines++
 	s.Verdicts[l.Verdict]++
+	if l.Verdict != Valid {
+		s.first(string(l.Verdict), l.Number)
+	}
 	if l.Verdict == NoToken {
-		s.first("no_token", l.Number)
 		return
 	}
 	s.Tokens++
