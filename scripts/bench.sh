@@ -28,7 +28,7 @@ go run ./scripts/bench/gentokens -n 200000 -out "$work/200k"
 
 echo "== in process, per token, one core (median ratio of blocks run side by side)"
 GOMAXPROCS=1 go test -run '^$' -bench BatchCheck -benchtime 2s -count 3 ./internal/verify |
-	awk '/^Benchmark/ { for (i = 1; i <= NF; i++) { if ($i == "ratio") r = $(i-1); if ($i == "allocs/token") a = $(i-1) }; print "  " $1 "  ratio " r "  allocs/token " a }'
+	awk '/^Benchmark/ { for (i = 1; i <= NF; i++) { if ($i == "ratio") r = $(i-1); if ($i == "allocs/token") a = $(i-1); if ($i == "raw-allocs/token") ra = $(i-1) }; print "  " $1 "  ratio " r "  allocs/token " a " (raw signature check alone: " ra ")" }'
 
 echo "== whole process: 20,000 EdDSA tokens, baverify token --batch / yardstick"
 python3 - "$work" "$rounds" <<'PY'

@@ -439,7 +439,14 @@ func (s *Summary) first(key string, n int64) {
 	}
 }
 
+// maxValueBytes bounds a counted value; a longer one is counted by its
+// prefix, so that hostile values cannot fill memory.
+const maxValueBytes = 256
+
 func (c *Counts) add(v string) {
+	if len(v) > maxValueBytes {
+		v = v[:maxValueBytes] + "..."
+	}
 	switch _, ok := c.Values[v]; {
 	case v == "":
 		c.Absent++

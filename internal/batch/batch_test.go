@@ -292,6 +292,13 @@ func TestSummary(t *testing.T) {
 	if len(c.Values) != maxValues || c.Other != 10 {
 		t.Fatalf("%d values, other %d", len(c.Values), c.Other)
 	}
+	long := newCounts()
+	long.add(strings.Repeat("x", 1<<20))
+	for v := range long.Values {
+		if len(v) > maxValueBytes+3 {
+			t.Fatalf("a value of %d bytes is kept", len(v))
+		}
+	}
 }
 
 // FuzzRunLines: whatever the input, every non-blank line gets exactly one

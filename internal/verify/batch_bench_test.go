@@ -69,6 +69,7 @@ func BenchmarkBatchCheck(b *testing.B) {
 			}
 			check()
 			allocs := testing.AllocsPerRun(200, func() { bv.Check(context.Background(), tok, &sc, &out) })
+			rawAllocs := testing.AllocsPerRun(200, func() { raw() })
 			// Blocks of calls, raw then batch, back to back: the median of
 			// the per-block ratios shrugs off the bursts of a shared machine.
 			const block = 8
@@ -97,6 +98,7 @@ func BenchmarkBatchCheck(b *testing.B) {
 			b.ReportMetric(float64(batchNs.Nanoseconds())/n, "batch-ns/token")
 			b.ReportMetric(ratios[len(ratios)/2], "ratio")
 			b.ReportMetric(allocs, "allocs/token")
+			b.ReportMetric(rawAllocs, "raw-allocs/token")
 		})
 	}
 }

@@ -370,7 +370,7 @@ func (st *scratchState) internBytes(b []byte) string {
 	if st.intern == nil {
 		st.intern = map[string]string{}
 	}
-	if len(st.intern) < 1024 {
+	if len(st.intern) < 1024 && len(s) <= 256 { // bounded: values are token-controlled
 		st.intern[s] = s
 	}
 	return s
