@@ -39,11 +39,12 @@ iss, now = "http://localhost:3000", "1795722397"
 def run(cmd, stdin):
     with open(stdin, "rb") as f:
         t = time.monotonic()
-        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S"] + cmd, stdin=f, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wall = time.monotonic() - t
     if p.returncode != 0:
-        sys.exit(f"{cmd[0]} failed ({p.returncode}): {p.stdout.decode()[-300:]} {p.stderr.decode()[-300:]}")
-    return wall, int(p.stderr.decode().split()[-1])  # max RSS, KiB
+        sys.exit(f"{cmd[0]} failed ({p.returncode}): {p.stderr.decode()[-300:]}")
+    rss, user, sys_ = p.stderr.decode().split()[-3:]
+    return wall, int(rss), float(user) + float(sys_)  # seconds, max RSS in KiB, CPU seconds
 
 def baverify(n, j):
     return [f"{work}/baverify", "token", "--batch", "-", "--jwks", f"{work}/{n}/jwks.json",
@@ -52,14 +53,18 @@ def baverify(n, j):
 def yardstick(n, j):
     return [f"{work}/yardstick", "-jwks", f"{work}/{n}/jwks.json", "-iss", iss, "-aud", iss, "-now", now, "-j", str(j)]
 
+def spread(r):
+    r = sorted(r)
+    return f"median {statistics.median(r):.2f}x (range {r[0]:.2f}-{r[-1]:.2f})"
+
 for j in (1, 2):
-    ratios = []
+    wall, cpu = [], []
     for _ in range(rounds):
-        b, _ = run(baverify("20k", j), f"{work}/20k/tokens.txt")
-        y, _ = run(yardstick("20k", j), f"{work}/20k/tokens.txt")
-        ratios.append(b / y)
-    ratios.sort()
-    print(f"  -j {j}: median {statistics.median(ratios):.2f}x  (range {ratios[0]:.2f}-{ratios[-1]:.2f} over {rounds} rounds; last: baverify {b:.2f}s, yardstick {y:.2f}s)")
+        bw, _, bc = run(baverify("20k", j), f"{work}/20k/tokens.txt")
+        yw, _, yc = run(yardstick("20k", j), f"{work}/20k/tokens.txt")
+        wall.append(bw / yw)
+        cpu.append(bc / yc)
+    print(f"  -j {j}: wall time {spread(wall)}, CPU time {spread(cpu)} over {rounds} rounds (last: baverify {bw:.2f}s, yardstick {yw:.2f}s)")
 
 print("== peak memory (max RSS), baverify token --batch -j 2")
 for out in ("text", "json"):
