@@ -95,7 +95,7 @@ func appendJSONString(dst []byte, s string) []byte {
 // BatchText writes the summary of a batch run.
 func BatchText(w io.Writer, s *batch.Summary, st Styles) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %d tokens on %d lines", apply(st.Heading, "Batch:"), s.Tokens, s.Read)
+	fmt.Fprintf(&b, "%s %s on %s", apply(st.Heading, "Batch:"), plural(int(s.Tokens), "token"), plural(int(s.Read), "line"))
 	var notes []string
 	if blank := s.Read - s.Lines; blank > 0 {
 		notes = append(notes, plural(int(blank), "blank line"))
