@@ -23,9 +23,10 @@ import (
 type Verdict string
 
 const (
-	Valid         Verdict = "valid"
-	Invalid       Verdict = "invalid"
-	CouldNotCheck Verdict = "could_not_check"
+	// The words of token's own verdict (verify.Verdict*).
+	Valid         Verdict = verify.VerdictValid
+	Invalid       Verdict = verify.VerdictInvalid
+	CouldNotCheck Verdict = verify.VerdictCouldNotCheck
 	// NoToken: with Extract, a line without a JWT-shaped substring.
 	NoToken Verdict = "no_token"
 	// blank lines are skipped: they get no result.

@@ -252,7 +252,7 @@ func (b *Batch) slow(ctx context.Context, raw string, out *Outcome) {
 // OutcomeOf fills out from a full result.
 func OutcomeOf(r *Result, out *Outcome) {
 	out.Valid = r.Valid
-	out.CouldNotCheck = r.SourceErr != nil
+	out.CouldNotCheck = r.Verdict == VerdictCouldNotCheck // the single-token verdict, word for word
 	for _, e := range r.Errors {
 		out.Errors = append(out.Errors, Problem{Code: e.Code, Message: e.Message})
 	}
