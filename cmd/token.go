@@ -23,6 +23,7 @@ type tokenOptions struct {
 	decodeOnly bool
 	arg        string
 	argGiven   bool
+	batch      batchFlags
 }
 
 // tokenInputFlags adds --token-file, shared by the commands that take a token.
@@ -52,6 +53,10 @@ userinfo, query or fragment) is used to find the JWKS at
 iss + /api/auth/jwks: a request to a host the token chose. The output then
 says loudly that the issuer is NOT pinned; --no-discover turns that off.
 
+--batch FILE (or -) verifies one token per line with the same pipeline and
+-j workers, and prints a summary, or JSON Lines with -o json; --extract
+finds the JWT in each line of a raw log. It needs --base-url or --jwks.
+
 Exit codes: 0 valid, 1 invalid or not verified, 2 usage error or
 unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
 		Example: `  # paste a token: decode and verify through its iss (issuer not pinned)
@@ -67,7 +72,11 @@ unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
   baverify token -o json --jwks https://app.example.com/api/auth/jwks "$JWT" | jq .valid
 
   # was it valid at a given time?
-  baverify token --base-url https://app.example.com --now 2026-11-26T16:00:00Z "$JWT"`,
+  baverify token --base-url https://app.example.com --now 2026-11-26T16:00:00Z "$JWT"
+
+  # thousands at once: a summary, or one JSON line per token
+  baverify token --batch tokens.txt --base-url https://app.example.com
+  baverify token --batch access.log --extract --jwks jwks.json -o json > verdicts.jsonl`,
 		Args: oneToken,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -86,10 +95,14 @@ unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
 	opts.policy.register(c)
 	tokenInputFlags(c, &opts.tokenFile)
 	c.Flags().BoolVar(&opts.decodeOnly, "decode-only", false, "only decode; verify nothing (the output says NOT VERIFIED)")
+	opts.batch.register(c)
 	return c
 }
 
 func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
+	if handled, err := runTokenBatch(ctx, f, opts); handled {
+		return err
+	}
 	if err := opts.out.validate(); err != nil {
 		return err
 	}

@@ -1,0 +1,205 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/baverify/baverify/internal/batch"
+	"github.com/baverify/baverify/internal/verify"
+)
+
+// AppendBatchJSON appends one JSON Lines record for a batch line:
+// {line, verdict, valid, errors: [{code, message}], kid, alg, sub, iss, aud,
+// exp}. A claim the token does not carry as a non-empty string is null; aud
+// is a string or an array as the token has it; exp is the token's number.
+// It is written by hand because a batch writes one per token and
+// encoding/json would cost more than the rest of the line's work.
+func AppendBatchJSON(dst []byte, l *batch.Line) []byte {
+	dst = append(dst, `{"line":`...)
+	dst = strconv.AppendInt(dst, l.Number, 10)
+	dst = append(dst, `,"verdict":`...)
+	dst = appendJSONString(dst, string(l.Verdict))
+	dst = append(dst, `,"valid":`...)
+	dst = strconv.AppendBool(dst, l.Valid)
+	dst = append(dst, `,"errors":[`...)
+	for i, e := range l.Errors {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"code":`...)
+		dst = appendJSONString(dst, string(e.Code))
+		dst = append(dst, `,"message":`...)
+		dst = appendJSONString(dst, e.Message)
+		dst = append(dst, '}')
+	}
+	dst = append(dst, "]"...)
+	for _, f := range [...]struct{ name, value string }{{"kid", l.Kid}, {"alg", l.Alg}, {"sub", l.Sub}, {"iss", l.Iss}} {
+		dst = append(dst, `,"`...)
+		dst = append(dst, f.name...)
+		dst = append(dst, `":`...)
+		dst = appendJSONStringOrNull(dst, f.value)
+	}
+	dst = append(dst, `,"aud":`...)
+	switch {
+	case l.AudArray:
+		dst = append(dst, '[')
+		for i, a := range l.Aud {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, a)
+		}
+		dst = append(dst, ']')
+	case len(l.Aud) == 1:
+		dst = appendJSONStringOrNull(dst, l.Aud[0])
+	default:
+		dst = append(dst, "null"...)
+	}
+	dst = append(dst, `,"exp":`...)
+	if l.Exp == "" {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, l.Exp...) // a JSON number, as the token has it
+	}
+	return append(dst, "}\n"...)
+}
+
+func appendJSONStringOrNull(dst []byte, s string) []byte {
+	if s == "" {
+		return append(dst, "null"...)
+	}
+	return appendJSONString(dst, s)
+}
+
+// appendJSONString appends s as a JSON string; the common case (printable
+// ASCII without quotes or backslashes) is copied as is, anything else goes
+// through encoding/json.
+func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// BatchText writes the summary of a batch run.
+func BatchText(w io.Writer, s *batch.Summary, st Styles) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s on %s", apply(st.Heading, "Batch:"), plural(int(s.Tokens), "token"), plural(int(s.Read), "line"))
+	var notes []string
+	if blank := s.Read - s.Lines; blank > 0 {
+		notes = append(notes, plural(int(blank), "blank line"))
+	}
+	if n := s.Verdicts[batch.NoToken]; n > 0 {
+		notes = append(notes, plural(int(n), "line")+" without a token")
+	}
+	if len(notes) > 0 {
+		b.WriteString(" (" + strings.Join(notes, ", ") + ")")
+	}
+	b.WriteString("\n\nVerdicts\n")
+	for _, v := range []batch.Verdict{batch.Valid, batch.Invalid, batch.CouldNotCheck, batch.NoToken} {
+		n := s.Verdicts[v]
+		if n == 0 && v != batch.Valid && v != batch.Invalid {
+			continue
+		}
+		fmt.Fprintf(&b, "  %-16s %d%s\n", v, n, firstLines(s.FirstLines[string(v)], n))
+	}
+	if len(s.Codes) > 0 {
+		b.WriteString("\nErrors (tokens with each code; the first lines)\n")
+		for _, c := range verify.Codes() {
+			if n := s.Codes[c]; n > 0 {
+				fmt.Fprintf(&b, "  %-19s %d%s\n", c, n, firstLines(s.FirstLines[string(c)], n))
+			}
+		}
+	}
+	counts(&b, "kid", s.Kid, "no kid, or not decoded")
+	counts(&b, "alg", s.Alg, "no alg, or not decoded")
+	counts(&b, "iss", s.Iss, "no iss, or not decoded")
+	counts(&b, "aud", s.Aud, "no aud, or not decoded")
+	b.WriteString("\n")
+	switch {
+	case s.Tokens == 0:
+		b.WriteString(apply(st.Fail, "Verdict: NO TOKENS") + " (nothing was verified)\n")
+	case s.AllValid():
+		fmt.Fprintf(&b, "%s (all %d tokens)\n", apply(st.Pass, "Verdict: VALID"), s.Tokens)
+	default:
+		fmt.Fprintf(&b, "%s (%d of %d tokens not valid)\n", apply(st.Fail, "Verdict: INVALID"), s.Tokens-s.Verdicts[batch.Valid], s.Tokens)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// shownValues is how many values of a dimension the summary lists.
+const shownValues = 10
+
+func counts(b *strings.Builder, name string, c batch.Counts, absent string) {
+	if len(c.Values) == 0 && c.Absent == 0 && c.Other == 0 {
+		return
+	}
+	type kv struct {
+		v string
+		n int64
+	}
+	all := make([]kv, 0, len(c.Values))
+	for v, n := range c.Values {
+		all = append(all, kv{v, n})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].n != all[j].n {
+			return all[i].n > all[j].n
+		}
+		return all[i].v < all[j].v
+	})
+	fmt.Fprintf(b, "\nBy %s\n", name)
+	var rest int64
+	for i, e := range all {
+		if i >= shownValues {
+			rest += e.n
+			continue
+		}
+		// Token-controlled: made safe for the terminal, and kept short.
+		v := SafeLine(e.v)
+		if r := []rune(v); len(r) > 100 {
+			v = string(r[:97]) + "..."
+		}
+		fmt.Fprintf(b, "  %-40s %d\n", v, e.n)
+	}
+	if more := len(all) - shownValues; more > 0 {
+		fmt.Fprintf(b, "  %-40s %d\n", fmt.Sprintf("(%d more values)", more), rest)
+	}
+	if c.Other > 0 {
+		fmt.Fprintf(b, "  %-40s %d\n", "(values beyond the first 1000)", c.Other)
+	}
+	if c.Absent > 0 {
+		fmt.Fprintf(b, "  %-40s %d\n", "("+absent+")", c.Absent)
+	}
+}
+
+func firstLines(lines []int64, n int64) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	parts := make([]string, len(lines))
+	for i, l := range lines {
+		parts[i] = strconv.FormatInt(l, 10)
+	}
+	s := "  line"
+	if len(lines) > 1 {
+		s += "s"
+	}
+	s += " " + strings.Join(parts, ", ")
+	if n > int64(len(lines)) {
+		s += ", ..."
+	}
+	return s
+}
