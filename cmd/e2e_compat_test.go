@@ -104,4 +104,27 @@ func TestE2ECompatibilityRealBackend(t *testing.T) {
 			t.Fatalf("exit %d\n%s", r.code, r.stdout)
 		}
 	})
+	// The Node backend: jsonwebtoken with jwks-rsa, as its docs write it,
+	// answers EdDSA with a plain 500 (measured: Error: Unknown key type
+	// "ed25519"., which is not a JsonWebTokenError).
+	t.Run("a Node jsonwebtoken backend is named", func(t *testing.T) {
+		node := testenv.StartBackend(t, testenv.BackendOptions{Kind: "jsonwebtoken", JWKSURL: ba.JWKSURL, Issuer: ba.Origin, Audience: ba.Origin})
+		nodeURL := node.URL + "/api/me"
+		jwtRow := row("jsonwebtoken/jwks-rsa")
+		if jwtRow.Outcome != compat.Crash {
+			t.Fatalf("the table says jsonwebtoken does %s on EdDSA; this backend answers 500", jwtRow.Outcome)
+		}
+		out, r := callJSON(t, nil, "", "--base-url", ba.BaseURL, "--token", tok, nodeURL)
+		why := out.text("alg_unsupported_by_backend")
+		if r.code != ExitNegative || out.Response == nil || out.Response.Status != 500 ||
+			!strings.Contains(why, compat.Describe(jwtRow.Setup)+": raises "+jwtRow.Error) {
+			t.Fatalf("exit %d, diagnosis %v:\n%s", r.code, out.codes(), why)
+		}
+		out, r = callJSON(t, nil, "", "--base-url", ba.BaseURL, "--token", tok, "--backend-library", "jsonwebtoken", nodeURL)
+		why = out.text("alg_unsupported_by_backend")
+		if r.code != ExitNegative || !strings.Contains(why, "likely cause: jsonwebtoken cannot verify EdDSA (measured)") ||
+			strings.Contains(why, "python-jose") {
+			t.Fatalf("exit %d, diagnosis %v:\n%s", r.code, out.codes(), why)
+		}
+	})
 }
