@@ -87,10 +87,17 @@ func Decode(raw string) (*Token, error) {
 	}
 	parts := strings.Split(raw, ".")
 	switch {
-	case len(parts) == 5:
+	case len(parts) == 5 && jweHeader(parts[0]):
 		return nil, &DecodeError{
 			Msg:  "this is a JWE (encrypted token, 5 segments), not a JWS",
 			Hint: "Better Auth's jwt plugin issues signed tokens (3 segments); an encrypted token is something else, such as a session cookie cache",
+		}
+	case len(parts) == 5 && strings.Contains(parts[2], "eyJ"):
+		// Five segments whose header has no "enc": two tokens run together
+		// ("$T$T") put the second header inside the third segment.
+		return nil, &DecodeError{
+			Msg:  `a compact JWS has 3 segments separated by dots; this has 5 and its header has no "enc", so it is no JWE either`,
+			Hint: "this looks like two tokens pasted together (the third segment runs into another header, eyJ…): pass one token",
 		}
 	case len(parts) != 3:
 		de := &DecodeError{
@@ -392,4 +399,17 @@ func looksLikeHint(raw string) string {
 	default:
 		return "pass the JWT itself (three base64url parts: header.payload.signature)"
 	}
+}
+
+// jweHeader reports whether a first segment decodes to a JSON header with
+// "enc", which only a JWE (RFC 7516) has.
+func jweHeader(seg string) bool {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(seg)
+	if err != nil {
+		return false
+	}
+	var h struct {
+		Enc *json.RawMessage `json:"enc"`
+	}
+	return json.Unmarshal(b, &h) == nil && h.Enc != nil
 }

@@ -130,7 +130,9 @@ func TestErrorCodes(t *testing.T) {
 		warnings []Code
 	}{
 		{name: "two segments", set: edSet, policy: pinned(), token: "abc.def", want: []Code{CodeMalformed}, hint: "session token"},
-		{name: "JWE", set: edSet, policy: pinned(), token: "a.b.c.d.e", want: []Code{CodeMalformed}, message: "JWE"},
+		{name: "JWE", set: edSet, policy: pinned(), token: b64([]byte(`{"alg":"dir","enc":"A256GCM"}`)) + "..aXY.Y3Q.dGFn", want: []Code{CodeMalformed}, message: "this is a JWE"},
+		{name: "five segments, no enc: not a JWE", set: edSet, policy: pinned(), token: "a.b.c.d.e", want: []Code{CodeMalformed}, message: "has 5"},
+		{name: "two tokens run together", set: edSet, policy: pinned(), token: ed.signRaw(t, `{"alg":"EdDSA"}`, `{}`) + ed.signRaw(t, `{"alg":"EdDSA"}`, `{}`), want: []Code{CodeMalformed}, message: "no JWE either", hint: "two tokens pasted together"},
 		{name: "padding", set: edSet, policy: pinned(), token: "eyJhbGciOiJFZERTQSJ9=.e30.c2ln", want: []Code{CodeMalformed}, message: "padding"},
 		{name: "standard base64", set: edSet, policy: pinned(), token: "eyJ+.e30.c2ln", want: []Code{CodeMalformed}, message: "base64url"},
 		{name: "header not JSON", set: edSet, policy: pinned(), token: b64([]byte("nope")) + ".e30.c2ln", want: []Code{CodeMalformed}, message: "header"},
