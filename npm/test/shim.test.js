@@ -172,10 +172,10 @@ test('the launcher runs the platform binary', { skip: !unix && 'the stand-in bin
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'other version');
   });
-  await t.test('BAVERIFY_BINARY that does not exist: exit 1 and says so', () => {
+  await t.test('BAVERIFY_BINARY that does not exist: exit 127 and says so', () => {
     const { dir, launcher } = install(t);
     const r = run(launcher, ['version'], { BAVERIFY_BINARY: path.join(dir, 'nope') });
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 127);
     assert.match(r.stderr, /cannot run BAVERIFY_BINARY \(.*nope\)/);
   });
   await t.test('a platform package of another version: runs, and warns', () => {
@@ -184,22 +184,22 @@ test('the launcher runs the platform binary', { skip: !unix && 'the stand-in bin
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /is version 1\.2\.2, but baverify is 1\.2\.3/);
   });
-  await t.test('no package for this platform: exit 1, names it and the other ways', () => {
+  await t.test('no package for this platform: exit 127, names it and the other ways', () => {
     const { dir, launcher } = install(t);
     const preload = path.join(dir, 'freebsd.js');
     fs.writeFileSync(preload, "Object.defineProperty(process, 'platform', { value: 'freebsd' });\n");
     const r = run(launcher, ['version'], {}, ['--require', preload]);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 127);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, new RegExp(`freebsd-${process.arch}`));
     assert.match(r.stderr, /go install github\.com\/baverify\/baverify@latest/);
     assert.match(r.stderr, /brew install --cask baverify\/tap\/baverify/);
   });
-  await t.test('the platform package is missing: exit 1, names it', () => {
+  await t.test('the platform package is missing: exit 127, names it', () => {
     const { dir, launcher } = install(t);
     fs.rmSync(path.join(dir, 'node_modules', shim.PLATFORMS[host]), { recursive: true });
     const r = run(launcher, ['version']);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 127);
     assert.ok(r.stderr.includes(`${shim.PLATFORMS[host]}`), r.stderr);
     assert.match(r.stderr, /--omit=optional/);
   });

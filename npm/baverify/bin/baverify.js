@@ -92,12 +92,17 @@ function exitCodeOf(code, signal) {
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+// When no binary can run, exit as a shell does for a command it cannot
+// find: 1 is baverify's "invalid token" and 3 its "could not check", and a
+// CI script must not read a missing install as either.
+const NO_BINARY = 127;
+
 function main() {
   const readJSON = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
   const found = locate({ env: process.env, platform: process.platform, arch: process.arch, resolve: require.resolve });
   if (found.error) {
     process.stderr.write(`${found.error}\n`);
-    process.exitCode = 1;
+    process.exitCode = NO_BINARY;
     return;
   }
   let selfVersion = '';
@@ -140,7 +145,7 @@ function main() {
     const what = found.override ? `BAVERIFY_BINARY (${found.file})` : found.file;
     process.stderr.write(`baverify: cannot run ${what}: ${err.message}\n`);
     if (!found.override) process.stderr.write(`${OTHER_WAYS}\n`);
-    process.exitCode = 1;
+    process.exitCode = NO_BINARY;
   });
   child.on('exit', (code, signal) => {
     unhook();
