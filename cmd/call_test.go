@@ -436,15 +436,15 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// TestDiagnosisCodesInREADME: README documents every diagnosis code.
-func TestDiagnosisCodesInREADME(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+// TestDiagnosisCodesDocumented: docs/call.md documents every diagnosis code.
+func TestDiagnosisCodesDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "call.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range call.Codes() {
-		if !strings.Contains(string(readme), "`"+string(d.Code)+"`") {
-			t.Errorf("README does not document the diagnosis code %s", d.Code)
+		if !strings.Contains(string(doc), "`"+string(d.Code)+"`") {
+			t.Errorf("docs/call.md does not document the diagnosis code %s", d.Code)
 		}
 	}
 }

@@ -160,7 +160,10 @@ func TestDocsCommandsExist(t *testing.T) {
 			t.Fatal(err)
 		}
 		lines := docCommandLines(string(text))
-		if len(lines) == 0 {
+		// A page with a line that starts with a baverify command, but no
+		// command found, means the extraction broke; a page of prose
+		// (docs/security.md) or of scripts (docs/development.md) has none.
+		if len(lines) == 0 && strings.Contains(string(text), "\nbaverify ") {
 			t.Errorf("%s: no baverify command lines found; is the extraction broken?", file)
 		}
 		for _, line := range lines {

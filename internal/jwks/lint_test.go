@@ -181,7 +181,7 @@ var severityOf = map[string]Severity{
 
 // TestEveryFindingHasAFixture fails when a finding code has no severity
 // here, no row in lintCases that produces it from a file in testdata/jwks,
-// or no line in README's findings table.
+// or no line in the findings table of docs/jwks.md.
 func TestEveryFindingHasAFixture(t *testing.T) {
 	covered := map[string]bool{}
 	for _, tc := range lintCases {
@@ -189,7 +189,7 @@ func TestEveryFindingHasAFixture(t *testing.T) {
 			covered[c] = true
 		}
 	}
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "jwks.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,8 +200,8 @@ func TestEveryFindingHasAFixture(t *testing.T) {
 		if !covered[code] {
 			t.Errorf("finding %s has no fixture and test row", code)
 		}
-		if !strings.Contains(string(readme), "| `"+code+"` |") {
-			t.Errorf("finding %s is not in README's findings table", code)
+		if !strings.Contains(string(doc), "| `"+code+"` |") {
+			t.Errorf("finding %s is not in the findings table of docs/jwks.md", code)
 		}
 	}
 	if len(covered) != len(Codes()) || len(severityOf) != len(Codes()) {
