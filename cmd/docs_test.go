@@ -1,11 +1,14 @@
 package cmd
 
 import (
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -209,5 +212,156 @@ func TestDocsCommandCheck(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("lines %q\ngot problems:\n%s\nwant:\n%s", lines, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+var (
+	// mdLink is the target of an inline Markdown link or image, without
+	// its title.
+	mdLink = regexp.MustCompile(`\]\(([^)\s]+)(?:\s+"[^"]*")?\)`)
+	// atxHeading is a "# Heading" line.
+	atxHeading = regexp.MustCompile(`^#{1,6}\s+(.*?)(?:\s+#+)?\s*$`)
+	// inlineLink is [text](target) inside a heading: GitHub slugs the text.
+	inlineLink = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
+)
+
+// githubSlug is the anchor GitHub gives a heading: lower case, every
+// character but letters, digits, spaces, hyphens and underscores dropped,
+// each space a hyphen.
+func githubSlug(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(inlineLink.ReplaceAllString(heading, "$1")) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsNumber(r) || r == '-' || r == '_':
+			b.WriteRune(r)
+		case r == ' ':
+			b.WriteRune('-')
+		}
+	}
+	return b.String()
+}
+
+// mdOutsideCode calls fn with each line of a Markdown text that is not in a
+// fenced code block: links and headings in code are examples, not links.
+func mdOutsideCode(text string, fn func(line string)) {
+	fenced := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			fenced = !fenced
+			continue
+		}
+		if !fenced {
+			fn(line)
+		}
+	}
+}
+
+// mdAnchors returns the anchors of a Markdown text's headings, a repeated
+// heading numbered -1, -2, ... as GitHub does.
+func mdAnchors(text string) map[string]bool {
+	anchors := map[string]bool{}
+	seen := map[string]int{}
+	mdOutsideCode(text, func(line string) {
+		m := atxHeading.FindStringSubmatch(line)
+		if m == nil {
+			return
+		}
+		slug := githubSlug(m[1])
+		if n := seen[slug]; n > 0 {
+			anchors[fmt.Sprintf("%s-%d", slug, n)] = true
+		} else {
+			anchors[slug] = true
+		}
+		seen[slug]++
+	})
+	return anchors
+}
+
+// brokenLinks returns every relative link of the Markdown files that does
+// not resolve: a file or directory that does not exist, or a #anchor that
+// is no heading of the Markdown file it points into (the file itself for a
+// bare #anchor). Links to other sites are not followed.
+func brokenLinks(files []string) []string {
+	var broken []string
+	for _, file := range files {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			broken = append(broken, fmt.Sprintf("%s: %v", file, err))
+			continue
+		}
+		mdOutsideCode(string(text), func(line string) {
+			for _, m := range mdLink.FindAllStringSubmatch(line, -1) {
+				target := m[1]
+				if u, err := url.Parse(target); err != nil || u.Scheme != "" {
+					continue // https:, mailto:
+				}
+				path, anchor, _ := strings.Cut(target, "#")
+				dest := file
+				if path != "" {
+					dest = filepath.Join(filepath.Dir(file), filepath.FromSlash(path))
+				}
+				destText, err := os.ReadFile(dest)
+				if err != nil {
+					if st, serr := os.Stat(dest); serr == nil && st.IsDir() && anchor == "" {
+						continue
+					}
+					broken = append(broken, fmt.Sprintf("%s: %s: no such file", filepath.Base(file), target))
+					continue
+				}
+				if anchor != "" && strings.HasSuffix(dest, ".md") && !mdAnchors(string(destText))[anchor] {
+					broken = append(broken, fmt.Sprintf("%s: %s: no heading with that anchor", filepath.Base(file), target))
+				}
+			}
+		})
+	}
+	return broken
+}
+
+// TestDocsLinks: every relative link and #anchor in README.md and docs/*.md
+// leads somewhere, and README stays a front door, not a manual.
+func TestDocsLinks(t *testing.T) {
+	files := docFiles(t)
+	for _, b := range brokenLinks(files) {
+		t.Error(b)
+	}
+	readme, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(readme), "\n"); n >= 300 {
+		t.Errorf("README.md has %d lines: keep it under 300 and move reference text to docs/", n)
+	}
+}
+
+// TestDocsLinkCheck: the link checker finds what it must find, so that
+// TestDocsLinks cannot pass by checking nothing.
+func TestDocsLinkCheck(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		t.Helper()
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	write("docs/token.md", "# `baverify token`\n\n## `token --batch`: thousands of tokens at once\n\n## Exit codes\n\n## Exit codes\n\n```sh\n# not a heading\n```\n")
+	readme := write("README.md", "# x\n\n"+
+		"[ok](docs/token.md) [ok](docs/token.md#baverify-token) [ok](docs/token.md#token---batch-thousands-of-tokens-at-once)\n"+
+		"[ok](docs/token.md#exit-codes-1) [ok](#x) [ok](docs) [ok](https://example.com/#nope) ![ok](docs/token.md \"title\")\n"+
+		"[bad](docs/missing.md) [bad](docs/token.md#exit-codes-2) [bad](#y) [bad](docs/token.md#not-a-heading)\n"+
+		"```\n[in code](nowhere.md)\n```\n")
+	got := brokenLinks([]string{readme})
+	want := []string{
+		"README.md: docs/missing.md: no such file",
+		"README.md: docs/token.md#exit-codes-2: no heading with that anchor",
+		"README.md: #y: no heading with that anchor",
+		"README.md: docs/token.md#not-a-heading: no heading with that anchor",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
