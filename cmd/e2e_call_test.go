@@ -16,8 +16,8 @@ import (
 	"github.com/baverify/baverify/internal/testenv"
 )
 
-// -e2e-show logs the text output of some end-to-end call runs (README's
-// walkthrough is taken from it).
+// -e2e-show logs the text output of some end-to-end call runs (the
+// walkthrough in docs/backend-401.md is taken from it).
 var e2eShow = flag.Bool("e2e-show", false, "log the text output of the end-to-end login and call runs")
 
 const (

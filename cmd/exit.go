@@ -10,7 +10,7 @@ import (
 	"github.com/baverify/baverify/internal/jwks"
 )
 
-// Exit codes: part of baverify's interface, documented in README.
+// Exit codes: part of baverify's interface, documented in README and docs/reference.md.
 const (
 	ExitOK          = 0   // success: valid, no error finding, expected status
 	ExitNegative    = 1   // a negative verdict: invalid, unverified, findings

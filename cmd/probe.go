@@ -45,7 +45,7 @@ func newProbeCmd(f *Factory) *cobra.Command {
 		Long: `Send a protected route the genuine token, then tokens forged from it,
 and check that the backend accepts the first and refuses (401 or 403) all
 the others. The genuine request goes first and alone; the forgeries follow,
---concurrency at a time. The cases (README lists what each one proves):
+--concurrency at a time. The cases (docs/probe.md says what each one proves):
 
   genuine                 the token as issued: must be accepted (--expect-status)
   no_token, malformed     no Authorization header; "Bearer not-a-jwt"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Batch verification speed and memory (README "Performance"):
+# Batch verification speed and memory (docs/performance.md):
 #  1. in process, per token, one core: Batch.Check against the raw standard
 #     library signature check on the same bytes (EdDSA, ES256, RS256);
 #  2. whole process: `baverify token --batch` on 20,000 Better Auth-shaped

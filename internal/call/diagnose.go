@@ -21,7 +21,7 @@ import (
 const maxServerText = 300
 
 // Code identifies a finding. The codes are a public interface: scripts
-// match on them in `call --output json`, and README lists them.
+// match on them in `call --output json`, and docs/call.md lists them.
 type Code string
 
 // Severity says what a finding does to the verdict.

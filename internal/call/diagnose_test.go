@@ -262,7 +262,7 @@ func TestDiagnoseSeverities(t *testing.T) {
 		}
 	}
 	if len(seen) != 18 {
-		t.Errorf("%d codes documented; a new code must be added to codeDocs (and README)", len(seen))
+		t.Errorf("%d codes documented; a new code must be added to codeDocs (and docs/call.md)", len(seen))
 	}
 	// Findings carry the documented severity.
 	eddsa := loadReal(t, "EdDSA")

@@ -24,7 +24,7 @@ const (
 	SeverityInfo    Severity = "info"
 )
 
-// Finding codes. They are part of baverify's interface (README, JSON).
+// Finding codes. They are part of baverify's interface (docs/jwks.md, JSON).
 const (
 	CodeInvalidJSON           = "invalid_json"
 	CodeInvalidJWKS           = "invalid_jwks"
