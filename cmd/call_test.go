@@ -95,6 +95,13 @@ func (b *fakeBackend) start(t *testing.T, date time.Time) *httptest.Server {
 			_, _ = io.WriteString(w, `{"sub":"u1"}`)
 		case "/loop":
 			http.Redirect(w, r, "/loop", http.StatusFound)
+		case "/to-login": // refuses by sending the client to a login page
+			http.Redirect(w, r, "/login?next=/to-login", http.StatusFound)
+		case "/slash": // accepts, at the path with a trailing slash
+			http.Redirect(w, r, "/slash/", http.StatusMovedPermanently)
+		case "/login", "/slash/": // the backend's clock is past the tokens' exp
+			w.Header().Set("Date", "Thu, 26 Nov 2026 21:00:00 GMT")
+			_, _ = io.WriteString(w, `{"page":"please sign in"}`)
 		case "/cut": // the connection drops in the middle of the body
 			w.Header().Set("Content-Length", "100")
 			w.WriteHeader(200)
@@ -175,6 +182,10 @@ func TestCallRun(t *testing.T) {
 				[]string{"backend_accepted_invalid_token"}, nil},
 			{"--now after exp, the backend's clock inside the lifetime: no security finding", append([]string{srv.URL + "/ok", "--token", rt.Token, "--now", "2026-11-26T21:00:00Z"}, keys...), nil, 0,
 				[]string{"Verdict: INVALID (expired)", "Result: OK (HTTP 200, expected 2xx)"}, []string{"backend_accepted_invalid_token", "SECURITY"}},
+			{"an expired token redirected to a login page: not proven accepted", append([]string{srv.URL + "/to-login", "--token", rt.Token, "--now", "2026-11-26T21:00:00Z"}, keys...), nil, 0,
+				[]string{"backend_redirected_invalid_token", "a login page, not an acceptance?", srv.URL + "/login?next=/to-login"}, []string{"backend_accepted_invalid_token", "SECURITY"}},
+			{"an expired token accepted after a trailing-slash redirect", append([]string{srv.URL + "/slash", "--token", rt.Token, "--now", "2026-11-26T21:00:00Z"}, keys...), nil, 1,
+				[]string{"backend_accepted_invalid_token", "SECURITY"}, []string{"backend_redirected_invalid_token"}},
 			{"a redirect loop is an answer, not an unreachable backend", append([]string{srv.URL + "/loop", "--token", rt.Token}, keys...), nil, 1,
 				[]string{"too_many_redirects", "redirect loop", "HTTP 302"}, []string{"backend_unreachable", "COULD NOT CALL"}},
 			{"a body cut short: could not check", append([]string{srv.URL + "/cut", "--token", rt.Token}, keys...), nil, 3,

@@ -152,6 +152,28 @@ type Redirect struct {
 	DroppedHeaders []string `json:"droppedHeaders"`
 }
 
+// CrossOrigin says whether this hop changed scheme, host or port: no
+// credential header travels with it, whatever was dropped (a request
+// without a token has none to drop, and what answers there saw none).
+func (r Redirect) CrossOrigin() bool {
+	from, err1 := url.Parse(r.From)
+	to, err2 := url.Parse(r.To)
+	return err1 != nil || err2 != nil || !httpclient.SameOrigin(from, to)
+}
+
+// SameRoute says whether two URLs name the same route: the same origin and
+// path, but for a trailing slash (the redirect frameworks make from /x to
+// /x/). The query is not compared. A redirect to another route (a login
+// page) ends where the request's answer is not the route's own.
+func SameRoute(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil || !httpclient.SameOrigin(ua, ub) {
+		return false
+	}
+	return strings.TrimSuffix(ua.Path, "/") == strings.TrimSuffix(ub.Path, "/")
+}
+
 // RedirectLog collects redirects; its Record method is the OnRedirect of
 // httpclient.Options. Give each call a client of its own so that only its
 // redirects are recorded.

@@ -41,6 +41,7 @@ const (
 // meaning; that table is the one documented list.
 const (
 	CodeAcceptedInvalid    Code = "backend_accepted_invalid_token"
+	CodeRedirectedInvalid  Code = "backend_redirected_invalid_token"
 	CodeRejectedValid      Code = "backend_rejected_valid_token"
 	CodeRejectedInvalid    Code = "backend_rejected_invalid_token"
 	CodeRejectedUnverified Code = "backend_rejected_unverified_token"
@@ -68,7 +69,8 @@ type CodeDoc struct {
 }
 
 var codeDocs = []CodeDoc{
-	{CodeAcceptedInvalid, SeverityError, "2xx for a token that fails local verification: a security finding (the route checks nothing, or less than it should)"},
+	{CodeAcceptedInvalid, SeverityError, "2xx for a token that fails local verification, with no redirect or one to the same path: a security finding (the route checks nothing, or less than it should)"},
+	{CodeRedirectedInvalid, SeverityWarning, "2xx for a token that fails local verification, but only after a same-origin redirect to another path (a login page?): not proven an acceptance; call the URL it leads to"},
 	{CodeRejectedValid, SeverityWarning, "401/403 for a token that verifies locally; the evidence lists what the token carries that backends check (iss, aud, alg, kid, times) and the backend's own message"},
 	{CodeRejectedInvalid, SeverityInfo, "401/403 for a token that fails local verification: the backend was right, and the token check says why"},
 	{CodeRejectedUnverified, SeverityInfo, "401/403 for a token baverify could not verify (no key source, JWKS unreachable)"},
@@ -304,6 +306,8 @@ func Diagnose(f Facts) []Finding {
 			Evidence: append(append(d.bodyEvidence(), verifiedEvidence(d.f.Token)), d.libraryEvidence()...),
 			Hint:     "the backend's log has the exception; the likely causes below, if any, say where to look"})
 		out = append(out, d.causes(true)...)
+	case state == stateInvalid && success && len(d.j.failures) > 0 && d.rerouted():
+		out = append(out, d.redirectedInvalid())
 	case state == stateInvalid && success && len(d.j.failures) > 0:
 		out = append(out, d.acceptedInvalid())
 	case state == stateInvalid && success:
@@ -461,6 +465,33 @@ func (d *diagnosis) acceptedInvalid() Finding {
 		Message:  fmt.Sprintf("SECURITY: the backend answered %d to a token that fails verification (%s)", d.status(), strings.Join(codes, ", ")),
 		Evidence: ev,
 		Hint:     "the route accepts what it should refuse: it does not verify the token, or skips a check (signature, exp, iss or aud); if the route is public, call it with --no-token"}
+}
+
+// rerouted says whether redirects led the request to another route than
+// the one called: the 2xx there may be a login page, not the route
+// accepting the token. A redirect to the same path (a trailing slash) is
+// still the route answering.
+func (d *diagnosis) rerouted() bool {
+	rs := d.f.Response.Redirects
+	return len(rs) > 0 && !SameRoute(rs[0].From, d.f.Response.URL)
+}
+
+// redirectedInvalid is the 2xx for an invalid token that came from another
+// route: it proves nothing either way, and calling that route settles it.
+func (d *diagnosis) redirectedInvalid() Finding {
+	var codes, ev []string
+	for _, e := range d.j.failures {
+		codes = append(codes, string(e.Code))
+		ev = append(ev, string(e.Code)+": "+e.Message)
+	}
+	for _, r := range d.f.Response.Redirects {
+		ev = append(ev, "redirect: "+r.From+" -> "+r.To)
+	}
+	return Finding{Code: CodeRedirectedInvalid, Severity: SeverityWarning,
+		Message: fmt.Sprintf("the backend redirected a token that fails verification (%s) to %s, which answered %d: a login page, not an acceptance? The route itself did not accept it",
+			strings.Join(codes, ", "), d.f.Response.URL, d.status()),
+		Evidence: ev,
+		Hint:     "call " + d.f.Response.URL + " directly with this token: a 2xx there is an acceptance; an API route should answer 401 to a bad token, not redirect it"}
 }
 
 func (d *diagnosis) hasTimeFailure() bool {

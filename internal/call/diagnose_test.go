@@ -84,6 +84,13 @@ func TestDiagnose(t *testing.T) {
 			want: []Code{CodeRejectedValid, CodeStatusMismatch}, contains: map[Code][]string{CodeRejectedValid: {"HTTPBearer", "proxy"}}},
 		{name: "expired token accepted: security finding", tok: expired, sent: true, status: 200, body: `{}`, expect: "200", localNow: time.Unix(eddsa.Exp+300, 0),
 			want: []Code{CodeAcceptedInvalid}, contains: map[Code][]string{CodeAcceptedInvalid: {"SECURITY", "expired"}}},
+		{name: "expired token, 200 after a redirect to a login page: not proven accepted", tok: expired, sent: true, status: 200, body: `please sign in`, expect: "200", localNow: time.Unix(eddsa.Exp+300, 0),
+			redirects: []Redirect{{From: "http://127.0.0.1:1/api/me", To: "http://127.0.0.1:1/login?next=/api/me"}},
+			want:      []Code{CodeRedirectedInvalid}, contains: map[Code][]string{CodeRedirectedInvalid: {"http://127.0.0.1:1/login?next=/api/me", "login page", "expired"}},
+			absent: map[Code][]string{CodeRedirectedInvalid: {"SECURITY"}}},
+		{name: "expired token, 200 after a trailing-slash redirect: security finding", tok: expired, sent: true, status: 200, body: `{}`, expect: "200", localNow: time.Unix(eddsa.Exp+300, 0),
+			redirects: []Redirect{{From: "http://127.0.0.1:1/api/me", To: "http://127.0.0.1:1/api/me/"}},
+			want:      []Code{CodeAcceptedInvalid}, contains: map[Code][]string{CodeAcceptedInvalid: {"SECURITY", "expired"}}},
 		{name: "expired token rejected: the backend was right", tok: expired, sent: true, status: 401, body: `{"detail":"Signature has expired"}`, expect: "401",
 			want: []Code{CodeRejectedInvalid}, contains: map[Code][]string{CodeRejectedInvalid: {"right", "expired", "Signature has expired"}}},
 		{name: "invalid EdDSA token, 500", tok: expired, sent: true, status: 500, body: "Internal Server Error",
@@ -117,6 +124,9 @@ func TestDiagnose(t *testing.T) {
 			}
 			resp := response(tc.status, tc.body, tc.date)
 			resp.Redirects = tc.redirects
+			if len(tc.redirects) > 0 {
+				resp.URL = tc.redirects[len(tc.redirects)-1].To
+			}
 			local := now
 			if !tc.localNow.IsZero() {
 				local = tc.localNow
@@ -261,7 +271,7 @@ func TestDiagnoseSeverities(t *testing.T) {
 			t.Errorf("%s: severity %q", d.Code, d.Severity)
 		}
 	}
-	if len(seen) != 18 {
+	if len(seen) != 19 {
 		t.Errorf("%d codes documented; a new code must be added to codeDocs (and docs/call.md)", len(seen))
 	}
 	// Findings carry the documented severity.
