@@ -379,3 +379,120 @@ func TestProbeJUnit(t *testing.T) {
 	}
 	golden(t, "probe_fooled.junit.xml", regexp.MustCompile(`time="[0-9.]+"`).ReplaceAllString(probeGolden(r.stdout, url), `time="T"`))
 }
+
+// Faults a real server makes but the test backends do not: a backend that
+// refuses a bad token by redirecting it somewhere (a login page, here or
+// on an SSO origin), by looping, or by a bare 302, and one that stalls
+// after the headers. None of them accepted a forgery, and probe must not
+// say it did; each case names what it saw.
+func TestProbeRedirectsAndStalls(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	at := time.Unix(rt.Iat+60, 0).UTC()
+	valid := soundCheck(rt, at)
+	sso := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("please sign in"))
+	}))
+	t.Cleanup(sso.Close)
+	stall := make(chan struct{})
+	t.Cleanup(func() { close(stall) })
+	for _, tc := range []struct {
+		name string
+		// refuse answers a request whose token is not valid.
+		refuse   func(w http.ResponseWriter, r *http.Request)
+		code     int
+		outcomes map[string]string // case name -> outcome
+		contains []string
+	}{
+		{name: "no_token sent to an SSO login page on another origin",
+			refuse: func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") == "" {
+					http.Redirect(w, r, sso.URL+"/login", http.StatusFound)
+					return
+				}
+				w.WriteHeader(http.StatusUnauthorized)
+			},
+			code:     ExitNegative,
+			outcomes: map[string]string{"no_token": "inconclusive", "signature_tampered": "pass"},
+			contains: []string{"redirected to another origin: " + sso.URL + "/login", "Result: INCONCLUSIVE"}},
+		{name: "every bad token sent to a login page on the same origin",
+			refuse: func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, "/login?next=/api/me", http.StatusFound)
+			},
+			code:     ExitOK,
+			outcomes: map[string]string{"no_token": "warn", "signature_tampered": "warn", "alg_none": "warn"},
+			contains: []string{"redirected to /login?next=/api/me (the genuine request was not): a login page, not an acceptance?",
+				"      redirected to PROBE/login?next=/api/me", "Result: PASS with warnings"}},
+		{name: "a redirect loop",
+			refuse: func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, map[string]string{"/api/me": "/api/me/", "/api/me/": "/api/me"}[r.URL.Path], http.StatusFound)
+			},
+			code:     ExitNegative,
+			outcomes: map[string]string{"no_token": "inconclusive", "signature_tampered": "inconclusive"},
+			contains: []string{"too many redirects (a loop?)", "Result: INCONCLUSIVE"}},
+		{name: "a 302 without a Location",
+			refuse: func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusFound) },
+			code:   ExitOK, outcomes: map[string]string{"no_token": "warn", "signature_tampered": "warn"},
+			contains: []string{"answered 302 to a forged token: neither accepted nor refused", "Result: PASS with warnings"}},
+		{name: "a 200 whose body never ends",
+			refuse: func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", "100")
+				w.WriteHeader(http.StatusOK)
+				w.Write([]byte(`{"sub":`))
+				w.(http.Flusher).Flush()
+				select {
+				case <-stall:
+				case <-r.Context().Done():
+				}
+			},
+			code:     ExitUnavailable,
+			outcomes: map[string]string{"no_token": "unanswered", "signature_tampered": "unanswered"},
+			contains: []string{"no complete answer: HTTP 200, but the body could not be read to the end", "Result: COULD NOT CHECK"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/api/me" && valid(r.Header.Get("Authorization")) == http.StatusOK {
+					w.Write([]byte(`{"sub":"me"}`))
+					return
+				}
+				if r.URL.Path == "/login" {
+					w.Write([]byte("please sign in"))
+					return
+				}
+				tc.refuse(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			args := []string{"probe", "--timeout", "1s", "--jwks", rt.JWKSPath, "--token", rt.Token, srv.URL + "/api/me"}
+			text := run(t, runConfig{now: at}, args...)
+			out := strings.ReplaceAll(text.stdout, srv.URL, "PROBE")
+			for _, want := range tc.contains {
+				if !strings.Contains(out, want) {
+					t.Errorf("text lacks %q", want)
+				}
+			}
+			if text.code != tc.code || strings.Contains(out, "ACCEPTED") {
+				t.Errorf("exit %d, want %d", text.code, tc.code)
+			}
+			r := run(t, runConfig{now: at}, append([]string{"probe", "-o", "json"}, args[1:]...)...)
+			var rep struct {
+				ForgeryAccepted bool
+				Probes          []struct{ Name, Outcome string }
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatalf("%v\n%s\n%s", err, r.stdout, r.stderr)
+			}
+			if rep.ForgeryAccepted || r.code != tc.code {
+				t.Errorf("json: exit %d, forgeryAccepted %v", r.code, rep.ForgeryAccepted)
+			}
+			for _, p := range rep.Probes {
+				if want, ok := tc.outcomes[p.Name]; ok && p.Outcome != want {
+					t.Errorf("%s: %s, want %s", p.Name, p.Outcome, want)
+				}
+			}
+			if t.Failed() {
+				t.Logf("text:\n%s", out)
+			}
+		})
+	}
+}

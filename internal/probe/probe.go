@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -26,16 +27,19 @@ const (
 	// security finding.
 	Fail Outcome = "fail"
 	// Warn: refused, but not the way it should be (a 5xx: the forgery
-	// crashes the backend; another 4xx).
+	// crashes the backend; another 4xx), or neither accepted nor refused (a
+	// final 3xx; a 2xx from another route than the genuine request's, such
+	// as a login page).
 	Warn Outcome = "warn"
 	// Inconclusive: the answer proves nothing: the genuine token was
-	// refused too (or got no answer), or a redirect to another origin
-	// dropped the token.
+	// refused too (or got no answer), a redirect to another origin (which
+	// carries no credential), or too many redirects.
 	Inconclusive Outcome = "inconclusive"
 	// NotTested: the case could not be built; Coverage says why and which
 	// flag enables it.
 	NotTested Outcome = "not_tested"
-	// Unanswered: no HTTP answer (timeout, refused, reset).
+	// Unanswered: no HTTP answer (timeout, refused, reset), or one whose
+	// body could not be read to the end.
 	Unanswered Outcome = "unanswered"
 )
 
@@ -90,6 +94,8 @@ type Result struct {
 
 	// accepted: a forgery got an answer that serves it.
 	accepted bool
+	// finalURL is the URL that answered, after redirects.
+	finalURL string
 }
 
 // Gap is a case that was not sent, and why.
@@ -184,16 +190,17 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 	results := make([]Result, len(sendable))
 	sent := make([]bool, len(sendable))
 	send := func(i int) {
-		results[i], rep.Diagnosis = sendCase(ctx, opts, sendable[i], genuine, rep.Diagnosis)
+		results[i], rep.Diagnosis = sendCase(ctx, opts, sendable[i], genuine, rep.Diagnosis, "")
 		sent[i] = true
 	}
 
 	first := slices.IndexFunc(sendable, func(c Case) bool { return c.Genuine })
-	genuineAnswered := true
+	genuineAnswered, genuineURL := true, ""
 	if first >= 0 {
 		send(first)
 		rep.GenuineAccepted = results[first].Outcome == Pass
 		genuineAnswered = results[first].Outcome != Unanswered
+		genuineURL = results[first].finalURL
 	}
 	if genuineAnswered && ctx.Err() == nil {
 		n := opts.Concurrency
@@ -211,7 +218,7 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				if ctx.Err() == nil {
-					results[i], _ = sendCase(ctx, opts, sendable[i], nil, nil)
+					results[i], _ = sendCase(ctx, opts, sendable[i], nil, nil, genuineURL)
 					sent[i] = true
 				}
 			}()
@@ -252,7 +259,7 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 
 // sendCase sends one case and judges its answer; for the genuine case it
 // returns the call's diagnosis when the answer is not the expected one.
-func sendCase(ctx context.Context, opts Options, c Case, genuine *verify.Result, diag []call.Finding) (Result, []call.Finding) {
+func sendCase(ctx context.Context, opts Options, c Case, genuine *verify.Result, diag []call.Finding, genuineURL string) (Result, []call.Finding) {
 	res := Result{Name: c.Name, Attack: c.Attack, Expect: rejection().String(), Redirects: []call.Redirect{}}
 	if c.Genuine {
 		res.Expect = opts.Expect.String()
@@ -281,7 +288,7 @@ func sendCase(ctx context.Context, opts Options, c Case, genuine *verify.Result,
 	callRep := call.Do(ctx, call.Options{Client: client, Redirects: log, Now: opts.Now, Leeway: opts.Leeway,
 		Expect: opts.Expect, BaseURL: opts.BaseURL, UserAgent: opts.UserAgent, BackendLibrary: opts.BackendLibrary},
 		call.Request{Method: opts.Method, URL: opts.URL, Header: header, Token: genuineToken(c)}, tok)
-	judge(&res, c, callRep, opts.Expect)
+	judge(&res, c, callRep, opts.Expect, genuineURL)
 	if c.Genuine && res.Outcome != Pass {
 		diag = callRep.Diagnosis
 	}
@@ -318,8 +325,8 @@ func fetched(res *Result, fetches []Fetch) {
 	switch {
 	case res.accepted:
 		res.Message = fmt.Sprintf("ACCEPTED (HTTP %d), with a key the backend FETCHED from the attacker listener (%s): it fetches URLs taken from the token (SSRF)", res.Status, where)
-	case res.Status == 0:
-		res.Message = fmt.Sprintf("no answer, but the backend FETCHED %s from the attacker listener: it fetches URLs taken from the token (SSRF)", where)
+	case res.Status == 0 || res.Outcome == Unanswered:
+		res.Message = fmt.Sprintf("no complete answer, but the backend FETCHED %s from the attacker listener: it fetches URLs taken from the token (SSRF)", where)
 	default:
 		res.Message = fmt.Sprintf("refused (HTTP %d), but the backend FETCHED %s from the attacker listener first: it fetches URLs taken from the token (SSRF)", res.Status, where)
 	}
@@ -360,37 +367,61 @@ func (r *Report) add(res Result, c Case) {
 	r.Probes = append(r.Probes, res)
 }
 
-// judge sets the outcome of one case from its answer.
-func judge(res *Result, c Case, rep *call.Report, expect call.Expectation) {
+// judge sets the outcome of one case from its answer. genuineURL is the
+// URL that answered the genuine request ("" when unknown): a forgery's 2xx
+// from another route than that one is not the route accepting it.
+func judge(res *Result, c Case, rep *call.Report, expect call.Expectation, genuineURL string) {
 	if rep.Unreachable || rep.Response == nil {
 		res.Outcome, res.Message = Unanswered, "no answer: "+rep.Error
 		return
 	}
 	resp := rep.Response
 	res.Status, res.LatencyMs, res.Redirects = resp.Status, resp.LatencyMs, resp.Redirects
+	res.finalURL = resp.URL
 	res.BackendSaid = call.BackendMessage(resp)
+	if rep.Incomplete {
+		// As call: a body cut short may hide what decides the verdict.
+		res.Outcome = Unanswered
+		res.Message = fmt.Sprintf("no complete answer: HTTP %d, but the body could not be read to the end (%s, after %d bytes)", resp.Status, resp.BodyError, resp.BodyBytes)
+		return
+	}
 	// On a same-origin redirect the token travels with the request, so the
-	// final answer is the backend's: its 2xx is an acceptance. Only a
-	// redirect to another origin drops the token, and what answers there
-	// did not see it.
-	dropped := slices.ContainsFunc(resp.Redirects, func(r call.Redirect) bool { return r.AuthorizationDropped })
+	// final answer is the backend's. A redirect to another origin carries
+	// no credential (a no_token request has none to drop): what answers
+	// there (an SSO login page, say) gave no verdict on the request.
+	crossed := slices.ContainsFunc(resp.Redirects, call.Redirect.CrossOrigin)
+	success := resp.Status/100 == 2
 	switch {
-	case dropped:
+	case crossed:
 		res.Outcome = Inconclusive
 		if c.Genuine {
 			res.Outcome = Fail
 		}
-		res.Message = fmt.Sprintf("redirected to another origin, %s, which answered HTTP %d without the token: the route itself gave no verdict; probe the URL the redirect leads to", resp.URL, resp.Status)
+		res.Message = fmt.Sprintf("redirected to another origin, %s, which answered HTTP %d without the token (no credential is sent to another origin): the route itself gave no verdict; probe the URL the redirect leads to", resp.URL, resp.Status)
 	case c.Genuine && expect.Match(resp.Status):
 		res.Outcome, res.Message = Pass, fmt.Sprintf("accepted (HTTP %d)", resp.Status)
+	case resp.RedirectLimit:
+		res.Outcome = Inconclusive
+		if c.Genuine {
+			res.Outcome = Fail
+		}
+		res.Message = fmt.Sprintf("too many redirects (a loop?): after %d, the next (HTTP %d to %s) was not followed; the route itself gave no verdict", len(resp.Redirects), resp.Status, resp.URL)
 	case c.Genuine:
 		res.Outcome = Fail
 		res.Message = fmt.Sprintf("HTTP %d, expected %s: the genuine token is not accepted, so a refused forgery proves nothing; the diagnosis below says why", resp.Status, expect)
 	case rejection().Match(resp.Status):
 		res.Outcome, res.Message = Pass, fmt.Sprintf("refused (HTTP %d)", resp.Status)
-	case resp.Status >= 200 && resp.Status < 400:
+	case success && len(resp.Redirects) > 0 && !call.SameRoute(resp.URL, routeOf(resp, genuineURL)):
+		// The genuine request and the forgery ended at different routes:
+		// a 2xx at /login is the login page, not the route serving it.
+		res.Outcome = Warn
+		res.Message = fmt.Sprintf("redirected to %s (%s): a login page, not an acceptance? HTTP %d there; a route should answer 401, not redirect", pathOf(resp.URL), genuineWent(resp, genuineURL), resp.Status)
+	case success:
 		res.Outcome, res.accepted = Fail, true
 		res.Message = fmt.Sprintf("ACCEPTED (HTTP %d): the backend served a request it must refuse", resp.Status)
+	case resp.Status/100 == 3:
+		res.Outcome = Warn
+		res.Message = fmt.Sprintf("answered %d to a forged token: neither accepted nor refused", resp.Status)
 	case resp.Status >= 500:
 		res.Outcome = Warn
 		res.Message = fmt.Sprintf("HTTP %d: refused, but by failing; a backend should answer 401 (RFC 6750), and an error on untrusted input is a bug to fix", resp.Status)
@@ -398,4 +429,33 @@ func judge(res *Result, c Case, rep *call.Report, expect call.Expectation) {
 		res.Outcome = Warn
 		res.Message = fmt.Sprintf("refused with HTTP %d; RFC 6750 says 401 for a missing or invalid token", resp.Status)
 	}
+}
+
+// routeOf is the route a forgery's answer is compared with: where the
+// genuine request ended, else the URL the forgery was sent to.
+func routeOf(resp *call.ResponseInfo, genuineURL string) string {
+	if genuineURL != "" {
+		return genuineURL
+	}
+	return resp.Redirects[0].From
+}
+
+// genuineWent says where the genuine request ended, for a forgery that
+// ended elsewhere.
+func genuineWent(resp *call.ResponseInfo, genuineURL string) string {
+	switch {
+	case genuineURL == "":
+		return "the request was for " + pathOf(resp.Redirects[0].From)
+	case call.SameRoute(genuineURL, resp.Redirects[0].From):
+		return "the genuine request was not"
+	}
+	return "the genuine request ended at " + pathOf(genuineURL)
+}
+
+// pathOf is a URL's path and query, or the URL when it does not parse.
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Path != "" {
+		return u.RequestURI()
+	}
+	return raw
 }

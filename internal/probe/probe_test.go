@@ -42,6 +42,16 @@ func TestJudge(t *testing.T) {
 			Response: &call.ResponseInfo{Status: status, URL: final, Redirects: redirects,
 				Body: call.Body{Raw: []byte(`{"detail":"Invalid token"}`), JSON: true}}}
 	}
+	loop := func() *call.Report {
+		rep := answer(302, call.Redirect{From: "http://127.0.0.1/a", To: "http://127.0.0.1/b"}, call.Redirect{From: "http://127.0.0.1/b", To: "http://127.0.0.1/a"})
+		rep.Response.RedirectLimit = true
+		return rep
+	}
+	incomplete := func() *call.Report {
+		rep := answer(200)
+		rep.Incomplete, rep.Response.BodyError = true, "timed out while reading the body"
+		return rep
+	}
 	tests := []struct {
 		name   string
 		c      Case
@@ -49,28 +59,42 @@ func TestJudge(t *testing.T) {
 		expect string
 		want   Outcome
 		msg    string
+		// genuineURL is where the genuine request ended ("" unknown).
+		genuineURL string
 	}{
-		{"genuine accepted", genuine, answer(200), "", Pass, "accepted (HTTP 200)"},
-		{"genuine refused", genuine, answer(401), "", Fail, "HTTP 401, expected 2xx"},
-		{"genuine gets the expected 403", genuine, answer(403), "403", Pass, "accepted (HTTP 403)"},
-		{"genuine fails the backend", genuine, answer(500), "", Fail, "HTTP 500"},
-		{"forgery refused with 401", forged, answer(401), "", Pass, "refused (HTTP 401)"},
-		{"forgery refused with 403", forged, answer(403), "", Pass, "refused (HTTP 403)"},
-		{"forgery accepted", forged, answer(200), "", Fail, "ACCEPTED (HTTP 200)"},
-		{"forgery answered 304", forged, answer(304), "", Fail, "ACCEPTED (HTTP 304)"},
-		{"forgery crashes the backend", forged, answer(500), "", Warn, "HTTP 500: refused, but by failing"},
-		{"forgery refused with 400", forged, answer(400), "", Warn, "refused with HTTP 400"},
-		{"forgery accepted after a trailing-slash redirect", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/x/"}), "", Fail, "ACCEPTED"},
-		{"forgery accepted after a same-origin redirect", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/v2/x"}), "", Fail, "ACCEPTED"},
-		{"forgery redirected to another origin", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.2/login", AuthorizationDropped: true}), "", Inconclusive, "redirected to another origin"},
-		{"genuine redirected to another origin", genuine, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.2/login", AuthorizationDropped: true}), "", Fail, "without the token"},
-		{"no answer", forged, &call.Report{Unreachable: true, Error: "connection refused"}, "", Unanswered, "no answer: connection refused"},
+		{"genuine accepted", genuine, answer(200), "", Pass, "accepted (HTTP 200)", ""},
+		{"genuine refused", genuine, answer(401), "", Fail, "HTTP 401, expected 2xx", ""},
+		{"genuine gets the expected 403", genuine, answer(403), "403", Pass, "accepted (HTTP 403)", ""},
+		{"genuine fails the backend", genuine, answer(500), "", Fail, "HTTP 500", ""},
+		{"forgery refused with 401", forged, answer(401), "", Pass, "refused (HTTP 401)", ""},
+		{"forgery refused with 403", forged, answer(403), "", Pass, "refused (HTTP 403)", ""},
+		{"forgery accepted", forged, answer(200), "", Fail, "ACCEPTED (HTTP 200)", ""},
+		{"forgery answered 304", forged, answer(304), "", Warn, "answered 304 to a forged token: neither accepted nor refused", ""},
+		{"forgery answered 302 that was not followed", forged, answer(302), "", Warn, "answered 302 to a forged token", ""},
+		{"forgery crashes the backend", forged, answer(500), "", Warn, "HTTP 500: refused, but by failing", ""},
+		{"forgery refused with 400", forged, answer(400), "", Warn, "refused with HTTP 400", ""},
+		{"forgery accepted after a trailing-slash redirect", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/x/"}), "", Fail, "ACCEPTED", ""},
+		{"forgery accepted after a same-origin redirect, where the genuine one went", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/v2/x"}), "", Fail, "ACCEPTED", "http://127.0.0.1/v2/x"},
+		{"forgery redirected to a login page, the genuine one not", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/login?next=/x"}), "", Warn,
+			"redirected to /login?next=/x (the genuine request was not): a login page, not an acceptance?", "http://127.0.0.1/x"},
+		{"forgery redirected to a login page, the genuine one elsewhere", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/login"}), "", Warn,
+			"(the genuine request ended at /v2/x)", "http://127.0.0.1/v2/x"},
+		{"forgery redirected to another path, no genuine answer to compare", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/login"}), "", Warn, "(the request was for /x)", ""},
+		{"forgery accepted without a redirect, the genuine one redirected", forged, answer(200), "", Fail, "ACCEPTED", "http://127.0.0.1/v2/x"},
+		{"forgery accepted after a trailing-slash redirect, the genuine one not", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/x/"}), "", Fail, "ACCEPTED", "http://127.0.0.1/x"},
+		{"forgery redirected to another origin", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.2/login", AuthorizationDropped: true}), "", Inconclusive, "redirected to another origin", ""},
+		{"no_token redirected to an SSO login page", Case{Name: CaseNoToken}, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "https://sso.example/login"}), "", Inconclusive, "redirected to another origin, https://sso.example/login", ""},
+		{"forgery in a redirect loop", forged, loop(), "", Inconclusive, "too many redirects", ""},
+		{"genuine in a redirect loop", genuine, loop(), "", Fail, "too many redirects", ""},
+		{"forgery answered 200 with a body cut short", forged, incomplete(), "", Unanswered, "body could not be read to the end (timed out", ""},
+		{"genuine redirected to another origin", genuine, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.2/login", AuthorizationDropped: true}), "", Fail, "without the token", ""},
+		{"no answer", forged, &call.Report{Unreachable: true, Error: "connection refused"}, "", Unanswered, "no answer: connection refused", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var res Result
-			judge(&res, tt.c, tt.rep, expectation(t, tt.expect))
+			judge(&res, tt.c, tt.rep, expectation(t, tt.expect), tt.genuineURL)
 			if res.Outcome != tt.want || !strings.Contains(res.Message, tt.msg) {
 				t.Errorf("outcome %s %q, want %s containing %q", res.Outcome, res.Message, tt.want, tt.msg)
 			}

@@ -53,9 +53,15 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 				p.line("      " + apply(st.Dim, "the backend said: ") + SafeLine(r.BackendSaid))
 			}
 		}
+		// Every hop: where a case ended decides what its answer proves.
 		for _, rd := range r.Redirects {
-			if dropped := droppedHeaders(rd); len(dropped) > 0 {
+			switch dropped := droppedHeaders(rd); {
+			case len(dropped) > 0:
 				p.line("      " + apply(st.Warn, "redirected to another origin: ") + SafeLine(rd.To) + " (" + SafeLine(strings.Join(dropped, ", ")) + " dropped)")
+			case rd.CrossOrigin():
+				p.line("      " + apply(st.Warn, "redirected to another origin: ") + SafeLine(rd.To) + " (no credential sent there)")
+			default:
+				p.line("      " + apply(st.Dim, "redirected to ") + SafeLine(rd.To))
 			}
 		}
 	}
@@ -159,7 +165,7 @@ func probeResult(rep *probe.Report, st Styles) string {
 	case rep.Failed > 0:
 		return apply(st.Fail, "Result: FAIL") + summary
 	case rep.Inconclusive > 0:
-		return apply(st.Fail, "Result: INCONCLUSIVE") + summary + ": a redirect to another origin dropped the token, so some answers prove nothing"
+		return apply(st.Fail, "Result: INCONCLUSIVE") + summary + ": some answers prove nothing (a redirect to another origin, which gets no credential, or too many redirects); the cases above say which"
 	case rep.RequireAll && rep.NotTested > 0:
 		return apply(st.Fail, "Result: FAIL") + summary + ": --require-all, and " + fmt.Sprint(rep.NotTested) + " cases were not tested" + gaps
 	case rep.Strict && rep.Warned > 0:
