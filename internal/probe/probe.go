@@ -82,7 +82,7 @@ type Result struct {
 	// Expect is the status that passes: "2xx" (or --expect-status) for the
 	// genuine token, "401,403" for every other case.
 	Expect    string  `json:"expect"`
-	Status    int     `json:"status"` // 0: not sent, or no answer
+	Status    int     `json:"status"` // 0: not sent, or no answer (an Unanswered case with a status: the body was cut short)
 	LatencyMs int64   `json:"latencyMs"`
 	Outcome   Outcome `json:"outcome"`
 	Message   string  `json:"message"`
