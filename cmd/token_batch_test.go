@@ -29,6 +29,11 @@ type batchLineJSON struct {
 	Iss     *string
 	Aud     any
 	Exp     *json.Number
+	Keys    *struct {
+		Location, From string
+		AgeSeconds     *int64
+		StaleReason    string
+	}
 }
 
 func decodeBatchLines(t *testing.T, out string) []batchLineJSON {
@@ -195,6 +200,8 @@ func TestTokenBatchExitCodes(t *testing.T) {
 		{"extract alone", append([]string{"--extract", tok}, pinned...), "", ExitUsage, "--batch only"},
 		{"-j alone", append([]string{"-j", "2", tok}, pinned...), "", ExitUsage, "--batch only"},
 		{"negative -j", append([]string{"--batch", valid, "-j", "-1"}, pinned...), "", ExitUsage, "-j must be"},
+		{"-j over the cap", append([]string{"--batch", valid, "-j", "257"}, pinned...), "", ExitUsage, "-j must be from 0 (the number of CPUs) to 256"},
+		{"-j at the cap", append([]string{"--batch", valid, "-j", "256"}, pinned...), "", ExitOK, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, runConfig{stdin: tc.stdin}, append([]string{"token"}, tc.args...)...)
@@ -233,8 +240,9 @@ func TestTokenBatchProgress(t *testing.T) {
 
 // TestE2ETokenBatchRotation: tokens minted by a real Better Auth server
 // before and after it rotates its key, in one file. The JWKS was cached
-// before the rotation, so the batch meets the new kid, refetches once
-// (counted by a proxy), and every token is valid; with one worker or many.
+// before the rotation; the batch asks the server for its current set once,
+// at the start (counted by a proxy), and every token is valid against it,
+// with one worker or many; every line says the keys came from the network.
 func TestE2ETokenBatchRotation(t *testing.T) {
 	t.Parallel()
 	ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{RotationInterval: 2, GracePeriod: 3600})
@@ -312,12 +320,15 @@ func TestE2ETokenBatchRotation(t *testing.T) {
 				t.Fatalf("-j %s: line %d: %+v", jobs, g.Line, g)
 			}
 			kids[*g.Kid] = true
+			if g.Keys == nil || g.Keys.From != "network" || g.Keys.Location != jwksURL {
+				t.Fatalf("-j %s: line %d: keys %+v", jobs, g.Line, g.Keys)
+			}
 		}
 		if len(kids) != 2 {
 			t.Fatalf("-j %s: kids %v, want the old and the new", jobs, kids)
 		}
 		if fetches() != 1 {
-			t.Fatalf("-j %s: %d fetches, want exactly one refetch for the new kid", jobs, fetches())
+			t.Fatalf("-j %s: %d fetches, want exactly one, at the start", jobs, fetches())
 		}
 	}
 }

@@ -375,6 +375,9 @@ type Summary struct {
 	// Read is the number of lines read, blank ones included (set by the
 	// caller from Run).
 	Read int64
+	// Keys says where the run's one set of keys came from (set by the
+	// caller from verify.Batch.Keys; nil for a set made in code).
+	Keys *verify.KeysOrigin
 }
 
 // Counts counts the values of one dimension.
