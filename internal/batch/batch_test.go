@@ -248,6 +248,12 @@ func TestExtract(t *testing.T) {
 		"no token here":        "",
 		"eyJ":                  "",
 		`{"token":"eyJ1.2.3"}`: "eyJ1.2.3",
+		// Inside a longer run the bytes were never sent as a token.
+		"access_token=0eyJa.b.c":         "",
+		"xeyJa.b.c eyJd.e.f":             "eyJd.e.f",
+		"a.eyJa.b.c":                     "",
+		"Authorization: Bearer eyJa.b.c": "eyJa.b.c",
+		"\teyJa.b.c":                     "eyJa.b.c",
 	} {
 		if got := string(Extract([]byte(in))); got != want {
 			t.Errorf("Extract(%q) = %q, want %q", in, got, want)
@@ -348,6 +354,7 @@ func FuzzRunLines(f *testing.F) {
 func FuzzExtract(f *testing.F) {
 	f.Add([]byte("Bearer eyJa.b.c."))
 	f.Add([]byte("eyJeyJ..eyJ.a.b"))
+	f.Add([]byte("access_token=0eyJa.b.c x eyJd.e.f"))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		tok := Extract(line)
 		if tok == nil {
@@ -355,6 +362,11 @@ func FuzzExtract(f *testing.F) {
 		}
 		if !bytes.HasPrefix(tok, []byte("eyJ")) || bytes.Count(tok, []byte(".")) < 2 || !bytes.Contains(line, tok) || !plainToken(tok) {
 			t.Fatalf("Extract(%q) = %q", line, tok)
+		}
+		// The token is a whole run: it starts the line or follows a byte
+		// (or a percent-escape of one) that is neither base64url nor a dot.
+		if off := cap(line) - cap(tok); off > 0 && (verify.IsBase64URLByte(line[off-1]) || line[off-1] == '.') && !escapedSeparator(line[:off]) {
+			t.Fatalf("Extract(%q) = %q starts inside a longer run", line, tok)
 		}
 	})
 }
