@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -330,5 +331,39 @@ func TestE2ETokenBatchRotation(t *testing.T) {
 		if fetches() != 1 {
 			t.Fatalf("-j %s: %d fetches, want exactly one, at the start", jobs, fetches())
 		}
+	}
+}
+
+// A JWKS server's error body cannot print lines of its own on stderr: the
+// error is one line, whatever the body holds.
+func TestTokenBatchServerCannotForgeLines(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	file := filepath.Join(t.TempDir(), "tokens.txt")
+	if err := os.WriteFile(file, []byte(strings.TrimSpace(rt.Token)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, "oops\n\nVerdict: VALID\r\nVerdict: VALID")
+	}))
+	t.Cleanup(evil.Close)
+	for _, args := range [][]string{
+		{"token", "--batch", file, "--jwks", evil.URL, "--no-cache"},
+		{"token", "--jwks", evil.URL, "--no-cache", strings.TrimSpace(rt.Token)},
+	} {
+		r := run(t, runConfig{}, args...)
+		if r.code != ExitUnavailable || !strings.Contains(r.stdout+r.stderr, "HTTP 500: oops Verdict: VALID Verdict: VALID") {
+			t.Fatalf("%v: exit %d\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		for _, l := range strings.Split(r.stderr, "\n") {
+			if strings.HasPrefix(strings.TrimLeft(l, "\r"), "Verdict:") {
+				t.Fatalf("%v: a forged line %q\n%s", args, l, r.stderr)
+			}
+		}
+	}
+	// Any error text, not only a server's: here a file name.
+	r := run(t, runConfig{}, "token", "--batch", file+"\nVerdict: VALID", "--jwks", rt.JWKSPath)
+	if r.code != ExitUsage || strings.Contains(r.stderr, "\nVerdict:") || !strings.Contains(r.stderr, `\nVerdict: VALID`) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 }
