@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -8,7 +9,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
-	"encoding/json"
 	"errors"
 	"math/big"
 	"sync/atomic"
@@ -254,13 +254,11 @@ func OutcomeOf(r *Result, out *Outcome) {
 	out.Alg, _, _ = r.Token.Header.String("alg")
 	out.Sub, _, _ = r.Token.Claims.String("sub")
 	out.Iss, _, _ = r.Token.Claims.String("iss")
-	if raw, ok := r.Token.Claims.Get("aud"); ok {
-		var one string
-		var many []string
-		if err := json.Unmarshal(raw, &one); err == nil && string(trimJSONSpace(raw)) != "null" {
-			out.Aud = []string{one}
-		} else if err := json.Unmarshal(raw, &many); err == nil && many != nil {
-			out.Aud, out.AudArray = many, true
+	// A null aud is no audience here (ParseAudience reads it as "" for the
+	// verdict).
+	if raw, ok := r.Token.Claims.Get("aud"); ok && string(bytes.TrimSpace(raw)) != "null" {
+		if auds, array, ok := ParseAudience(raw); ok {
+			out.Aud, out.AudArray = auds, array
 		}
 	}
 	if raw, ok := r.Token.Claims.Get("exp"); ok {
@@ -269,15 +267,3 @@ func OutcomeOf(r *Result, out *Outcome) {
 		}
 	}
 }
-
-func trimJSONSpace(b []byte) []byte {
-	for len(b) > 0 && isJSONSpace(b[0]) {
-		b = b[1:]
-	}
-	for len(b) > 0 && isJSONSpace(b[len(b)-1]) {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -371,3 +371,5 @@ func (st *scratchState) internBytes(b []byte) string {
 	}
 	return s
 }
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
