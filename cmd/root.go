@@ -102,7 +102,10 @@ func Execute(ctx context.Context, f *Factory, args []string) int {
 		if m, ok := unknownCommand(root, err); ok {
 			msg, unknown = m, true
 		}
-		fmt.Fprintln(f.IO.ErrOut, "baverify:", render.Safe(httpclient.RedactURLPasswords(msg)))
+		// One line: error texts carry text from outside (a server's body),
+		// and a line break there could print a line that looks like
+		// baverify's own ("Verdict: VALID").
+		fmt.Fprintln(f.IO.ErrOut, "baverify:", render.SafeLine(httpclient.RedactURLPasswords(msg)))
 		var usage *usageError
 		if code == ExitUsage && (errors.As(err, &usage) || unknown) {
 			if c == nil {

@@ -28,9 +28,13 @@ type batchFlags struct {
 func (b *batchFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&b.file, "batch", "", "verify every line of `FILE` (- is stdin) as a token; a summary, or JSON Lines with -o json")
 	c.Flags().BoolVar(&b.extract, "extract", false, "with --batch: take the first JWT-shaped substring of each line (raw logs)")
-	c.Flags().IntVarP(&b.jobs, "jobs", "j", 0, "with --batch: number of verifying workers (default: the number of CPUs Go uses)")
+	c.Flags().IntVarP(&b.jobs, "jobs", "j", 0, "with --batch: number of verifying workers, at most 256 (default: the number of CPUs Go uses)")
 	_ = c.MarkFlagFilename("batch")
 }
+
+// maxBatchJobs caps -j: the work is CPU-bound, so workers beyond the CPUs
+// only add goroutines and memory in flight; a typo (-j 100000) must not.
+const maxBatchJobs = 256
 
 // runTokenBatch runs token's batch mode when --batch is given; handled is
 // false otherwise.
@@ -47,8 +51,8 @@ func runTokenBatch(ctx context.Context, f *Factory, opts *tokenOptions) (handled
 		return true, usageErrorf("--batch reads the tokens from its file: give no token argument and no --token-file")
 	case opts.decodeOnly:
 		return true, usageErrorf("--batch verifies; it has no --decode-only mode")
-	case b.jobs < 0:
-		return true, usageErrorf("-j must be 0 (the number of CPUs) or more")
+	case b.jobs < 0 || b.jobs > maxBatchJobs:
+		return true, usageErrorf("-j must be from 0 (the number of CPUs) to %d", maxBatchJobs)
 	}
 	if err := opts.out.validate(); err != nil {
 		return true, err
@@ -81,7 +85,13 @@ func runTokenBatch(ctx context.Context, f *Factory, opts *tokenOptions) (handled
 	if err != nil {
 		return true, err
 	}
-	resolved, err := keysource.Resolve(opts.net.cached(f, errSt, opts.keys.options(f, fetcher)), "")
+	ko := opts.net.cached(f, errSt, opts.keys.options(f, fetcher))
+	// Every line is judged against the one set read before the first
+	// (verify.Batch never refetches, so that a verdict cannot depend on a
+	// line's position): that set is the server's current one, asked now,
+	// unless the user's --cache-ttl lets the cache answer.
+	ko.Revalidate = true
+	resolved, err := keysource.Resolve(ko, "")
 	if err != nil {
 		return true, &usageError{err: err}
 	}
@@ -116,6 +126,8 @@ func runTokenBatch(ctx context.Context, f *Factory, opts *tokenOptions) (handled
 func tokenBatch(ctx context.Context, f *Factory, opts *tokenOptions, bv *verify.Batch, in io.Reader) error {
 	out := bufio.NewWriterSize(f.IO.Out, 64<<10)
 	sum := batch.NewSummary()
+	sum.Keys = bv.Keys()
+	keys := render.BatchKeysJSON(sum.Keys)
 	var progress *batch.Progress
 	width := 0
 	if f.IO.ErrIsTTY && f.Now != nil {
@@ -136,7 +148,7 @@ func tokenBatch(ctx context.Context, f *Factory, opts *tokenOptions, bv *verify.
 			progress.Update(sum)
 		}
 		if jsonOut {
-			buf = render.AppendBatchJSON(buf[:0], l)
+			buf = render.AppendBatchJSON(buf[:0], l, keys)
 			_, err := out.Write(buf)
 			return err
 		}

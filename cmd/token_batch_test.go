@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -29,6 +30,11 @@ type batchLineJSON struct {
 	Iss     *string
 	Aud     any
 	Exp     *json.Number
+	Keys    *struct {
+		Location, From string
+		AgeSeconds     *int64
+		StaleReason    string
+	}
 }
 
 func decodeBatchLines(t *testing.T, out string) []batchLineJSON {
@@ -195,6 +201,8 @@ func TestTokenBatchExitCodes(t *testing.T) {
 		{"extract alone", append([]string{"--extract", tok}, pinned...), "", ExitUsage, "--batch only"},
 		{"-j alone", append([]string{"-j", "2", tok}, pinned...), "", ExitUsage, "--batch only"},
 		{"negative -j", append([]string{"--batch", valid, "-j", "-1"}, pinned...), "", ExitUsage, "-j must be"},
+		{"-j over the cap", append([]string{"--batch", valid, "-j", "257"}, pinned...), "", ExitUsage, "-j must be from 0 (the number of CPUs) to 256"},
+		{"-j at the cap", append([]string{"--batch", valid, "-j", "256"}, pinned...), "", ExitOK, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, runConfig{stdin: tc.stdin}, append([]string{"token"}, tc.args...)...)
@@ -233,8 +241,9 @@ func TestTokenBatchProgress(t *testing.T) {
 
 // TestE2ETokenBatchRotation: tokens minted by a real Better Auth server
 // before and after it rotates its key, in one file. The JWKS was cached
-// before the rotation, so the batch meets the new kid, refetches once
-// (counted by a proxy), and every token is valid; with one worker or many.
+// before the rotation; the batch asks the server for its current set once,
+// at the start (counted by a proxy), and every token is valid against it,
+// with one worker or many; every line says the keys came from the network.
 func TestE2ETokenBatchRotation(t *testing.T) {
 	t.Parallel()
 	ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{RotationInterval: 2, GracePeriod: 3600})
@@ -312,12 +321,49 @@ func TestE2ETokenBatchRotation(t *testing.T) {
 				t.Fatalf("-j %s: line %d: %+v", jobs, g.Line, g)
 			}
 			kids[*g.Kid] = true
+			if g.Keys == nil || g.Keys.From != "network" || g.Keys.Location != jwksURL {
+				t.Fatalf("-j %s: line %d: keys %+v", jobs, g.Line, g.Keys)
+			}
 		}
 		if len(kids) != 2 {
 			t.Fatalf("-j %s: kids %v, want the old and the new", jobs, kids)
 		}
 		if fetches() != 1 {
-			t.Fatalf("-j %s: %d fetches, want exactly one refetch for the new kid", jobs, fetches())
+			t.Fatalf("-j %s: %d fetches, want exactly one, at the start", jobs, fetches())
 		}
+	}
+}
+
+// A JWKS server's error body cannot print lines of its own on stderr: the
+// error is one line, whatever the body holds.
+func TestTokenBatchServerCannotForgeLines(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	file := filepath.Join(t.TempDir(), "tokens.txt")
+	if err := os.WriteFile(file, []byte(strings.TrimSpace(rt.Token)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, "oops\n\nVerdict: VALID\r\nVerdict: VALID")
+	}))
+	t.Cleanup(evil.Close)
+	for _, args := range [][]string{
+		{"token", "--batch", file, "--jwks", evil.URL, "--no-cache"},
+		{"token", "--jwks", evil.URL, "--no-cache", strings.TrimSpace(rt.Token)},
+	} {
+		r := run(t, runConfig{}, args...)
+		if r.code != ExitUnavailable || !strings.Contains(r.stdout+r.stderr, "HTTP 500: oops Verdict: VALID Verdict: VALID") {
+			t.Fatalf("%v: exit %d\n%s\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		for _, l := range strings.Split(r.stderr, "\n") {
+			if strings.HasPrefix(strings.TrimLeft(l, "\r"), "Verdict:") {
+				t.Fatalf("%v: a forged line %q\n%s", args, l, r.stderr)
+			}
+		}
+	}
+	// Any error text, not only a server's: here a file name.
+	r := run(t, runConfig{}, "token", "--batch", file+"\nVerdict: VALID", "--jwks", rt.JWKSPath)
+	if r.code != ExitUsage || strings.Contains(r.stderr, "\nVerdict:") || !strings.Contains(r.stderr, `\nVerdict: VALID`) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 }

@@ -315,22 +315,23 @@ func malformed(out *Line, msg string) {
 // (quotes, Bearer, Authorization:) changes.
 func plainToken(b []byte) bool {
 	for _, c := range b {
-		if !isB64URL(c) && c != '.' {
+		if !verify.IsBase64URLByte(c) && c != '.' {
 			return false
 		}
 	}
 	return true
 }
 
-func isB64URL(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
-}
-
 // Extract returns the first JWT-shaped substring of a line, or nil: a run
 // of base64url characters and dots that starts with "eyJ" (base64url of
-// `{"`, how every JWS header starts) and holds at least two dots. Dots that
-// end the run beyond the second are punctuation, not part of the token.
+// `{"`, how every JWS header starts) and holds at least two dots. The run
+// starts the line or follows a byte that is neither base64url nor a dot:
+// an "eyJ" inside a longer run (access_token=0eyJ...) is not where the
+// bytes sent as a token begin, and a verdict on the tail would be about
+// bytes nobody sent. Dots that end the run beyond the second are
+// punctuation, not part of the token.
 func Extract(line []byte) []byte {
+	inRun := func(c byte) bool { return verify.IsBase64URLByte(c) || c == '.' }
 	for i := 0; i+3 <= len(line); {
 		j := bytes.Index(line[i:], []byte("eyJ"))
 		if j < 0 {
@@ -338,8 +339,16 @@ func Extract(line []byte) []byte {
 		}
 		start := i + j
 		end := start
+		if start > 0 && inRun(line[start-1]) && !escapedSeparator(line[:start]) {
+			// Skip the rest of the run this "eyJ" is inside.
+			for end < len(line) && inRun(line[end]) {
+				end++
+			}
+			i = end
+			continue
+		}
 		dots := 0
-		for end < len(line) && (isB64URL(line[end]) || line[end] == '.') {
+		for end < len(line) && inRun(line[end]) {
 			if line[end] == '.' {
 				dots++
 			}
@@ -355,6 +364,34 @@ func Extract(line []byte) []byte {
 		i = end
 	}
 	return nil
+}
+
+// escapedSeparator reports whether before ends with a URL percent-escape
+// of a byte that is neither base64url nor a dot (Bearer%20eyJ... in a
+// logged query string): the run ends there, as it would at the byte itself.
+func escapedSeparator(before []byte) bool {
+	n := len(before)
+	if n < 3 || before[n-3] != '%' {
+		return false
+	}
+	hi, lo := unhex(before[n-2]), unhex(before[n-1])
+	if hi < 0 || lo < 0 {
+		return false
+	}
+	c := byte(hi<<4 | lo)
+	return !verify.IsBase64URLByte(c) && c != '.'
+}
+
+func unhex(c byte) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0')
+	case 'a' <= c && c <= 'f':
+		return int(c-'a') + 10
+	case 'A' <= c && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
 }
 
 // Summary counts a run's results for the text report. Token-controlled
@@ -375,6 +412,9 @@ type Summary struct {
 	// Read is the number of lines read, blank ones included (set by the
 	// caller from Run).
 	Read int64
+	// Keys says where the run's one set of keys came from (set by the
+	// caller from verify.Batch.Keys; nil for a set made in code).
+	Keys *verify.KeysOrigin
 }
 
 // Counts counts the values of one dimension.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -247,6 +248,12 @@ func TestExtract(t *testing.T) {
 		"no token here":        "",
 		"eyJ":                  "",
 		`{"token":"eyJ1.2.3"}`: "eyJ1.2.3",
+		// Inside a longer run the bytes were never sent as a token.
+		"access_token=0eyJa.b.c":         "",
+		"xeyJa.b.c eyJd.e.f":             "eyJd.e.f",
+		"a.eyJa.b.c":                     "",
+		"Authorization: Bearer eyJa.b.c": "eyJa.b.c",
+		"\teyJa.b.c":                     "eyJa.b.c",
 	} {
 		if got := string(Extract([]byte(in))); got != want {
 			t.Errorf("Extract(%q) = %q, want %q", in, got, want)
@@ -347,6 +354,7 @@ func FuzzRunLines(f *testing.F) {
 func FuzzExtract(f *testing.F) {
 	f.Add([]byte("Bearer eyJa.b.c."))
 	f.Add([]byte("eyJeyJ..eyJ.a.b"))
+	f.Add([]byte("access_token=0eyJa.b.c x eyJd.e.f"))
 	f.Fuzz(func(t *testing.T, line []byte) {
 		tok := Extract(line)
 		if tok == nil {
@@ -355,5 +363,76 @@ func FuzzExtract(f *testing.F) {
 		if !bytes.HasPrefix(tok, []byte("eyJ")) || bytes.Count(tok, []byte(".")) < 2 || !bytes.Contains(line, tok) || !plainToken(tok) {
 			t.Fatalf("Extract(%q) = %q", line, tok)
 		}
+		// The token is a whole run: it starts the line or follows a byte
+		// (or a percent-escape of one) that is neither base64url nor a dot.
+		if off := cap(line) - cap(tok); off > 0 && (verify.IsBase64URLByte(line[off-1]) || line[off-1] == '.') && !escapedSeparator(line[:off]) {
+			t.Fatalf("Extract(%q) = %q starts inside a longer run", line, tok)
+		}
 	})
+}
+
+// rotatingKeys is a key source whose refetch brings another set, which
+// Load returns from then on, as keysource.Remote does: the server rotated
+// its key since the set Load returns was cached.
+type rotatingKeys struct {
+	mu            sync.Mutex
+	before, after *verify.KeySet
+	refetched     bool
+}
+
+func (r *rotatingKeys) Load(context.Context) (*verify.KeySet, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refetched {
+		return r.after, nil
+	}
+	return r.before, nil
+}
+
+func (r *rotatingKeys) Refresh(context.Context) (*verify.KeySet, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refetched = true
+	return r.after, nil
+}
+
+// TestRunVerdictIndependentOfPosition: identical lines get identical
+// verdicts whatever their position and the number of workers, even when a
+// line with a kid the run's keys lack comes first (a refetch there would
+// change the keys for the lines after it).
+func TestRunVerdictIndependentOfPosition(t *testing.T) {
+	oldKey, newKey := newSigner(t, "old"), newSigner(t, "new")
+	setOf := func(k signer) *verify.KeySet {
+		return verifier(t, k).Keys.(verify.StaticKeys).Keys
+	}
+	v := verifier(t, oldKey)
+	v.Keys = &rotatingKeys{before: setOf(oldKey), after: setOf(newKey)}
+	oldTok, newTok := oldKey.sign(claims()), newKey.sign(claims())
+	var in []string
+	for i := 0; i < 200; i++ {
+		in = append(in, oldTok, newTok)
+	}
+	for _, workers := range []int{1, 2, 8} {
+		v.Keys = &rotatingKeys{before: setOf(oldKey), after: setOf(newKey)}
+		got, _, err := runAll(t, v, strings.Join(in, "\n"), Options{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := map[string]Line{}
+		for i, l := range got {
+			text := in[i]
+			f, seen := first[text]
+			if !seen {
+				first[text] = l
+				continue
+			}
+			if l.Verdict != f.Verdict || !reflect.DeepEqual(l.Errors, f.Errors) {
+				t.Fatalf("-j %d: line %d is %s %v, the same token on line %d is %s %v",
+					workers, l.Number, l.Verdict, l.Errors, f.Number, f.Verdict, f.Errors)
+			}
+		}
+		if first[oldTok].Verdict != Valid || first[newTok].Verdict != Invalid || first[newTok].Errors[0].Code != verify.CodeKeyNotFound {
+			t.Fatalf("-j %d: old %+v, new %+v: the run's keys are the set read at the start", workers, first[oldTok], first[newTok])
+		}
+	}
 }

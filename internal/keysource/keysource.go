@@ -500,7 +500,10 @@ func statusError(doc *jwks.Document) error {
 	if len(doc.Body) == 0 {
 		msg += " (empty response, 0 bytes)"
 	}
-	body := strings.TrimSpace(string(doc.Body))
+	// The body is the server's: quoted on one line (runs of whitespace,
+	// line breaks included, become one space), so that it cannot print
+	// lines of its own after the message.
+	body := strings.Join(strings.Fields(string(doc.Body)), " ")
 	if len(body) > 200 {
 		body = body[:200] + "..."
 	}

@@ -7,19 +7,33 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/baverify/baverify/internal/batch"
 	"github.com/baverify/baverify/internal/verify"
 )
 
+// BatchKeysJSON encodes, once per run, where the run's keys came from, for
+// the keys field of every JSON Lines record: the object token's jwks field
+// has ({location, from, ageSeconds, staleReason}), or null.
+func BatchKeysJSON(o *verify.KeysOrigin) []byte {
+	if o == nil {
+		return []byte("null")
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return []byte("null")
+	}
+	return escapeTerminalRunes(b)
+}
+
 // AppendBatchJSON appends one JSON Lines record for a batch line:
 // {line, verdict, valid, errors: [{code, message}], kid, alg, sub, iss, aud,
-// exp}. A claim the token does not carry as a non-empty string is null; aud
-// is a string or an array as the token has it; exp is the token's number.
-// It is written by hand because a batch writes one per token and
-// encoding/json would cost more than the rest of the line's work.
-func AppendBatchJSON(dst []byte, l *batch.Line) []byte {
+// exp, keys}. A claim the token does not carry as a non-empty string is
+// null; aud is a string or an array as the token has it; exp is the token's
+// number; keys is BatchKeysJSON's encoding, the same for every line of a
+// run (nil: null). It is written by hand because a batch writes one per
+// token and encoding/json would cost more than the rest of the line's work.
+func AppendBatchJSON(dst []byte, l *batch.Line, keys []byte) []byte {
 	dst = append(dst, `{"line":`...)
 	dst = strconv.AppendInt(dst, l.Number, 10)
 	dst = append(dst, `,"verdict":`...)
@@ -66,6 +80,11 @@ func AppendBatchJSON(dst []byte, l *batch.Line) []byte {
 	} else {
 		dst = append(dst, l.Exp...) // a JSON number, as the token has it
 	}
+	dst = append(dst, `,"keys":`...)
+	if keys == nil {
+		keys = []byte("null")
+	}
+	dst = append(dst, keys...)
 	return append(dst, "}\n"...)
 }
 
@@ -78,13 +97,15 @@ func appendJSONStringOrNull(dst []byte, s string) []byte {
 
 // appendJSONString appends s as a JSON string; the common case (printable
 // ASCII without quotes or backslashes) is copied as is, anything else goes
-// through encoding/json.
+// through encoding/json and then escapeTerminalRunes, as render.JSON does:
+// the values are the token's, and DEL, C1 controls and bidi overrides must
+// not reach a terminal that shows the JSON Lines raw.
 func appendJSONString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			b, _ := json.Marshal(s)
-			return append(dst, b...)
+			return append(dst, escapeTerminalRunes(b)...)
 		}
 	}
 	dst = append(dst, '"')
@@ -126,14 +147,22 @@ func BatchText(w io.Writer, s *batch.Summary, st Styles) error {
 	counts(&b, "alg", s.Alg, "no alg, or not decoded")
 	counts(&b, "iss", s.Iss, "no iss, or not decoded")
 	counts(&b, "aud", s.Aud, "no aud, or not decoded")
+	if s.Keys != nil {
+		// Every line was judged against this one set (see verify.Batch).
+		fmt.Fprintf(&b, "\n%s %s, %s\n", apply(st.Heading, "Keys:"), SafeLine(s.Keys.Location), SafeLine(s.Keys.Describe()))
+	}
 	b.WriteString("\n")
 	switch {
 	case s.Tokens == 0:
 		b.WriteString(apply(st.Fail, "Verdict: NO TOKENS") + " (nothing was verified)\n")
 	case s.AllValid():
-		fmt.Fprintf(&b, "%s (all %d tokens)\n", apply(st.Pass, "Verdict: VALID"), s.Tokens)
+		all := "all " + plural(int(s.Tokens), "token")
+		if s.Tokens == 1 {
+			all = "the one token"
+		}
+		fmt.Fprintf(&b, "%s (%s)\n", apply(st.Pass, "Verdict: VALID"), all)
 	default:
-		fmt.Fprintf(&b, "%s (%d of %d tokens not valid)\n", apply(st.Fail, "Verdict: INVALID"), s.Tokens-s.Verdicts[batch.Valid], s.Tokens)
+		fmt.Fprintf(&b, "%s (%d of %s not valid)\n", apply(st.Fail, "Verdict: INVALID"), s.Tokens-s.Verdicts[batch.Valid], plural(int(s.Tokens), "token"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -8,10 +9,8 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
-	"encoding/json"
 	"errors"
 	"math/big"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -77,7 +76,7 @@ func NewBatch(ctx context.Context, v *Verifier) (*Batch, error) {
 	}
 	now := b.now
 	b.v.Now = func() time.Time { return now }
-	src := &batchSource{inner: v.Keys, b: b}
+	src := &batchSource{inner: v.Keys}
 	b.v.Keys = src
 	ks, err := v.Keys.Load(ctx)
 	if err != nil {
@@ -89,6 +88,10 @@ func NewBatch(ctx context.Context, v *Verifier) (*Batch, error) {
 
 // Now is the instant the batch evaluates times at.
 func (b *Batch) Now() time.Time { return b.now }
+
+// Keys says where the run's one set of keys came from (nil for a set made
+// in code).
+func (b *Batch) Keys() *KeysOrigin { return b.prepared.Load().set.Origin }
 
 // prepare builds the fast-path keys from a set: for each kid and allowed
 // algorithm, exactly the key selectKey picks, so the fast path never
@@ -196,35 +199,23 @@ func digest(h crypto.Hash, in, buf []byte) []byte {
 	}
 }
 
-// batchSource wraps the key source so that the run refetches the JWKS at
-// most once, however many workers meet an unknown kid at the same moment,
-// and so that the fast path follows the refetched keys.
+// batchSource wraps the key source so that every line of a run is judged
+// against the one set loaded before the first line. A refetch for an
+// unknown kid would replace that set halfway through, and the same token
+// would be valid before that line and key_not_found after it (the verdict
+// would depend on the line's position and on the workers' timing). So a
+// batch never refetches: the command asks the server for its current set
+// at the start (unless --cache-ttl lets the cache answer), and a kid that
+// set lacks is key_not_found, with the message saying where the keys came
+// from.
 type batchSource struct {
 	inner KeySource
-	b     *Batch
-	mu    sync.Mutex
-	tried bool
-	fresh *KeySet
 }
 
 func (s *batchSource) Load(ctx context.Context) (*KeySet, error) { return s.inner.Load(ctx) }
 
-// Refresh refetches once per run. A later caller (another worker that met a
-// kid the old set lacked) gets the refetched set, as the first did.
-func (s *batchSource) Refresh(ctx context.Context) (*KeySet, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tried {
-		return s.fresh, nil
-	}
-	s.tried = true
-	ks, err := s.inner.Refresh(ctx)
-	if err == nil && ks != nil {
-		s.fresh = ks
-		s.b.prepare(ks)
-	}
-	return ks, err
-}
+// Refresh never refetches: see batchSource.
+func (s *batchSource) Refresh(context.Context) (*KeySet, error) { return nil, nil }
 
 // Scratch is per-worker memory for the fast path; the zero value is ready.
 type Scratch struct {
@@ -263,13 +254,11 @@ func OutcomeOf(r *Result, out *Outcome) {
 	out.Alg, _, _ = r.Token.Header.String("alg")
 	out.Sub, _, _ = r.Token.Claims.String("sub")
 	out.Iss, _, _ = r.Token.Claims.String("iss")
-	if raw, ok := r.Token.Claims.Get("aud"); ok {
-		var one string
-		var many []string
-		if err := json.Unmarshal(raw, &one); err == nil && string(trimJSONSpace(raw)) != "null" {
-			out.Aud = []string{one}
-		} else if err := json.Unmarshal(raw, &many); err == nil && many != nil {
-			out.Aud, out.AudArray = many, true
+	// A null aud is no audience here (ParseAudience reads it as "" for the
+	// verdict).
+	if raw, ok := r.Token.Claims.Get("aud"); ok && string(bytes.TrimSpace(raw)) != "null" {
+		if auds, array, ok := ParseAudience(raw); ok {
+			out.Aud, out.AudArray = auds, array
 		}
 	}
 	if raw, ok := r.Token.Claims.Get("exp"); ok {
@@ -278,15 +267,3 @@ func OutcomeOf(r *Result, out *Outcome) {
 		}
 	}
 }
-
-func trimJSONSpace(b []byte) []byte {
-	for len(b) > 0 && isJSONSpace(b[0]) {
-		b = b[1:]
-	}
-	for len(b) > 0 && isJSONSpace(b[len(b)-1]) {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

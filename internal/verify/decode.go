@@ -194,9 +194,9 @@ func decodeParts(parts []string) (t *Token, hdrOK, payOK bool, err error) {
 	return t, hdrOK, payOK, err
 }
 
-// isBase64URL reports whether c is in the base64url alphabet (RFC 4648
-// section 5), padding excluded.
-func isBase64URL(c byte) bool {
+// IsBase64URLByte reports whether c is in the base64url alphabet (RFC 4648
+// section 5), padding excluded: the bytes a compact JWS segment is made of.
+func IsBase64URLByte(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
@@ -204,7 +204,7 @@ func isBase64URL(c byte) bool {
 // base64url nor a dot, or -1.
 func foreignByte(raw string) int {
 	for i := 0; i < len(raw); i++ {
-		if c := raw[i]; c != '.' && !isBase64URL(c) {
+		if c := raw[i]; c != '.' && !IsBase64URLByte(c) {
 			return i
 		}
 	}
@@ -236,7 +236,7 @@ func foreignByteError(raw string, i int) *DecodeError {
 			if c != '\n' || j == 0 || raw[j-1] != '\r' { // CRLF is one line break
 				n++
 			}
-		case c == '.' || isBase64URL(c):
+		case c == '.' || IsBase64URLByte(c):
 			b.WriteByte(c)
 		default:
 			return de // more than whitespace is wrong: no unwrapped form
@@ -289,7 +289,7 @@ func decodeSegment(name, seg string) ([]byte, error) {
 		return nil, &DecodeError{Msg: "the signature is empty: this is an unsigned token",
 			Hint: "an unsigned token proves nothing; Better Auth always signs"}
 	}
-	if i := strings.IndexFunc(seg, func(r rune) bool { return r > 0x7f || !isBase64URL(byte(r)) }); i >= 0 {
+	if i := strings.IndexFunc(seg, func(r rune) bool { return r > 0x7f || !IsBase64URLByte(byte(r)) }); i >= 0 {
 		// Only reachable for a segment count error's partial decode.
 		return nil, &DecodeError{Msg: fmt.Sprintf("the %s is not base64url: %s at its byte %d", name, describeByte(seg[i]), i)}
 	}

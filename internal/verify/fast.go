@@ -51,7 +51,7 @@ func (b *Batch) fast(raw []byte, sc *Scratch, out *Outcome) bool {
 			default:
 				return false
 			}
-		case !isB64URL(c):
+		case !IsBase64URLByte(c):
 			return false
 		}
 	}
@@ -184,10 +184,6 @@ func (b *Batch) fast(raw []byte, sc *Scratch, out *Outcome) bool {
 	out.Sub = string(sub)
 	out.Exp = string(exp)
 	return true
-}
-
-func isB64URL(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
 
 // objectMembers returns the top-level members of a JSON object, refusing
@@ -375,3 +371,5 @@ func (st *scratchState) internBytes(b []byte) string {
 	}
 	return s
 }
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

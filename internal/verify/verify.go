@@ -464,14 +464,27 @@ func (v *Verifier) checkIssuer(r *Result, tok *Token) {
 	}
 }
 
+// ParseAudience reads an aud claim as RFC 7519 allows it: a string (one
+// audience) or an array of strings (array true). ok is false for anything
+// else. null reads as the string "", as encoding/json reads it, so that a
+// null aud is a mismatch, not a missing claim.
+func ParseAudience(raw []byte) (auds []string, array, ok bool) {
+	var one string
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []string{one}, false, true
+	}
+	if err := json.Unmarshal(raw, &auds); err != nil || auds == nil {
+		return nil, false, false
+	}
+	return auds, true, true
+}
+
 func (v *Verifier) checkAudience(r *Result, tok *Token) {
 	raw, present := tok.Claims.Get("aud")
 	var auds []string
 	if present {
-		var one string
-		if err := json.Unmarshal(raw, &one); err == nil {
-			auds = []string{one}
-		} else if err := json.Unmarshal(raw, &auds); err != nil || auds == nil {
+		var ok bool
+		if auds, _, ok = ParseAudience(raw); !ok {
 			r.fail("aud", Problem{Code: CodeClaimInvalid, Message: "aud is " + compact(raw) + ", not a string or an array of strings"})
 			return
 		}
