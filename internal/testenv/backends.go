@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -165,11 +164,7 @@ func startNodeBackend(t testing.TB, opts BackendOptions) *Backend {
 			t.Fatalf("testenv: backend %s: %s is not installed: run `npm ci` in %s (scripts/deps.sh does)", opts.Kind, pkg, modules)
 		}
 	}
-	type readyLine struct {
-		Ready bool `json:"ready"`
-		Port  int  `json:"port"`
-	}
-	readyc := make(chan readyLine, 1)
+	readyc := make(readyLines, 1)
 	p := StartProcess(t, ProcessSpec{
 		Name: "backend " + opts.Kind,
 		Dir:  filepath.Join(root, "testdata", "backends"),
@@ -182,17 +177,7 @@ func startNodeBackend(t testing.TB, opts BackendOptions) *Backend {
 			"AUDIENCE=" + opts.Audience,
 			"ALGORITHMS=",
 		},
-		Ready: func(line string) bool {
-			var r readyLine
-			if !strings.HasPrefix(line, `{"ready":`) || json.Unmarshal([]byte(line), &r) != nil || !r.Ready || r.Port == 0 {
-				return false
-			}
-			select {
-			case readyc <- r:
-			default:
-			}
-			return true
-		},
+		Ready: readyc.see,
 	})
 	r := <-readyc
 	b := &Backend{URL: "http://127.0.0.1:" + strconv.Itoa(r.Port)}

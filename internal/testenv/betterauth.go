@@ -91,31 +91,16 @@ func StartBetterAuth(t testing.TB, opts BetterAuthOptions) *BetterAuth {
 		"DISABLE_JWT_HEADER=",
 	}
 
-	type readyLine struct {
-		Ready   bool   `json:"ready"`
-		Port    int    `json:"port"`
-		BaseURL string `json:"baseURL"`
-	}
 	patience := time.Duration(max(opts.Patience, 1))
-	readyc := make(chan readyLine, 1)
+	readyc := make(readyLines, 1)
 	StartProcess(t, ProcessSpec{
-		Name: "better-auth server",
-		Dir:  dir,
-		Path: "node",
-		Args: []string{"server.mjs"},
-		Env:  env,
-		Wait: patience * 30 * time.Second,
-		Ready: func(line string) bool {
-			var r readyLine
-			if !strings.HasPrefix(line, `{"ready":`) || json.Unmarshal([]byte(line), &r) != nil || !r.Ready || r.Port == 0 {
-				return false
-			}
-			select {
-			case readyc <- r:
-			default:
-			}
-			return true
-		},
+		Name:  "better-auth server",
+		Dir:   dir,
+		Path:  "node",
+		Args:  []string{"server.mjs"},
+		Env:   env,
+		Wait:  patience * 30 * time.Second,
+		Ready: readyc.see,
 	})
 	r := <-readyc
 
@@ -313,4 +298,29 @@ func (s *BetterAuth) SignJWT(t testing.TB, payload map[string]any) string {
 		t.Fatalf("testenv: POST /test/sign-jwt: no JWT in the body (%v):\n%s", err, clip(b))
 	}
 	return body.Token
+}
+
+// readyLine is the line the Node servers print once they serve:
+// {"ready":true,"port":N[,"baseURL":"..."]}.
+type readyLine struct {
+	Ready   bool   `json:"ready"`
+	Port    int    `json:"port"`
+	BaseURL string `json:"baseURL"`
+}
+
+// readyLines receives the first ready line a server prints.
+type readyLines chan readyLine
+
+// see is a ProcessSpec.Ready: it reports whether line is the ready line,
+// and hands the first one over.
+func (c readyLines) see(line string) bool {
+	var r readyLine
+	if !strings.HasPrefix(line, `{"ready":`) || json.Unmarshal([]byte(line), &r) != nil || !r.Ready || r.Port == 0 {
+		return false
+	}
+	select {
+	case c <- r:
+	default:
+	}
+	return true
 }
