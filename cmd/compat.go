@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -77,7 +76,7 @@ func runCompat(f *Factory, opts *compatOptions) error {
 		// A known library the table has no row of yet: say so, rather
 		// than let an empty table read as "nothing fails".
 		if s, _ := m.Select(lib); len(s) == 0 {
-			fmt.Fprintf(f.IO.ErrOut, "baverify: %s is not in the measured table yet: baverify cannot tell what it verifies\n", lib)
+			warnf(f, opts.out.errStyles(f), "%s is not in the measured table yet: baverify cannot tell what it verifies", lib)
 		}
 	}
 	view := m.Narrow(algs, setups)
