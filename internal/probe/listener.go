@@ -75,8 +75,14 @@ func Listen(addr, publicURL string, a *Attacker) (*Listener, error) {
 	}
 	jwks := a.JWKS()
 	openid := []byte(`{"issuer":"` + l.URL + `","jwks_uri":"` + l.URL + PathIssWellKnown + `"}`)
+	// The listener answers whoever reaches it, so every wait is bounded:
+	// headers, a body nobody needs, an idle keep-alive connection.
 	l.srv = &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			path := strings.TrimPrefix(r.URL.Path, base)
 			l.record(r, caseOfPath(path))
@@ -135,11 +141,15 @@ func (l *Listener) Fetches() ([]Fetch, int) {
 	return append([]Fetch{}, l.fetches...), l.dropped
 }
 
-// Close stops the listener; requests under way get a second to finish.
+// Close stops the listener; requests under way get a second to finish,
+// then their connections are closed.
 func (l *Listener) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	err := l.srv.Shutdown(ctx)
+	if err != nil {
+		err = l.srv.Close()
+	}
 	<-l.done
 	return err
 }
