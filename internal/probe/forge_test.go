@@ -287,15 +287,7 @@ func checkChanged(t *testing.T, what string, want, got, set map[string]any) {
 // genuine kid) and as a certificate, and records every request.
 func TestListener(t *testing.T) {
 	t.Parallel()
-	rt := loadReal(t, "ES256")
-	a, err := NewAttacker(rt.token, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := Listen("127.0.0.1:0", "", a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt, a, l := startListener(t, "ES256")
 	defer l.Close()
 	get := func(path string) []byte {
 		req, _ := http.NewRequest("GET", l.URL+path, nil)

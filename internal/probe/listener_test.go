@@ -13,15 +13,7 @@ import (
 // server's ten-second header timeout.
 func TestListenerCloseEndsStalledConnections(t *testing.T) {
 	t.Parallel()
-	rt := loadReal(t, "ES256")
-	a, err := NewAttacker(rt.token, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := Listen("127.0.0.1:0", "", a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, l := startListener(t, "ES256")
 	c, err := net.Dial("tcp", l.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -43,4 +35,20 @@ func TestListenerCloseEndsStalledConnections(t *testing.T) {
 	case <-time.After(4 * time.Second):
 		t.Fatal("Close did not return")
 	}
+}
+
+// startListener starts an attacker listener on loopback for a real token
+// of alg; the caller closes it.
+func startListener(t *testing.T, alg string) (realToken, *Attacker, *Listener) {
+	t.Helper()
+	rt := loadReal(t, alg)
+	a, err := NewAttacker(rt.token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Listen("127.0.0.1:0", "", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt, a, l
 }

@@ -368,15 +368,7 @@ func TestRunStopsWhenTheGenuineRequestIsUnanswered(t *testing.T) {
 // with its own finding, even though the forgery is then refused.
 func TestRunReportsListenerFetches(t *testing.T) {
 	t.Parallel()
-	rt := loadReal(t, "EdDSA")
-	a, err := NewAttacker(rt.token, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := Listen("127.0.0.1:0", "", a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt, a, l := startListener(t, "EdDSA")
 	defer l.Close()
 	b := newBackend(t, func(auth string) int {
 		tok, _ := strings.CutPrefix(auth, "Bearer ")
