@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,3 +100,25 @@ func golden(t *testing.T, name, got string) {
 
 func b64Decode(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 func b64Encode(b []byte) string          { return base64.RawURLEncoding.EncodeToString(b) }
+
+// countingJWKSProxy puts a reverse proxy in front of a Better Auth test
+// server and returns its JWKS URL through the proxy and the number of
+// requests that reached the server that way so far.
+func countingJWKSProxy(t *testing.T, ba *testenv.BetterAuth) (jwksURL string, fetches func() int) {
+	t.Helper()
+	target, err := url.Parse(ba.Origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	requests := 0
+	rp := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		mu.Unlock()
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	return proxy.URL + strings.TrimPrefix(ba.JWKSURL, ba.Origin), func() int { mu.Lock(); defer mu.Unlock(); return requests }
+}

@@ -10,8 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -641,22 +639,7 @@ func TestE2EJWKSRealBetterAuth(t *testing.T) {
 func TestE2EJWKSRotationRefetch(t *testing.T) {
 	t.Parallel()
 	ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{RotationInterval: 2, GracePeriod: 3600})
-	target, err := url.Parse(ba.Origin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	requests := 0
-	rp := httputil.NewSingleHostReverseProxy(target)
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		requests++
-		mu.Unlock()
-		rp.ServeHTTP(w, r)
-	}))
-	defer proxy.Close()
-	fetches := func() int { mu.Lock(); defer mu.Unlock(); return requests }
-	jwksURL := proxy.URL + strings.TrimPrefix(ba.JWKSURL, ba.Origin)
+	jwksURL, fetches := countingJWKSProxy(t, ba)
 	// Better Auth sends no Cache-Control: without --cache-ttl every run
 	// would ask again, and no cached JWKS would ever lack the new key.
 	pinned := []string{"--jwks", jwksURL, "--issuer", ba.Origin, "--audience", ba.Origin, "--cache-ttl", "1h"}

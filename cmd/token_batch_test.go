@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -247,22 +245,7 @@ func TestTokenBatchProgress(t *testing.T) {
 func TestE2ETokenBatchRotation(t *testing.T) {
 	t.Parallel()
 	ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{RotationInterval: 2, GracePeriod: 3600})
-	target, err := url.Parse(ba.Origin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	requests := 0
-	rp := httputil.NewSingleHostReverseProxy(target)
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		requests++
-		mu.Unlock()
-		rp.ServeHTTP(w, r)
-	}))
-	defer proxy.Close()
-	fetches := func() int { mu.Lock(); defer mu.Unlock(); return requests }
-	jwksURL := proxy.URL + strings.TrimPrefix(ba.JWKSURL, ba.Origin)
+	jwksURL, fetches := countingJWKSProxy(t, ba)
 
 	sess := ba.SignUp(t, "alice@example.com", "correct-horse-battery", "Alice")
 	bob := ba.SignUp(t, "bob@example.com", "correct-horse-battery", "Bob")
@@ -306,9 +289,7 @@ func TestE2ETokenBatchRotation(t *testing.T) {
 		if err := os.CopyFS(cacheDir, os.DirFS(oldCache)); err != nil {
 			t.Fatal(err)
 		}
-		mu.Lock()
-		requests = 0
-		mu.Unlock()
+		before := fetches()
 		r := runAt("token", "--batch", file, "-j", jobs, "-o", "json", "--base-url", ba.BaseURL, "--jwks", jwksURL)
 		got := decodeBatchLines(t, r.stdout)
 		if r.code != ExitNegative || len(got) != 11 {
@@ -328,8 +309,8 @@ func TestE2ETokenBatchRotation(t *testing.T) {
 		if len(kids) != 2 {
 			t.Fatalf("-j %s: kids %v, want the old and the new", jobs, kids)
 		}
-		if fetches() != 1 {
-			t.Fatalf("-j %s: %d fetches, want exactly one, at the start", jobs, fetches())
+		if n := fetches() - before; n != 1 {
+			t.Fatalf("-j %s: %d fetches, want exactly one, at the start", jobs, n)
 		}
 	}
 }
