@@ -53,8 +53,9 @@ type callOutput struct {
 		Header map[string]any
 	}
 	Diagnosis []struct {
-		Code, Severity, Message, Hint string
-		Evidence                      []string
+		Code, Severity, Message, Hint, HowToTell string
+		Evidence                                 []string
+		Rank                                     int
 	}
 	OK bool
 }
@@ -166,7 +167,7 @@ func TestE2ECallRealBackends(t *testing.T) {
 			}{
 				{"pyjwt", "pyjwt", false, 200, []string{}},
 				{"python-jose", "jose", false, pick(joseCannot, 500, 200),
-					pickCodes(joseCannot, []string{"backend_error_valid_token", "alg_unsupported_by_backend", "status_mismatch"})},
+					pickCodes(joseCannot, []string{"backend_error_valid_token", "alg_unsupported_by_backend", "backend_key_fetch_failed", "status_mismatch"})},
 				{"python-jose widened to 401", "jose", true, pick(joseCannot, 401, 200),
 					pickCodes(joseCannot, []string{"backend_rejected_valid_token", "alg_unsupported_by_backend", "status_mismatch"})},
 			} {
@@ -216,6 +217,43 @@ func TestE2ECallRealBackends(t *testing.T) {
 					if *e2eShow {
 						txt := runLive(t, "", nil, "call", "--no-cache", "--base-url", ba.BaseURL, "--token", tok, b.URL+"/api/me")
 						t.Logf("baverify call (another audience, %s):\n%s", alg, txt.stdout)
+					}
+				})
+				t.Run("another audience, reason hidden (pyjwt)", func(t *testing.T) {
+					// The backend says only "Invalid token": every cause
+					// that fits is listed, the audience among them, and
+					// the algorithm (PyJWT verifies EdDSA) is not claimed.
+					t.Parallel()
+					b := testenv.StartBackend(t, testenv.BackendOptions{Kind: "pyjwt", JWKSURL: ba.JWKSURL,
+						Issuer: ba.Origin, Audience: "https://api.example.com", GenericErrors: true})
+					out, r := call(t, b.URL+"/api/me")
+					if r.code != ExitNegative || out.Response.Status != 401 || len(out.Diagnosis) < 4 || out.Diagnosis[0].Code != "backend_rejected_valid_token" {
+						t.Fatalf("exit %d, diagnosis %v\n%s", r.code, out.codes(), r.stdout)
+					}
+					ranked := 0
+					for _, f := range out.Diagnosis {
+						if f.Rank > 0 {
+							ranked++
+							if !strings.Contains(f.Message, "possible cause") && !strings.Contains(f.Message, "likely cause") {
+								t.Errorf("%s (rank %d) is not called a possible cause: %s", f.Code, f.Rank, f.Message)
+							}
+							if f.HowToTell == "" {
+								t.Errorf("%s: no howToTell", f.Code)
+							}
+						}
+					}
+					if ranked < 3 || !strings.Contains(out.Diagnosis[0].Message, "names no cause") {
+						t.Fatalf("%d ranked causes; main finding: %s\n%s", ranked, out.Diagnosis[0].Message, r.stdout)
+					}
+					if aud := out.text("audience_differs"); !strings.Contains(aud, "possible cause (1 of") || !strings.Contains(aud, ba.Origin) {
+						t.Fatalf("audience_differs is not the first possible cause:\n%s\n%s", aud, r.stdout)
+					}
+					if alg := out.text("alg_unsupported_by_backend"); strings.Contains(alg, "likely") {
+						t.Fatalf("the algorithm is claimed:\n%s", alg)
+					}
+					if *e2eShow {
+						txt := runLive(t, "", nil, "call", "--no-cache", "--base-url", ba.BaseURL, "--token", tok, b.URL+"/api/me")
+						t.Logf("baverify call (another audience, reason hidden, %s):\n%s", alg, txt.stdout)
 					}
 				})
 				t.Run("redirect to another port", func(t *testing.T) {

@@ -90,11 +90,14 @@ func (d *diagnosis) libraryEvidence() []string {
 // an error a library is measured to raise for it, the named backend
 // library is measured not to verify it, the answer names the algorithm,
 // or measured setups fail on it exactly as the backend did (5xx: an
-// uncaught error; 401: a refusal).
-func (d *diagnosis) algCause(valid bool) *Finding {
+// uncaught error; 401: a refusal). decisive says the evidence points at
+// the algorithm itself (a quoted error, the backend's words, the named
+// library measured to fail with this very status); otherwise it is one of
+// the causes that fit, and the diagnosis lists the others beside it.
+func (d *diagnosis) algCause(valid bool) (f *Finding, decisive bool) {
 	alg, said, status := d.tok.alg, d.said, d.status()
 	if alg == "" {
-		return nil
+		return nil, false
 	}
 	verified := "the token is signed with " + alg
 	if d.tok.kid != "" {
@@ -130,7 +133,7 @@ func (d *diagnosis) algCause(valid bool) *Finding {
 		return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
 			Message:  fmt.Sprintf("the backend cannot verify %s: its answer quotes %q, the error %s raises for %s", alg, compat.ErrorPhrase(s.Error), s.Setup.Name(), alg),
 			Evidence: ev,
-			Hint:     compat.FixHint([]compat.Row{s.Row})}
+			Hint:     compat.FixHint([]compat.Row{s.Row})}, true
 	}
 	if d.backendNamed() {
 		if cannot := d.matrix.Cannot(alg, d.backend); len(cannot) > 0 {
@@ -141,36 +144,36 @@ func (d *diagnosis) algCause(valid bool) *Finding {
 			}
 			ev := append([]string{verified}, d.bodyEvidence()...)
 			ev = append(ev, lines(cannot)...)
-			return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning, Message: msg, Evidence: ev, Hint: compat.FixHint(cannot)}
+			return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning, Message: msg, Evidence: ev, Hint: compat.FixHint(cannot)}, len(suspects) > 0
 		}
 	}
 	if patterns().alg.MatchString(said) && status/100 != 2 {
 		return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
 			Message:  fmt.Sprintf("likely: the backend does not accept %s; its answer names the algorithm", alg),
 			Evidence: append([]string{verified}, d.saidEvidence()...),
-			Hint:     "allow " + alg + " in the backend's verifier (its algorithms list), or have Better Auth sign with one the backend allows"}
+			Hint:     "allow " + alg + " in the backend's verifier (its algorithms list), or have Better Auth sign with one the backend allows"}, true
 	}
 	if len(suspects) == 0 || d.backendNamed() {
-		return nil
+		return nil, false
 	}
 	rows := rowsOf(suspects)
-	hint := compat.FixHint(rows) + "; --backend-library LIB names the backend's library and makes this diagnosis specific"
+	hint := compat.FixHint(rows)
 	ev := append([]string{verified}, d.bodyEvidence()...)
 	if status/100 == 5 {
 		ev = append(ev, measured+", these setups fail on "+alg+" with an error other than their documented one, which the usual handler turns into a 500:")
 		ev = append(ev, lines(rows)...)
 		return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
 			Message:  fmt.Sprintf("likely cause: the backend's JWT library cannot verify %s", alg),
-			Evidence: ev, Hint: hint}
+			Evidence: ev, Hint: hint}, false
 	}
 	// A refusal has many causes: the algorithm is offered only when the
 	// backend's words point nowhere else (nor say the header never arrived).
-	if d.saidNoHeader() || patterns().audience.MatchString(said) || patterns().issuer.MatchString(said) || patterns().key.MatchString(said) || patterns().time.MatchString(said) {
-		return nil
+	if d.saidNoHeader() || patterns().audience.MatchString(said) || patterns().issuer.MatchString(said) || patterns().key.MatchString(said) || patterns().time.MatchString(said) || claimPatterns().MatchString(said) {
+		return nil, false
 	}
 	ev = append(ev, measured+", these setups refuse "+alg+" tokens:")
 	ev = append(ev, lines(rows)...)
 	return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
 		Message:  fmt.Sprintf("possible cause: the backend's JWT library refuses %s", alg),
-		Evidence: ev, Hint: hint}
+		Evidence: ev, Hint: hint}, false
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -59,6 +60,10 @@ const (
 	CodeStatusMismatch     Code = "status_mismatch"
 	CodeTooManyRedirects   Code = "too_many_redirects"
 	CodeResponseIncomplete Code = "response_incomplete"
+	CodeClaimRequired      Code = "claim_required_by_backend"
+	CodeBackendKeyFetch    Code = "backend_key_fetch_failed"
+	CodeRouteNotFound      Code = "route_not_found"
+	CodeMethodNotAllowed   Code = "method_not_allowed"
 )
 
 // CodeDoc documents one code.
@@ -82,7 +87,11 @@ var codeDocs = []CodeDoc{
 	{CodeAudienceDiffers, SeverityWarning, "the backend's answer names the audience: it expects another aud than the token carries"},
 	{CodeIssuerDiffers, SeverityWarning, "the backend's answer names the issuer: it expects another iss than the token carries"},
 	{CodeKeyDiffers, SeverityWarning, "the backend's answer names the key or signature: it has no key with the token's kid (an old cached JWKS, another deployment's JWKS)"},
+	{CodeClaimRequired, SeverityWarning, "possible cause of a refusal: the backend's framework requires a claim Better Auth does not issue (DRF simplejwt's token_type, jti and user_id by default)"},
+	{CodeBackendKeyFetch, SeverityWarning, "possible cause of a 5xx for a token valid here: the backend could not fetch its JWKS, and its framework turns that error into a 500"},
 	{CodeClockSkew, SeverityWarning, "the backend's clock (its Date header) differs from this machine's beyond max(--leeway, 5s), puts the token outside its lifetime, or the backend says the token is expired or not yet valid while it is valid here"},
+	{CodeRouteNotFound, SeverityWarning, "404: no route answers at this path (or the route hides itself from unauthenticated requests): the answer says nothing about the token"},
+	{CodeMethodNotAllowed, SeverityWarning, "405: the route exists but not for this method (-X); the Allow header lists the methods it takes"},
 	{CodeAuthDropped, SeverityInfo, "a redirect changed scheme, host or port, and the token was not sent there"},
 	{CodeUnreachable, SeverityError, "no HTTP answer: connection refused, DNS, TLS, timeout (exit 3)"},
 	{CodeStatusMismatch, SeverityError, "the status is not the expected one (--expect-status, default 2xx)"},
@@ -102,6 +111,11 @@ type Finding struct {
 	Message  string   `json:"message"`
 	Evidence []string `json:"evidence,omitempty"`
 	Hint     string   `json:"hint,omitempty"`
+	// Rank numbers the possible causes of a refusal that the backend did
+	// not name (1 the most likely); 0 for every other finding.
+	Rank int `json:"rank,omitempty"`
+	// HowToTell says how to tell this possible cause from the others.
+	HowToTell string `json:"howToTell,omitempty"`
 }
 
 // Facts are what a diagnosis is drawn from.
@@ -298,8 +312,12 @@ func Diagnose(f Facts) []Finding {
 		// The server that answered never saw the token; the finding above
 		// says so, and comparing its answer with the token would mislead.
 	case state == stateValid && rejected:
-		out = append(out, d.rejectedValid())
-		out = append(out, d.causes(true)...)
+		main, causes := d.rejectedValid(), d.causes(true)
+		if n := ranked(causes); n > 1 {
+			main.Message += fmt.Sprintf(": its answer names no cause, and %d fit, ranked below with how to tell each apart", n)
+		}
+		out = append(out, main)
+		out = append(out, causes...)
 	case state == stateValid && failed:
 		out = append(out, Finding{Code: CodeErrorValid, Severity: SeverityWarning,
 			Message:  fmt.Sprintf("the backend failed (HTTP %d) while handling a token that verifies locally", status),
@@ -334,6 +352,13 @@ func Diagnose(f Facts) []Finding {
 		out = append(out, d.backendError("for a token baverify could not verify"))
 		out = append(out, d.causes(false)...)
 	}
+	switch {
+	case dropped:
+	case status == http.StatusNotFound || status == http.StatusGone:
+		out = append(out, d.routeNotFound())
+	case status == http.StatusMethodNotAllowed:
+		out = append(out, d.methodNotAllowed())
+	}
 	if f.TokenSent && !dropped {
 		if c := d.clockFinding(state == stateValid && rejected); c != nil {
 			out = append(out, *c)
@@ -343,6 +368,61 @@ func Diagnose(f Facts) []Finding {
 		out = append(out, d.statusMismatch(state))
 	}
 	return out
+}
+
+// routeNotFound explains a 404: the route, not the token, is what the
+// answer is about.
+func (d *diagnosis) routeNotFound() Finding {
+	resp := d.f.Response
+	path := pathOf(resp.URL)
+	ev := d.bodyEvidence()
+	if d.f.TokenSent {
+		ev = append(ev, "a 404 says nothing about the token: the request never reached a route that checks it, unless the backend hides protected routes behind 404")
+	}
+	return Finding{Code: CodeRouteNotFound, Severity: SeverityWarning,
+		Message:  fmt.Sprintf("the backend has no route at %s (HTTP %d)", path, resp.Status),
+		Evidence: ev,
+		Hint:     "check the URL's path: an API prefix (/api, /v1), a trailing slash, a mount point behind a proxy; FastAPI lists its routes at /openapi.json, Express and NestJS print them at start-up"}
+}
+
+// methodNotAllowed explains a 405 with the methods the route takes.
+func (d *diagnosis) methodNotAllowed() Finding {
+	resp := d.f.Response
+	ev := d.bodyEvidence()
+	hint := "call it with one of the methods it takes (-X METHOD)"
+	for k, v := range resp.Headers {
+		if strings.EqualFold(k, "Allow") && len(v) > 0 {
+			ev = append(ev, "Allow: "+strings.Join(v, ", "))
+			hint = "call it with -X and one of: " + strings.Join(v, ", ")
+		}
+	}
+	return Finding{Code: CodeMethodNotAllowed, Severity: SeverityWarning,
+		Message:  fmt.Sprintf("the route %s exists but does not take this method (HTTP 405)", pathOf(resp.URL)),
+		Evidence: ev, Hint: hint}
+}
+
+// pathOf is a URL's path, "/" when it has none, or the URL itself when it
+// does not parse.
+func pathOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if u.Path == "" {
+		return "/"
+	}
+	return u.Path
+}
+
+// ranked counts the possible causes (those with a rank) in a list.
+func ranked(list []Finding) int {
+	n := 0
+	for _, f := range list {
+		if f.Rank > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // tooManyRedirects names a redirect chain that baverify stopped following,
@@ -623,28 +703,42 @@ var patterns = sync.OnceValue(func() *backendPatterns {
 	}
 })
 
-// causes names the likely causes that the evidence supports: what the
-// backend said, and for a 5xx the algorithm.
-func (d *diagnosis) causes(valid bool) []Finding {
-	var out []Finding
+// namedCauses are the causes the evidence names: the algorithm when the
+// answer quotes a measured error, names the algorithm, or the named
+// backend library is measured to fail on it as the backend did; the
+// audience, the issuer, the key or a required claim when the backend's
+// words name them. decisive: something names the cause. alg is the
+// algorithm finding, decisive or not (a 5xx that measured setups' crashes
+// fit, a 401 that their refusals fit): one cause among others.
+func (d *diagnosis) namedCauses(valid bool) (out []Finding, decisive bool, alg *Finding) {
 	said, t := d.said, d.tok
 	algFound := false
-	if f := d.algCause(valid); f != nil {
+	algSure := false
+	if f, sure := d.algCause(valid); f != nil {
 		out = append(out, *f)
-		algFound = true
+		algFound, decisive, alg, algSure = true, sure, f, sure
 	}
+	// Words that name another cause leave a guess from the table out.
+	defer func() {
+		if decisive && alg != nil && !algSure {
+			out = slices.DeleteFunc(out, func(f Finding) bool { return f.Code == CodeAlgUnsupported })
+		}
+	}()
 	if said == "" {
-		return out
+		return out, decisive, alg
 	}
 	if patterns().audience.MatchString(said) && !d.quoted {
+		decisive = true
 		out = append(out, d.claimDiffers(CodeAudienceDiffers, "aud", "audience", t.aud,
 			"set the backend's expected audience to "+orNone(t.aud)+", or make Better Auth issue the audience the backend expects (jwt: { audience: ... })"))
 	}
 	if patterns().issuer.MatchString(said) && !d.quoted {
+		decisive = true
 		out = append(out, d.claimDiffers(CodeIssuerDiffers, "iss", "issuer", t.iss,
 			"set the backend's expected issuer to exactly "+orNone(t.iss)+" (scheme, host and port; no path, no trailing slash), or set jwt.issuer in Better Auth"))
 	}
 	if !algFound && patterns().key.MatchString(said) {
+		decisive = true
 		ev := []string{"the token's kid is " + orNone(t.kid) + ", alg " + orNone(t.alg)}
 		ev = append(ev, d.saidEvidence()...)
 		if valid {
@@ -655,7 +749,13 @@ func (d *diagnosis) causes(valid bool) []Finding {
 			Evidence: ev,
 			Hint:     "the backend may hold a JWKS cached before this key was made (refetch it on an unknown kid), or fetch another deployment's JWKS: compare its JWKS URL with the one baverify used"})
 	}
-	return out
+	if !d.quoted && claimPatterns().MatchString(said) && d.f.Token != nil {
+		if f := d.claimCause(true); f != nil {
+			decisive = true
+			out = append(out, *f)
+		}
+	}
+	return out, decisive, alg
 }
 
 // clockFinding compares the backend's Date with the local clock and with

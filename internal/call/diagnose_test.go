@@ -44,19 +44,21 @@ func TestDiagnose(t *testing.T) {
 		redirects []Redirect
 		localNow  time.Time // this machine's clock, when not now
 		expect    string
+		allow     string // the Allow header
 		want      []Code
 		contains  map[Code][]string // text that must appear in the finding (message, evidence or hint)
 		absent    map[Code][]string
 	}{
 		{name: "valid, 200", tok: validEd, sent: true, status: 200, body: `{"sub":"x"}`, date: at(0), want: nil},
 		{name: "EdDSA, python-jose's plain 500", tok: validEd, sent: true, status: 500, body: "Internal Server Error",
-			want: []Code{CodeErrorValid, CodeAlgUnsupported, CodeStatusMismatch},
-			contains: map[Code][]string{CodeAlgUnsupported: {"likely", "EdDSA", "python-jose", "Unable to find an algorithm for key", `"Internal Server Error"`},
-				CodeErrorValid: {"HTTP 500", "verifies locally"}}},
+			want: []Code{CodeErrorValid, CodeAlgUnsupported, CodeBackendKeyFetch, CodeStatusMismatch},
+			contains: map[Code][]string{CodeAlgUnsupported: {"likely cause (1 of 2)", "EdDSA", "python-jose", "Unable to find an algorithm for key", `"Internal Server Error"`},
+				CodeBackendKeyFetch: {"possible cause (2 of 2)", "JWKS", "log"},
+				CodeErrorValid:      {"HTTP 500", "verifies locally"}}},
 		{name: "PS256, 500", tok: validPS, sent: true, status: 500, body: "Internal Server Error",
-			want: []Code{CodeErrorValid, CodeAlgUnsupported, CodeStatusMismatch}, contains: map[Code][]string{CodeAlgUnsupported: {"PS256"}}},
+			want: []Code{CodeErrorValid, CodeAlgUnsupported, CodeBackendKeyFetch, CodeStatusMismatch}, contains: map[Code][]string{CodeAlgUnsupported: {"PS256"}}},
 		{name: "RS256, 500: no algorithm guess", tok: validRS, sent: true, status: 500, body: "Internal Server Error",
-			want: []Code{CodeErrorValid, CodeStatusMismatch}},
+			want: []Code{CodeErrorValid, CodeBackendKeyFetch, CodeStatusMismatch}, contains: map[Code][]string{CodeBackendKeyFetch: {"possible cause: "}}},
 		{name: "widened python-jose: 401 quoting the JWK", tok: validEd, sent: true, status: 401, body: joseDetail,
 			want:     []Code{CodeRejectedValid, CodeAlgUnsupported, CodeStatusMismatch},
 			contains: map[Code][]string{CodeAlgUnsupported: {"cannot verify EdDSA", "python-jose"}, CodeRejectedValid: {"iss " + eddsa.Origin, "aud " + eddsa.Origin, "alg EdDSA", "kid " + eddsa.Kid, "Unable to find an algorithm"}},
@@ -110,12 +112,29 @@ func TestDiagnose(t *testing.T) {
 			want:      []Code{CodeAuthDropped, CodeStatusMismatch}, contains: map[Code][]string{CodeAuthDropped: {"http://127.0.0.1:2/b", "HTTP 403"}}},
 		{name: "same-origin redirect: nothing to say", tok: validEd, sent: true, status: 200, body: `{}`,
 			redirects: []Redirect{{From: "http://127.0.0.1:1/a", To: "http://127.0.0.1:1/b"}}, want: nil},
-		{name: "404", tok: validEd, sent: true, status: 404, body: `{"detail":"Not Found"}`, want: []Code{CodeStatusMismatch}},
+		{name: "404: the route, not the token", tok: validEd, sent: true, status: 404, body: `{"detail":"Not Found"}`, want: []Code{CodeRouteNotFound, CodeStatusMismatch},
+			contains: map[Code][]string{CodeRouteNotFound: {"no route at /", "says nothing about the token", "openapi.json"}}},
+		{name: "405: the methods it takes", tok: validEd, sent: true, status: 405, body: `{"detail":"Method Not Allowed"}`, allow: "GET, HEAD", want: []Code{CodeMethodNotAllowed, CodeStatusMismatch},
+			contains: map[Code][]string{CodeMethodNotAllowed: {"Allow: GET, HEAD", "-X"}}},
+		{name: "404 without a token", status: 404, body: `{"detail":"Not Found"}`, expect: "401", want: []Code{CodeRouteNotFound, CodeStatusMismatch}},
+		{name: "valid token, generic 401: every cause that fits, ranked, none claimed", tok: validEd, sent: true, status: 401, body: `{"detail":"Invalid token"}`, date: at(0),
+			want: []Code{CodeRejectedValid, CodeAudienceDiffers, CodeIssuerDiffers, CodeKeyDiffers, CodeAlgUnsupported, CodeClaimRequired, CodeStatusMismatch},
+			contains: map[Code][]string{CodeAudienceDiffers: {"possible cause (1 of 5)", "another audience", "localhost:", "byte for byte"},
+				CodeIssuerDiffers: {"possible cause (2 of 5)"}, CodeKeyDiffers: {"possible cause (3 of 5)", "baverify jwks"},
+				CodeAlgUnsupported: {"possible cause (4 of 5)", "refuses EdDSA"}, CodeClaimRequired: {"possible cause (5 of 5)", "simplejwt", `"token_type"`}},
+			absent: map[Code][]string{CodeAlgUnsupported: {"likely"}}},
+		{name: "valid token, generic 401 without Date: the clock is one more cause", tok: validEd, sent: true, status: 401, body: `{"detail":"Invalid token"}`,
+			want:     []Code{CodeRejectedValid, CodeAudienceDiffers, CodeIssuerDiffers, CodeKeyDiffers, CodeAlgUnsupported, CodeClaimRequired, CodeClockSkew, CodeStatusMismatch},
+			contains: map[Code][]string{CodeClockSkew: {"possible cause (6 of 6)", "no Date header"}}},
+		{name: "simplejwt's refusal names the missing claims", tok: validEd, sent: true, status: 401, date: at(0),
+			body:     `{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"message":"Token has no type"}]}`,
+			want:     []Code{CodeRejectedValid, CodeClaimRequired, CodeStatusMismatch},
+			contains: map[Code][]string{CodeClaimRequired: {"requires a claim the token lacks", "TOKEN_TYPE_CLAIM"}}, absent: map[Code][]string{CodeClaimRequired: {"possible cause"}}},
 		{name: "500 after the token was dropped: no guess about the token", tok: validEd, sent: true, status: 500, body: "Internal Server Error",
 			redirects: []Redirect{{From: "http://127.0.0.1:1/a", To: "http://127.0.0.1:2/b", AuthorizationDropped: true}},
 			want:      []Code{CodeAuthDropped, CodeBackendError, CodeStatusMismatch}, contains: map[Code][]string{CodeBackendError: {"never received the token"}}},
 		{name: "500, verified with --jwks alone: says what was not checked", tok: jwksOnly, sent: true, status: 500, body: "Internal Server Error",
-			want: []Code{CodeErrorValid, CodeAlgUnsupported, CodeStatusMismatch}, contains: map[Code][]string{CodeErrorValid: {"not checked: iss, aud"}}},
+			want: []Code{CodeErrorValid, CodeAlgUnsupported, CodeBackendKeyFetch, CodeStatusMismatch}, contains: map[Code][]string{CodeErrorValid: {"not checked: iss, aud"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			exp, err := ParseExpectation(tc.expect)
@@ -123,6 +142,9 @@ func TestDiagnose(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp := response(tc.status, tc.body, tc.date)
+			if tc.allow != "" {
+				resp.Headers["Allow"] = []string{tc.allow}
+			}
 			resp.Redirects = tc.redirects
 			if len(tc.redirects) > 0 {
 				resp.URL = tc.redirects[len(tc.redirects)-1].To
@@ -271,7 +293,7 @@ func TestDiagnoseSeverities(t *testing.T) {
 			t.Errorf("%s: severity %q", d.Code, d.Severity)
 		}
 	}
-	if len(seen) != 19 {
+	if len(seen) != 23 {
 		t.Errorf("%d codes documented; a new code must be added to codeDocs (and docs/call.md)", len(seen))
 	}
 	// Findings carry the documented severity.
@@ -327,7 +349,7 @@ func response(status int, body string, date *time.Time) *ResponseInfo {
 func findingText(list []Finding, code Code) string {
 	for _, f := range list {
 		if f.Code == code {
-			return f.Message + "\n" + strings.Join(f.Evidence, "\n") + "\n" + f.Hint
+			return f.Message + "\n" + strings.Join(f.Evidence, "\n") + "\n" + f.Hint + "\n" + f.HowToTell
 		}
 	}
 	return ""

@@ -204,3 +204,24 @@ func TestForToken(t *testing.T) {
 		}
 	}
 }
+
+// A fix that rows share (the algorithm switch) is said once, not once a row.
+func TestFixHintSaysEachAlternativeOnce(t *testing.T) {
+	rows := []Row{
+		{Result: Result{Fix: "PyJWT with PyJWKClient, or keyPairConfig.alg ES256 or RS256"}},
+		{Result: Result{Fix: "jose with createRemoteJWKSet, or keyPairConfig.alg ES256 or RS256"}},
+		{Result: Result{Fix: "keyPairConfig.alg ES256 or RS256"}},
+		{Result: Result{Fix: "jose with createRemoteJWKSet"}},
+	}
+	got := FixHint(rows)
+	want := "PyJWT with PyJWKClient; jose with createRemoteJWKSet; or keyPairConfig.alg ES256 or RS256 (keyPairConfig.alg is"
+	if !strings.HasPrefix(got, want) {
+		t.Fatalf("FixHint:\n got %s\nwant %s…", got, want)
+	}
+	if n := strings.Count(got, "keyPairConfig.alg ES256 or RS256"); n != 1 {
+		t.Errorf("the shared fix is said %d times: %s", n, got)
+	}
+	if got := FixHint([]Row{{Result: Result{Fix: "jose with createRemoteJWKSet"}}}); got != "jose with createRemoteJWKSet" {
+		t.Errorf("a single fix: %q", got)
+	}
+}

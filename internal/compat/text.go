@@ -27,20 +27,32 @@ func Behaviour(r Result, language string) string {
 // RowLine is Describe and Behaviour together.
 func RowLine(r Row) string { return Describe(r.Setup) + ": " + Behaviour(r.Result, r.Setup.Language) }
 
-// FixHint joins the fixes of rows, each once, and explains keyPairConfig
-// when a fix names it.
+// FixHint joins the fixes of rows, each alternative once, and explains
+// keyPairConfig when a fix names it. A fix is a list of alternatives
+// ("PyJWT with PyJWKClient, or keyPairConfig.alg ES256 or RS256"); rows
+// often share one (the algorithm switch), which is said once, last.
 func FixHint(rows []Row) string {
-	var fixes []string
-	config := false
+	var own, shared []string
 	for _, r := range rows {
-		if r.Fix == "" || containsFold(fixes, r.Fix) {
-			continue
+		for _, alt := range strings.Split(r.Fix, ", or ") {
+			alt = strings.TrimSpace(alt)
+			switch {
+			case alt == "":
+			case strings.Contains(alt, "keyPairConfig"):
+				if !containsFold(shared, alt) {
+					shared = append(shared, alt)
+				}
+			case !containsFold(own, alt):
+				own = append(own, alt)
+			}
 		}
-		fixes = append(fixes, r.Fix)
-		config = config || strings.Contains(r.Fix, "keyPairConfig")
 	}
-	hint := strings.Join(fixes, "; ")
-	if config {
+	hint := strings.Join(own, "; ")
+	if len(shared) > 0 {
+		if hint != "" {
+			hint += "; or "
+		}
+		hint += strings.Join(shared, "; ")
 		hint += ` (keyPairConfig.alg is Better Auth's jwt({ jwks: { keyPairConfig: { alg: "RS256" } } }); a live key keeps signing with its old algorithm until it is rotated or removed)`
 	}
 	return hint

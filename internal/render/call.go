@@ -78,6 +78,9 @@ func diagnosis(p *printer, heading string, list []call.Finding, st Styles) {
 		if f.Hint != "" {
 			p.line("      " + apply(st.Dim, "hint: ") + SafeLine(f.Hint))
 		}
+		if f.HowToTell != "" {
+			p.line("      " + apply(st.Dim, "how to tell: ") + SafeLine(f.HowToTell))
+		}
 	}
 }
 

@@ -28,7 +28,11 @@ type BackendOptions struct {
 	// TrustUnverified (pyjwt only: TRUST_UNVERIFIED=1) decodes tokens
 	// without verifying them: the bug baverify probe must catch.
 	TrustUnverified bool
-	RedirectTo      string // target of GET /api/redirect (Python backends only)
+	// GenericErrors (pyjwt only: GENERIC_ERRORS=1) answers every refusal
+	// with {"detail": "Invalid token"}, hiding the library's reason as
+	// many backends do.
+	GenericErrors bool
+	RedirectTo    string // target of GET /api/redirect (Python backends only)
 	// HMACSecret (flawed only): how /hmac encodes the public key as its
 	// HMAC secret: "pem" (default), "pem_stripped", "jwk" or "raw".
 	HMACSecret string
@@ -76,8 +80,8 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 	if opts.Widen && opts.Kind != "jose" {
 		t.Fatalf("testenv: Widen applies to the jose backend only")
 	}
-	if opts.TrustUnverified && opts.Kind != "pyjwt" {
-		t.Fatalf("testenv: TrustUnverified applies to the pyjwt backend only")
+	if (opts.TrustUnverified || opts.GenericErrors) && opts.Kind != "pyjwt" {
+		t.Fatalf("testenv: TrustUnverified and GenericErrors apply to the pyjwt backend only")
 	}
 	if opts.JWKSURL == "" || opts.Issuer == "" || opts.Audience == "" {
 		t.Fatalf("testenv: backend %s needs JWKSURL, Issuer and Audience", opts.Kind)
@@ -97,6 +101,11 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 	widen := "0"
 	if opts.Widen {
 		widen = "1"
+	}
+	generic := "0"
+	if opts.GenericErrors {
+		name += " (generic errors)"
+		generic = "1"
 	}
 	noProxy := "127.0.0.1,localhost"
 	if v := os.Getenv("NO_PROXY"); v != "" {
@@ -119,6 +128,7 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 				"REDIRECT_TO=" + opts.RedirectTo,
 				"WIDEN_ERRORS=" + widen,
 				"TRUST_UNVERIFIED=" + trust,
+				"GENERIC_ERRORS=" + generic,
 				"HMAC_SECRET=" + opts.HMACSecret,
 				"NO_PROXY=" + noProxy,
 				"no_proxy=" + noProxy,
@@ -151,8 +161,8 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 // Its packages are the conformance suite's (testdata/compat/node).
 func startNodeBackend(t testing.TB, opts BackendOptions) *Backend {
 	t.Helper()
-	if opts.Widen || opts.TrustUnverified || opts.RedirectTo != "" {
-		t.Fatalf("testenv: Widen, TrustUnverified and RedirectTo apply to the Python backends only")
+	if opts.Widen || opts.TrustUnverified || opts.GenericErrors || opts.RedirectTo != "" {
+		t.Fatalf("testenv: Widen, TrustUnverified, GenericErrors and RedirectTo apply to the Python backends only")
 	}
 	if opts.JWKSURL == "" || opts.Issuer == "" || opts.Audience == "" {
 		t.Fatalf("testenv: backend %s needs JWKSURL, Issuer and Audience", opts.Kind)

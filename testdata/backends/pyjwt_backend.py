@@ -5,10 +5,12 @@ kid) and picks the key by kid; with cryptography installed PyJWT handles
 every algorithm Better Auth signs with, EdDSA included. Every PyJWTError
 becomes a 401.
 
-Environment: JWKS_URL, ISSUER, AUDIENCE, PORT, REDIRECT_TO (optional) and
+Environment: JWKS_URL, ISSUER, AUDIENCE, PORT, REDIRECT_TO (optional),
 TRUST_UNVERIFIED=1, which reproduces a common bug on purpose: the token is
 decoded without verifying it (verify_signature False), as code written to
-"just read the user id" does. baverify probe must catch it.
+"just read the user id" does. baverify probe must catch it. And
+GENERIC_ERRORS=1: every refusal is {"detail": "Invalid token"}, the
+library's reason only in the log, as many backends hide it.
 """
 
 import os
@@ -24,6 +26,7 @@ ISSUER = os.environ["ISSUER"]
 AUDIENCE = os.environ["AUDIENCE"]
 REDIRECT_TO = os.environ.get("REDIRECT_TO", "")
 TRUST_UNVERIFIED = os.environ.get("TRUST_UNVERIFIED") == "1"
+GENERIC_ERRORS = os.environ.get("GENERIC_ERRORS") == "1"
 ALGORITHMS = ["EdDSA", "ES256", "ES512", "RS256", "PS256"]
 
 app = FastAPI()
@@ -49,6 +52,9 @@ def get_current_user(
             audience=AUDIENCE,
         )
     except jwt.PyJWTError as e:
+        if GENERIC_ERRORS:
+            print(f"refused: {type(e).__name__}: {e}", flush=True)
+            raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail="Invalid token")
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail=str(e))
 
 
