@@ -141,8 +141,8 @@ func Unreadable(source string, at time.Time, err error) *Report {
 	if errors.As(err, &se) {
 		source, cause = se.Source, se.Err
 	}
-	return &Report{Source: source, FetchedAt: at.UTC().Format(time.RFC3339), Keys: []KeySummary{}, Findings: []Finding{},
-		Error: &ReadError{Message: err.Error(), Cause: cause.Error()}}
+	return &Report{Source: httpclient.RedactURLPasswords(source), FetchedAt: at.UTC().Format(time.RFC3339), Keys: []KeySummary{}, Findings: []Finding{},
+		Error: &ReadError{Message: httpclient.RedactURLPasswords(err.Error()), Cause: httpclient.RedactURLPasswords(cause.Error())}}
 }
 
 // LintOptions are the CI assertions and the clock.
