@@ -68,13 +68,20 @@ type Cache struct {
 }
 
 // TrustKey names a TLS trust setting for Cache.Trust: "" for the system
-// roots alone, else the SHA-256 of the extra CA certificates (--cacert).
-func TrustKey(caPEM []byte) string {
-	if caPEM == nil {
-		return ""
+// roots alone, else the SHA-256 of the extra CA certificates (--cacert)
+// and of the roots the environment gives (SSL_CERT_FILE, SSL_CERT_DIR; see
+// httpclient.EnvTrust).
+func TrustKey(caPEM, envRoots []byte) string {
+	var parts []string
+	if caPEM != nil {
+		sum := sha256.Sum256(caPEM)
+		parts = append(parts, "cacert:"+hex.EncodeToString(sum[:]))
 	}
-	sum := sha256.Sum256(caPEM)
-	return "cacert:" + hex.EncodeToString(sum[:])
+	if envRoots != nil {
+		sum := sha256.Sum256(envRoots)
+		parts = append(parts, "env:"+hex.EncodeToString(sum[:]))
+	}
+	return strings.Join(parts, "+")
 }
 
 // CacheEntry is one cached JWKS answer: the body and the headers that
