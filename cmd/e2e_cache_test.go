@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -169,5 +170,45 @@ func TestE2ESayWhatWouldWork(t *testing.T) {
 	r := runLive(t, "", nil, "jwks", "--no-cache", ba.AuthURL)
 	if r.code != ExitNegative || !strings.Contains(r.stdout, "run baverify jwks --base-url "+ba.Origin) {
 		t.Fatalf("jwks %s: exit %d\n%s%s", ba.AuthURL, r.code, r.stdout, r.stderr)
+	}
+}
+
+// Issue 16.3: trust given by SSL_CERT_FILE or SSL_CERT_DIR is part of the
+// cache key, as --cacert is: keys fetched under an environment CA are not
+// used as fresh by a run without it (nor the reverse), and a run with the
+// same environment uses them.
+func TestE2ECacheKeyedByEnvironmentTrust(t *testing.T) {
+	t.Parallel()
+	ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{})
+	tok := ba.TokenFromEndpoint(t, ba.SignUp(t, e2eEmail, e2ePassword, "Alice"))
+	dir := filepath.Join(t.TempDir(), "cache")
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	from := func(env map[string]string) string {
+		t.Helper()
+		f, out, errOut := newTestFactory(t, runConfig{env: env})
+		f.Now = time.Now
+		f.CacheDir = func() (string, error) { return dir, nil }
+		code := Execute(context.Background(), f, []string{"token", "-o", "json", tok, "--jwks", ba.JWKSURL, "--cache-ttl", "1h"})
+		res := decodeResult(t, testRun{code: code, stdout: out.String(), stderr: errOut.String()})
+		if code != ExitOK || res.JWKS == nil {
+			t.Fatalf("exit %d\n%s%s", code, out, errOut)
+		}
+		return res.JWKS.From
+	}
+	withFile := map[string]string{"SSL_CERT_FILE": ca}
+	withDir := map[string]string{"SSL_CERT_DIR": filepath.Dir(ca)}
+	for i, step := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{withFile, "network"}, {withFile, "cache"}, {nil, "network"}, {withFile, "cache"},
+		{withDir, "network"}, {withDir, "cache"}, {nil, "cache"},
+	} {
+		if got := from(step.env); got != step.want {
+			t.Fatalf("step %d (env %v): keys from %s, want %s", i, step.env, got, step.want)
+		}
 	}
 }

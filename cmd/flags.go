@@ -141,21 +141,22 @@ func (n *networkFlags) httpClient(f *Factory, onRedirect func(from, to *url.URL,
 
 // cache returns the JWKS cache, or nil with --no-cache, and with
 // --insecure: keys fetched without TLS checks must not be trusted by later
-// runs. With --cacert the entries are keyed by the certificates, so that
-// no run without the same trust uses them. A cache directory that cannot
+// runs. With --cacert, SSL_CERT_FILE or SSL_CERT_DIR the entries are keyed
+// by the certificates, so that no run without the same trust uses them. A cache directory that cannot
 // be found is a warning, never fatal: the run goes on uncached.
 func (n *networkFlags) cache(f *Factory, st render.Styles) *jwks.Cache {
 	if n.noCache || n.insecure || f.CacheDir == nil {
 		return nil
 	}
-	trust := ""
+	var caPEM []byte
 	if n.cacert != "" {
 		pem, err := os.ReadFile(n.cacert)
 		if err != nil {
 			return nil // the HTTP client reports it
 		}
-		trust = jwks.TrustKey(pem)
+		caPEM = pem
 	}
+	trust := jwks.TrustKey(caPEM, httpclient.EnvTrust(f.Getenv))
 	dir, err := f.CacheDir()
 	if err != nil {
 		warnf(f, st, "no JWKS cache directory (%v); set BAVERIFY_CACHE_DIR, or pass --no-cache", err)

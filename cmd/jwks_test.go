@@ -272,6 +272,7 @@ func TestJWKSFixturesThroughTheCommand(t *testing.T) {
 		"missing-alg.json":             {"missing_alg"},
 		"missing-kid.json":             {"missing_kid"},
 		"private-key.json":             {"private_key_material"},
+		"rsa-key-too-large.json":       {"rsa_key_too_large"},
 		"symmetric-key.json":           {"private_key_material", "symmetric_key_published"},
 		"unsupported-curve.json":       {"unsupported_kty"},
 		"unsupported-kty.json":         {"unsupported_kty"},

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/internal/batch"
+	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/jwks"
 	"github.com/baverify/baverify/internal/keysource"
 	"github.com/baverify/baverify/internal/render"
@@ -114,7 +115,7 @@ func runTokenBatch(ctx context.Context, f *Factory, opts *tokenOptions) (handled
 	case err != nil:
 		var se *jwks.SourceError
 		if !errors.As(err, &se) {
-			err = &jwks.SourceError{Source: resolved.Location, Err: err}
+			err = &jwks.SourceError{Source: httpclient.RedactURLPasswords(resolved.Location), Err: err}
 		}
 		return true, err
 	}

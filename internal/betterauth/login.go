@@ -72,6 +72,8 @@ type LoginError struct {
 	Message string // Better Auth's "message", e.g. "Invalid email or password"
 	Hint    string
 	Err     error // the network error, for LoginUnreachable
+	// RedirectTo is the other origin a redirect of the sign-in pointed at.
+	RedirectTo string
 }
 
 func (e *LoginError) Error() string {
@@ -86,6 +88,9 @@ func (e *LoginError) Error() string {
 	switch {
 	case e.Status != 0:
 		fmt.Fprintf(&b, "; %s answered HTTP %d", e.Step, e.Status)
+		if e.RedirectTo != "" {
+			fmt.Fprintf(&b, ", a redirect to another origin (%s)", e.RedirectTo)
+		}
 	case e.Err != nil:
 		where := e.Step
 		if u, err := url.Parse(e.URL); err == nil && u.Host != "" {
@@ -165,6 +170,19 @@ func Login(ctx context.Context, opts LoginOptions) (*LoginResult, error) {
 	}
 	client := *opts.Client
 	client.Jar = &originJar{origin: d.Origin(), inner: inner}
+	// A sign-in POST redirected to another origin is not followed, not even
+	// as the GET net/http makes of a 302 or 303: that origin's answer is not
+	// Better Auth's sign-in answer. signInError names the redirect.
+	next := client.CheckRedirect
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if via[0].Method == http.MethodPost && !httpclient.SameOrigin(via[0].URL, req.URL) {
+			return http.ErrUseLastResponse
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
 	fl := &flow{ctx: ctx, client: &client, d: d, ua: opts.UserAgent}
 
 	signIn := fl.route("/sign-in/email")
@@ -308,7 +326,16 @@ func signInError(a *answer, d *Deployment) error {
 		return unreachableStatus(a)
 	case a.status >= 300 && a.status < 400:
 		e.Kind = LoginUnexpected
-		e.Hint = fmt.Sprintf("the sign-in was redirected to %q; baverify sends the password to another origin never, and follows no redirect with it there: give --base-url the URL Better Auth itself serves", a.header.Get("Location"))
+		loc := a.header.Get("Location")
+		e.Hint = fmt.Sprintf("the sign-in was redirected to %q; baverify sends the password to another origin never, and follows no redirect with it there: give --base-url the URL Better Auth itself serves", loc)
+		from, err1 := url.Parse(a.url)
+		to, err2 := url.Parse(loc)
+		if err1 == nil && err2 == nil {
+			if to = from.ResolveReference(to); !httpclient.SameOrigin(from, to) {
+				e.RedirectTo = Origin(to)
+				e.Hint = fmt.Sprintf("the sign-in was redirected to another origin, %s (%q); baverify never sends the password there nor takes that origin's answer for the sign-in: give --base-url the URL Better Auth itself serves", Origin(to), loc)
+			}
+		}
 	case a.status == http.StatusNotFound:
 		e.Kind = LoginNoRoute
 		e.Hint = "enable email and password sign-in (emailAndPassword: { enabled: true }), and give --base-url the deployment's baseURL, with its path when it has one (Better Auth serves its routes there, or under /api/auth)"

@@ -292,3 +292,34 @@ func TestLoginNeverSendsThePasswordToAnotherOrigin(t *testing.T) {
 		t.Fatalf("the other origin received %q", got)
 	}
 }
+
+// Issue 16.4: a sign-in POST redirected to another origin with 302 or 303
+// (which net/http would follow as a GET) is an error that names the
+// redirect, never the other origin's 200 taken as the sign-in answer; and
+// no request there carries a Referer.
+func TestLoginCrossOriginRedirectOfTheSignInIsAnError(t *testing.T) {
+	for _, status := range []int{http.StatusFound, http.StatusSeeOther} {
+		var mu sync.Mutex
+		var got []string
+		other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			got = append(got, r.Method+" "+r.URL.Path+" referer="+r.Header.Get("Referer"))
+			mu.Unlock()
+			signedIn(w, r)
+		}))
+		t.Cleanup(other.Close)
+		d, _ := startFake(t, &fakeAuth{signIn: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/api/auth/sign-in/email", status)
+		}, token: jsonAnswer(200, `{"token":"eyJhbGciOiJFZERTQSJ9.e30.c2ln"}`)}, "")
+		_, err := login(t, d)
+		var le *LoginError
+		if !errors.As(err, &le) || le.Status != status || !strings.Contains(le.Hint, "another origin") || !strings.Contains(le.Hint, other.URL) {
+			t.Fatalf("%d: err %v (%+v)", status, err, le)
+		}
+		mu.Lock()
+		if len(got) != 0 {
+			t.Errorf("%d: the other origin was asked %q", status, got)
+		}
+		mu.Unlock()
+	}
+}

@@ -186,7 +186,7 @@ type RedirectLog struct {
 func (l *RedirectLog) Record(from, to *url.URL, dropped []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.list = append(l.list, Redirect{From: from.String(), To: to.String(),
+	l.list = append(l.list, Redirect{From: from.Redacted(), To: to.Redacted(),
 		AuthorizationDropped: slices.Contains(dropped, "Authorization"), DroppedHeaders: append([]string{}, dropped...)})
 }
 

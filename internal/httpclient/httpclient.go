@@ -93,6 +93,9 @@ func checkRedirect(notify func(from, to *url.URL, dropped []string)) func(*http.
 		if len(via) > MaxRedirects {
 			return fmt.Errorf("stopped after %d redirects", MaxRedirects)
 		}
+		// net/http adds a Referer with the whole previous URL (query
+		// included) on every redirect; baverify never sends one.
+		req.Header.Del("Referer")
 		first, prev := via[0], via[len(via)-1]
 		if strings.EqualFold(prev.URL.Scheme, "https") && strings.EqualFold(req.URL.Scheme, "http") {
 			// Keys, tokens and passwords are never downgraded to plain http.

@@ -314,3 +314,37 @@ func TestRedirectNeverDowngradesToPlainHTTP(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Issue 16.4: no request baverify makes carries a Referer; net/http adds
+// one on every redirect, with the whole previous URL, query included.
+func TestRedirectNeverSendsReferer(t *testing.T) {
+	var referers []string
+	var mu sync.Mutex
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		referers = append(referers, r.Header.Get("Referer"))
+		mu.Unlock()
+		if r.URL.Path == "/hop" {
+			http.Redirect(w, r, "/end", http.StatusFound)
+		}
+	}))
+	t.Cleanup(target.Close)
+	start := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/hop?code=secret", http.StatusFound)
+	}))
+	t.Cleanup(start.Close)
+	c, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Get(start.URL + "/start?token=secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(referers) != 2 || referers[0] != "" || referers[1] != "" {
+		t.Fatalf("Referer sent: %q", referers)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/baverify/baverify/internal/httpclient"
 )
 
 // MaxFreshness caps how long the server's own max-age or Expires can keep
@@ -66,13 +68,20 @@ type Cache struct {
 }
 
 // TrustKey names a TLS trust setting for Cache.Trust: "" for the system
-// roots alone, else the SHA-256 of the extra CA certificates (--cacert).
-func TrustKey(caPEM []byte) string {
-	if caPEM == nil {
-		return ""
+// roots alone, else the SHA-256 of the extra CA certificates (--cacert)
+// and of the roots the environment gives (SSL_CERT_FILE, SSL_CERT_DIR; see
+// httpclient.EnvTrust).
+func TrustKey(caPEM, envRoots []byte) string {
+	var parts []string
+	if caPEM != nil {
+		sum := sha256.Sum256(caPEM)
+		parts = append(parts, "cacert:"+hex.EncodeToString(sum[:]))
 	}
-	sum := sha256.Sum256(caPEM)
-	return "cacert:" + hex.EncodeToString(sum[:])
+	if envRoots != nil {
+		sum := sha256.Sum256(envRoots)
+		parts = append(parts, "env:"+hex.EncodeToString(sum[:]))
+	}
+	return strings.Join(parts, "+")
 }
 
 // CacheEntry is one cached JWKS answer: the body and the headers that
@@ -94,6 +103,10 @@ type CacheEntry struct {
 	// LastForcedRefetch is when an unknown kid last forced a refetch.
 	LastForcedRefetch time.Time `json:"lastForcedRefetch,omitzero"`
 	Body              []byte    `json:"body"`
+
+	// key is the URL the entry is filed under, password included (URL is
+	// stored with the password masked); "" means URL.
+	key string
 }
 
 // ErrCorruptEntry means a cache file exists but cannot be used.
@@ -108,6 +121,14 @@ func (c *Cache) path(url string) string {
 	}
 	sum := sha256.Sum256([]byte(key))
 	return filepath.Join(c.Dir, hex.EncodeToString(sum[:])+".json")
+}
+
+// fileKey is the URL the entry is filed under.
+func (e *CacheEntry) fileKey() string {
+	if e.key != "" {
+		return e.key
+	}
+	return e.URL
 }
 
 // Get returns the entry for url, or nil and no error when there is none.
@@ -150,9 +171,10 @@ func (c *Cache) Get(url string) (*CacheEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.URL != url {
+	if e.URL != httpclient.RedactURLPasswords(url) {
 		return nil, fmt.Errorf("%w: it belongs to another URL", ErrCorruptEntry)
 	}
+	e.key = url
 	if e.Trust != c.Trust {
 		return nil, fmt.Errorf("%w: it was fetched under other TLS trust settings", ErrCorruptEntry)
 	}
@@ -187,6 +209,9 @@ func decodeEntry(data []byte) (*CacheEntry, error) {
 // 0600, directory 0700) renamed over the entry.
 func (c *Cache) Put(e *CacheEntry) error {
 	e.Trust = c.Trust // every entry goes through the Cache of its run
+	// Filed under the URL as fetched, stored with its password masked.
+	e.key = e.fileKey()
+	e.URL = httpclient.RedactURLPasswords(e.URL)
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -221,7 +246,7 @@ func (c *Cache) Put(e *CacheEntry) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), c.path(e.URL)); err != nil {
+	if err := os.Rename(tmp.Name(), c.path(e.fileKey())); err != nil {
 		return err
 	}
 	done = true
@@ -297,7 +322,8 @@ func NewCacheEntry(doc *Document) *CacheEntry {
 	}
 	return &CacheEntry{
 		Version:      cacheVersion,
-		URL:          doc.Source,
+		URL:          httpclient.RedactURLPasswords(doc.Source),
+		key:          doc.url,
 		Status:       doc.HTTP.Status,
 		ContentType:  doc.HTTP.ContentType,
 		CacheControl: doc.HTTP.CacheControl,
@@ -380,6 +406,7 @@ func (e *CacheEntry) Document(now time.Time) *Document {
 	age := max(e.Age(now), 0)
 	return &Document{
 		Source:    e.URL,
+		url:       e.fileKey(),
 		From:      FromCache,
 		Body:      append([]byte(nil), e.Body...),
 		FetchedAt: e.FetchedAt,

@@ -207,9 +207,9 @@ func TestCacheEntryFreshWithTTL(t *testing.T) {
 func TestCacheKeyedByTrust(t *testing.T) {
 	dir := t.TempDir()
 	plain := &Cache{Dir: dir}
-	withCA := &Cache{Dir: dir, Trust: TrustKey([]byte("-----BEGIN CERTIFICATE-----\nA\n"))}
-	otherCA := &Cache{Dir: dir, Trust: TrustKey([]byte("-----BEGIN CERTIFICATE-----\nB\n"))}
-	if TrustKey(nil) != "" || withCA.Trust == otherCA.Trust {
+	withCA := &Cache{Dir: dir, Trust: TrustKey([]byte("-----BEGIN CERTIFICATE-----\nA\n"), nil)}
+	otherCA := &Cache{Dir: dir, Trust: TrustKey([]byte("-----BEGIN CERTIFICATE-----\nB\n"), nil)}
+	if TrustKey(nil, nil) != "" || withCA.Trust == otherCA.Trust {
 		t.Fatalf("trust keys: %q %q", withCA.Trust, otherCA.Trust)
 	}
 	if err := withCA.Put(NewCacheEntry(testDoc(fixtureURL, "max-age=600"))); err != nil {

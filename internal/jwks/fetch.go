@@ -31,6 +31,11 @@ type Document struct {
 	// FromStaleCache): the failure of the request that should have
 	// replaced it.
 	StaleReason string
+
+	// url is the URL as fetched, password included, for the cache key;
+	// Source is the same URL with its password masked, the only form that
+	// reaches output or disk.
+	url string
 }
 
 // Where a document came from (Document.From, and the "from" of the key
@@ -87,7 +92,7 @@ type SourceError struct {
 }
 
 func (e *SourceError) Error() string {
-	return fmt.Sprintf("could not read the JWKS at %s: %v", e.Source, e.Err)
+	return httpclient.RedactURLPasswords(fmt.Sprintf("could not read the JWKS at %s: %v", e.Source, e.Err))
 }
 
 func (e *SourceError) Unwrap() error { return e.Err }
@@ -104,9 +109,11 @@ type Fetcher struct {
 // the status for the linter. Errors are network failures and oversize
 // bodies, wrapped in *SourceError.
 func (f *Fetcher) Get(ctx context.Context, url string, header http.Header) (*Document, error) {
+	// A password in the URL is sent, never shown or stored.
+	shown := httpclient.RedactURLPasswords(url)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, &SourceError{Source: url, Err: err}
+		return nil, &SourceError{Source: shown, Err: err}
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -118,16 +125,17 @@ func (f *Fetcher) Get(ctx context.Context, url string, header http.Header) (*Doc
 	start := f.Now()
 	resp, err := f.Client.Do(req)
 	if err != nil {
-		return nil, &SourceError{Source: url, Err: describeNetError(err), Hint: FailureHint(err)}
+		return nil, &SourceError{Source: shown, Err: describeNetError(err), Hint: FailureHint(err)}
 	}
 	defer resp.Body.Close()
 	body, err := httpclient.ReadBody(resp.Body, MaxBytes)
 	if err != nil {
-		return nil, &SourceError{Source: url, Err: describeNetError(err), Hint: FailureHint(err)}
+		return nil, &SourceError{Source: shown, Err: describeNetError(err), Hint: FailureHint(err)}
 	}
 	end := f.Now()
 	return &Document{
-		Source:    url,
+		Source:    shown,
+		url:       url,
 		Body:      body,
 		From:      FromNetwork,
 		FetchedAt: end,

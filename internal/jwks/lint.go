@@ -35,6 +35,7 @@ const (
 	CodeMissingKid            = "missing_kid"
 	CodeMissingAlg            = "missing_alg"
 	CodeWeakRSAKey            = "weak_rsa_key"
+	CodeRSAKeyTooLarge        = "rsa_key_too_large"
 	CodeUnsupportedKty        = "unsupported_kty"
 	CodeAlgKeyMismatch        = "alg_key_mismatch"
 	CodeKeyUseNotSig          = "key_use_not_sig"
@@ -53,7 +54,7 @@ const (
 func Codes() []string {
 	return []string{
 		CodeInvalidJSON, CodeInvalidJWKS, CodeEmptyJWKS, CodePrivateKeyMaterial, CodeSymmetricKeyPublished,
-		CodeDuplicateKid, CodeMissingKid, CodeMissingAlg, CodeWeakRSAKey, CodeUnsupportedKty, CodeAlgKeyMismatch,
+		CodeDuplicateKid, CodeMissingKid, CodeMissingAlg, CodeWeakRSAKey, CodeRSAKeyTooLarge, CodeUnsupportedKty, CodeAlgKeyMismatch,
 		CodeKeyUseNotSig, CodeHTTPStatus, CodeContentType, CodeNoCacheHeaders, CodeInsecureTransport,
 		CodeExpectAlg, CodeExpectKid, CodeMinKeys, CodeMaxKeys, CodeExpectLibrary,
 	}
@@ -62,6 +63,11 @@ func Codes() []string {
 // MinRSABits is the smallest RSA modulus that passes the linter (RFC 7518
 // section 3.3); Better Auth's RS256 and PS256 keys have 2048 bits.
 const MinRSABits = 2048
+
+// MaxRSABits is the largest RSA modulus baverify uses. Checking a signature
+// costs the square of the size: a 524,288-bit key with e = 2^31-1 takes
+// minutes of CPU, so a larger key is refused before any maths.
+const MaxRSABits = 16384
 
 // maxShown bounds a kid or alg quoted in a message.
 const maxShown = 64
@@ -135,8 +141,8 @@ func Unreadable(source string, at time.Time, err error) *Report {
 	if errors.As(err, &se) {
 		source, cause = se.Source, se.Err
 	}
-	return &Report{Source: source, FetchedAt: at.UTC().Format(time.RFC3339), Keys: []KeySummary{}, Findings: []Finding{},
-		Error: &ReadError{Message: err.Error(), Cause: cause.Error()}}
+	return &Report{Source: httpclient.RedactURLPasswords(source), FetchedAt: at.UTC().Format(time.RFC3339), Keys: []KeySummary{}, Findings: []Finding{},
+		Error: &ReadError{Message: httpclient.RedactURLPasswords(err.Error()), Cause: httpclient.RedactURLPasswords(cause.Error())}}
 }
 
 // LintOptions are the CI assertions and the clock.
@@ -316,7 +322,13 @@ func (l *linter) key(k *Key) {
 			fmt.Sprintf("%s is an RSA key of %d bits, fewer than %d", name, k.Bits, MinRSABits),
 			"rotate to a key of 2048 bits or more (Better Auth's RS256 and PS256 keys have 2048); verifiers such as jwx refuse it, and it can be factored")
 	}
-	if k.Err != nil && supportedShape && !weak {
+	tooLarge := errors.Is(k.Err, ErrRSAKeyTooLarge)
+	if tooLarge {
+		l.add(CodeRSAKeyTooLarge, SeverityError, k,
+			fmt.Sprintf("%s: %s", name, k.Err),
+			"rotate to a 2048-, 3072- or 4096-bit key (Better Auth's RS256 and PS256 keys have 2048): a key this large lets every token cost a verifier minutes of CPU")
+	}
+	if k.Err != nil && supportedShape && !weak && !tooLarge {
 		l.add(CodeInvalidJWKS, SeverityError, k,
 			fmt.Sprintf("%s does not parse: %s", name, strings.TrimPrefix(humanize.Clip(k.Err.Error(), 200), "the "+k.Kty+" key does not parse: ")),
 			"fix or remove the key: verifiers skip it, and some refuse the whole set")

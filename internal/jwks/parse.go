@@ -63,6 +63,10 @@ type Key struct {
 	Raw []byte
 }
 
+// ErrRSAKeyTooLarge means an RSA modulus is over MaxRSABits: the key is
+// refused before its signature maths could take minutes.
+var ErrRSAKeyTooLarge = fmt.Errorf("over baverify's limit of %d", MaxRSABits)
+
 // ErrInvalidJSON means the document is not JSON.
 var ErrInvalidJSON = errors.New("not valid JSON")
 
@@ -161,6 +165,10 @@ func parseKey(index int, raw json.RawMessage) Key {
 		// jwx refuses RSA keys under 2048 bits; the size is read here so
 		// that a weak key is reported as weak, not as unparseable.
 		k.Bits = rsaModulusBits(fields)
+		if k.Bits > MaxRSABits {
+			k.Err = fmt.Errorf("RSA key of %d bits: %w", k.Bits, ErrRSAKeyTooLarge)
+			return k
+		}
 	}
 	parsed, err := jwk.ParseKey(raw)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -192,5 +193,43 @@ func TestParseKeepsTheRawKey(t *testing.T) {
 	}
 	if got, want := string(set.Keys[0].Raw), `{"kty":"OKP","crv":"Ed25519", "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a"}`; got != want {
 		t.Errorf("Raw = %s", got)
+	}
+}
+
+// rsaJWK is an RSA JWK whose modulus has exactly bits bits and whose
+// exponent is 2^31-1: what a set needs to cost minutes of signature maths.
+// Only the size matters, so n is not a product of primes.
+func rsaJWK(kid string, bits int) string {
+	n := make([]byte, (bits+7)/8)
+	for i := range n {
+		n[i] = 0x5a
+	}
+	n[0] = 0xff >> (len(n)*8 - bits)
+	n[len(n)-1] |= 1
+	return `{"kty":"RSA","kid":"` + kid + `","alg":"RS256","use":"sig","n":"` + base64.RawURLEncoding.EncodeToString(n) +
+		`","e":"` + base64.RawURLEncoding.EncodeToString([]byte{0x7f, 0xff, 0xff, 0xff}) + `"}`
+}
+
+// An RSA key above MaxRSABits is refused at parse time, before any maths,
+// and keeps its size for the messages; one at the limit is a key.
+func TestRSAKeyAboveTheLimitIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		bits    int
+		refused bool
+	}{{MaxRSABits, false}, {MaxRSABits + 1, true}, {524288, true}} {
+		set, err := Parse([]byte(`{"keys":[` + rsaJWK("k", tc.bits) + `]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := set.Keys[0]
+		if k.Bits != tc.bits {
+			t.Errorf("%d bits: Bits = %d", tc.bits, k.Bits)
+		}
+		if got := errors.Is(k.Err, ErrRSAKeyTooLarge); got != tc.refused {
+			t.Errorf("%d bits: Err = %v, refused want %v", tc.bits, k.Err, tc.refused)
+		}
+		if tc.refused && (k.Public != nil || !strings.Contains(k.Err.Error(), fmt.Sprintf("RSA key of %d bits: over baverify's limit of 16384", tc.bits))) {
+			t.Errorf("%d bits: Public %T, Err %v", tc.bits, k.Public, k.Err)
+		}
 	}
 }

@@ -216,7 +216,7 @@ func (r *Remote) Document(ctx context.Context) (*jwks.Document, error) {
 		e, err := r.Cache.Get(r.URL)
 		switch {
 		case err != nil:
-			r.warn(fmt.Sprintf("the cached JWKS for %s is unusable and was ignored: %v", r.URL, err))
+			r.warn(fmt.Sprintf("the cached JWKS for %s is unusable and was ignored: %v", httpclient.RedactURLPasswords(r.URL), err))
 		case e != nil && r.fresh(e, now):
 			r.useEntry(e, now, false)
 			return r.Doc, nil
@@ -233,7 +233,7 @@ func (r *Remote) Document(ctx context.Context) (*jwks.Document, error) {
 		r.useEntry(cached, now, false)
 		r.Doc.From, r.Doc.StaleReason = jwks.FromStaleCache, reason
 		r.warn(fmt.Sprintf("STALE KEYS: the JWKS at %s could not be fetched (%s); using the copy cached %s ago, which may no longer be what the server publishes",
-			r.URL, reason, humanize.Duration(cached.Age(now).Truncate(time.Second))))
+			httpclient.RedactURLPasswords(r.URL), reason, humanize.Duration(cached.Age(now).Truncate(time.Second))))
 		return r.Doc, nil
 	}
 	if err != nil {
@@ -366,6 +366,10 @@ type Alternative struct {
 // Hint names the flag and value that work, exactly. jwksCmd words it for
 // baverify jwks, whose JWKS URL is an argument.
 func (a *Alternative) Hint(jwksCmd bool) string {
+	return httpclient.RedactURLPasswords(a.hint(jwksCmd))
+}
+
+func (a *Alternative) hint(jwksCmd bool) string {
 	h := "a JWKS is served at " + a.JWKSURL + ": "
 	switch {
 	case a.BaseURL != "" && jwksCmd:

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -116,9 +117,13 @@ func selectKey(set *jwks.Set, kid string, hasKid bool, alg string) selection {
 				message: fmt.Sprintf("the JWKS has %d keys with kid %s that can verify %s; baverify does not guess", len(usable), kid, alg),
 				hint:    "every key in a JWKS needs its own kid; this JWKS is broken (run baverify jwks on it)"}
 		}
+		hint := keyUnusableHint(alg)
+		if errors.Is(same[0].Err, jwks.ErrRSAKeyTooLarge) {
+			hint = fmt.Sprintf("Better Auth's RSA keys have 2048 bits; baverify refuses keys over %d bits before any signature maths (one check could cost minutes of CPU): check which JWKS this token's iss leads to, and run baverify jwks on it", jwks.MaxRSABits)
+		}
 		return selection{key: same[0], code: CodeKeyUnusable,
 			message: fmt.Sprintf("the key %s cannot verify %s: %s", kid, alg, strings.Join(reasons, "; ")),
-			hint:    keyUnusableHint(alg)}
+			hint:    hint}
 	}
 	var usable []*jwks.Key
 	for i := range set.Keys {

@@ -451,3 +451,50 @@ func TestKeysOriginReported(t *testing.T) {
 		}
 	}
 }
+
+// An RSA key over 16384 bits is refused by key selection, with its size in
+// the reason, before any signature maths (issue 16.1: a 524,288-bit key
+// took 25 s of CPU). The token's signature is as long as the modulus, so
+// only the size check stands between the token and the maths.
+func TestRSAKeyTooLargeIsUnusableForItsSize(t *testing.T) {
+	const bits = 524288
+	n := make([]byte, bits/8)
+	for i := range n {
+		n[i] = 0xa5
+	}
+	n[len(n)-1] |= 1
+	e := []byte{0x7f, 0xff, 0xff, 0xff}
+	doc := `{"keys":[{"kty":"RSA","kid":"big","alg":"RS256","use":"sig","n":"` + b64(n) + `","e":"` + b64(e) + `"}]}`
+	set, err := jwks.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := make([]byte, bits/8)
+	sig[0] = 1
+	tok := b64([]byte(`{"alg":"RS256","kid":"big"}`)) + "." + b64([]byte(mustJSON(betterAuthClaims()))) + "." + b64(sig)
+	r := verifyWith(t, set, pinned(), tok)
+	p := r.Primary()
+	if p == nil || p.Code != CodeKeyUnusable || !strings.Contains(p.Message, "RSA key of 524288 bits: over baverify's limit of 16384") {
+		t.Fatalf("primary %+v", p)
+	}
+}
+
+// Verification honours the run's context: once it has ended (Ctrl-C,
+// a deadline) no signature is checked and the token is not VALID; the
+// result says the run was stopped.
+func TestVerifyHonoursAnEndedContext(t *testing.T) {
+	k := keyFor(t, "RS256")
+	tok := k.sign(t, betterAuthClaims())
+	v := &Verifier{Policy: pinned(), Now: func() time.Time { return fixedNow },
+		Keys: StaticKeys{Keys: &KeySet{Set: setOf(t, k.jwk()), Source: "test.json"}}}
+	if r := v.Verify(context.Background(), tok); !r.Valid {
+		t.Fatalf("the token does not verify at all: %v", codes(r))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := v.Verify(ctx, tok)
+	p := r.Primary()
+	if r.Valid || p == nil || p.Code != CodeUnverified || !strings.Contains(p.Message, "the run was stopped") || !errors.Is(r.SourceErr, context.Canceled) {
+		t.Fatalf("valid %v, primary %+v, SourceErr %v", r.Valid, p, r.SourceErr)
+	}
+}
