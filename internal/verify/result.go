@@ -160,12 +160,14 @@ type Result struct {
 	Claims       Object   `json:"claims"`
 	Key          *KeyInfo `json:"key"`
 	// JWKS says where the keys came from; null when no key set was read.
-	JWKS      *KeysOrigin `json:"jwks"`
-	Checks    []Check     `json:"checks"`
-	Errors    []Problem   `json:"errors"`
-	Warnings  []Problem   `json:"warnings"`
-	ExpiresAt *time.Time  `json:"expiresAt"`
-	ExpiresIn *int64      `json:"expiresIn"`
+	JWKS     *KeysOrigin `json:"jwks"`
+	Checks   []Check     `json:"checks"`
+	Errors   []Problem   `json:"errors"`
+	Warnings []Problem   `json:"warnings"`
+	// ExpiresAt is RFC 3339, or the NumericDate as a string when its year
+	// is outside 0000-9999 (see Instant).
+	ExpiresAt *Instant `json:"expiresAt"`
+	ExpiresIn *int64   `json:"expiresIn"`
 
 	// Fields below are for renderers and other commands, not the JSON schema.
 

@@ -346,8 +346,8 @@ func (v *Verifier) checkClaims(r *Result, tok *Token) {
 
 	if exp, ok := v.dateClaim(r, tok, "exp"); ok {
 		t := exp.Time()
-		in := int64(exp.Sub(now) / time.Second)
-		r.ExpiresAt, r.ExpiresIn = &t, &in
+		in := exp.SecondsSince(now)
+		r.ExpiresAt, r.ExpiresIn = &Instant{Time: t, Date: exp}, &in
 		// exp equal to now is expired: "on or after" (RFC 7519 section 4.1.4).
 		if exp.Cmp(now.Add(-leeway)) <= 0 {
 			msg := fmt.Sprintf("expired %s (exp %s)", humanize.Relative(t, now), humanize.Time(t))
