@@ -335,6 +335,9 @@ func parseObject(b []byte) (Object, error) {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return errJSONEndsEarly
 		}
+		if strings.Contains(err.Error(), "exceeded max depth") {
+			return errors.New("invalid JSON: nested too deep (more than 10000 levels of arrays and objects)")
+		}
 		return errors.New("invalid JSON")
 	}
 	tok, err := dec.Token()

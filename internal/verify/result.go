@@ -59,6 +59,7 @@ const (
 	WarnPrivateKeyInJWKS  Code = "private_key_material"
 	WarnAlgName           Code = "alg_name"
 	WarnSessionCache      Code = "session_cache_token"
+	WarnB64Ignored        Code = "b64_ignored"
 )
 
 // Verdicts: Result.Verdict, a public interface like the codes.

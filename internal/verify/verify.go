@@ -212,9 +212,14 @@ func (v *Verifier) checkHeader(r *Result, tok *Token) (string, *Problem) {
 		return alg, &Problem{Code: CodeMalformed,
 			Message: "the header has crit " + compact(raw) + ": baverify understands no JWS extensions, so it must reject the token (RFC 7515 section 4.1.11)"}
 	}
-	if raw, ok := tok.Header.Get("b64"); ok {
-		return alg, &Problem{Code: CodeMalformed,
-			Message: "the header has b64 " + compact(raw) + ": unencoded payloads (RFC 7797) are not JWTs and are refused"}
+	// b64 counts only when crit lists it (RFC 7797 section 6), and crit is
+	// refused above: b64 true says what every JWS is, and any other value
+	// is a non-critical parameter, which RFC 7515 section 4 ignores (as
+	// jose does). The signature is checked over the encoded payload.
+	if raw, ok := tok.Header.Get("b64"); ok && strings.TrimSpace(string(raw)) != "true" {
+		r.warn(Problem{Code: WarnB64Ignored,
+			Message: "the header has b64 " + compact(raw) + " without crit: ignored (RFC 7515 section 4), so the payload was read as base64url like any JWS",
+			Hint:    "an unencoded payload (RFC 7797) must be listed in crit, and a JWT never has one; libraries that honour b64 without crit read this token differently and refuse it: remove b64 from the header"})
 	}
 	if typ, _, _ := tok.Header.String("typ"); typ == "better-auth.session-cache+jwt" {
 		r.warn(Problem{Code: WarnSessionCache, Message: "this is Better Auth's session cookie cache (typ " + typ + "), not a jwt-plugin token",
@@ -306,13 +311,26 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 		r.fail("signature", Problem{Code: CodeAlgNotAllowed, Message: "alg " + alg + " is not supported by the signature library"})
 		return
 	}
-	if _, err := jws.VerifyCompactFast(sel.key.Public, []byte(tok.Raw), jwaAlg); err != nil {
+	if err := verifySignature(sel.key.Public, jwaAlg, tok); err != nil {
 		r.fail("signature", Problem{Code: CodeSignature,
 			Message: "the signature does not match the key " + keyName(sel.key),
 			Hint:    "the token was altered, or signed by a different key that has the same kid (another environment, or a key pair regenerated in the database)"})
 		return
 	}
 	r.pass("signature", alg+" signature verified")
+}
+
+// verifySignature checks the signature alone, over the signing input as
+// sent. The header was parsed and judged by Decode and checkHeader; jwx's
+// compact verifier would parse it again with its own limits (300 levels of
+// nesting, any b64 member), and every refusal of that call would read as
+// a bad signature. Only a mismatch fails here.
+func verifySignature(key any, alg jwa.SignatureAlgorithm, tok *Token) error {
+	verifier, err := jws.VerifierFor(alg)
+	if err != nil {
+		return err
+	}
+	return verifier.Verify(key, []byte(tok.SigningInput), tok.Signature)
 }
 
 // originNote says, after a key line, where the keys came from:
