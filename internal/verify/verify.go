@@ -5,6 +5,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -178,7 +179,10 @@ func (v *Verifier) unwrappedHint(ctx context.Context, now time.Time, de *DecodeE
 		}
 		say += "decodes but does not verify (" + strings.Join(codes, ", ") + ")"
 	}
-	return say + "; a backend receives the bytes as given, so send the token on one line, without the " + ws
+	if strings.Contains(ws, "line break") || ws == "whitespace" {
+		return say + "; a backend receives the bytes as given, so send the token on one line, without the " + ws
+	}
+	return say + "; a backend receives the bytes as given, so send the token without the " + ws
 }
 
 func (v *Verifier) algorithms() []string {
@@ -477,24 +481,46 @@ func (v *Verifier) checkIssuer(r *Result, tok *Token) {
 		r.pass("iss", iss)
 	default:
 		r.fail("iss", Problem{Code: CodeIssuerMismatch,
-			Message: fmt.Sprintf("iss is %s but you expect %s", iss, want),
-			Hint:    originHint("iss", iss, want, v.Policy.BaseURL)})
+			Message: fmt.Sprintf("iss is %s but you expect %s", showValue(iss), showValue(want)),
+			Hint:    mismatchHint("iss", []string{iss}, want, v.Policy.BaseURL)})
 	}
 }
 
-// ParseAudience reads an aud claim as RFC 7519 allows it: a string (one
-// audience) or an array of strings (array true). ok is false for anything
-// else. null reads as the string "", as encoding/json reads it, so that a
-// null aud is a mismatch, not a missing claim.
+// ParseAudience reads an aud claim as RFC 7519 section 4.1.3 allows it: a
+// string (one audience) or an array of strings (array true). ok is false
+// for anything else, null and an array holding null included: single and
+// batch mode read aud through here, so they agree.
 func ParseAudience(raw []byte) (auds []string, array, ok bool) {
-	var one string
-	if err := json.Unmarshal(raw, &one); err == nil {
-		return []string{one}, false, true
-	}
-	if err := json.Unmarshal(raw, &auds); err != nil || auds == nil {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 {
 		return nil, false, false
 	}
-	return auds, true, true
+	switch trimmed[0] {
+	case '"':
+		var one string
+		if err := json.Unmarshal(trimmed, &one); err != nil {
+			return nil, false, false
+		}
+		return []string{one}, false, true
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(trimmed, &items); err != nil {
+			return nil, false, false
+		}
+		auds = make([]string, 0, len(items))
+		for _, item := range items {
+			if len(item) == 0 || item[0] != '"' {
+				return nil, false, false
+			}
+			var s string
+			if err := json.Unmarshal(item, &s); err != nil {
+				return nil, false, false
+			}
+			auds = append(auds, s)
+		}
+		return auds, true, true
+	}
+	return nil, false, false
 }
 
 func (v *Verifier) checkAudience(r *Result, tok *Token) {
@@ -525,10 +551,17 @@ func (v *Verifier) checkAudience(r *Result, tok *Token) {
 				return
 			}
 		}
-		got := strings.Join(auds, ", ")
+		shown := make([]string, len(auds))
+		for i, a := range auds {
+			shown[i] = showValue(a)
+		}
+		wanted := make([]string, len(want))
+		for i, w := range want {
+			wanted[i] = showValue(w)
+		}
 		r.fail("aud", Problem{Code: CodeAudienceMismatch,
-			Message: fmt.Sprintf("aud is %s but you expect %s", got, strings.Join(want, " or ")),
-			Hint:    originHint("aud", first(auds), want[0], v.Policy.BaseURL)})
+			Message: fmt.Sprintf("aud is %s but you expect %s", strings.Join(shown, ", "), strings.Join(wanted, " or ")),
+			Hint:    mismatchHint("aud", auds, want[0], v.Policy.BaseURL)})
 	}
 }
 
@@ -537,6 +570,63 @@ func first(s []string) string {
 		return ""
 	}
 	return s[0]
+}
+
+// showValue writes an iss or aud value for a mismatch message: ASCII as
+// it is, every other character escaped (\u0430), so that a Cyrillic a,
+// a decomposed é or a zero-width space does not read like the value
+// expected.
+func showValue(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x80:
+			b.WriteRune(r)
+		case r > 0xffff:
+			fmt.Fprintf(&b, "\\U%08x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// mismatchHint explains an iss or aud mismatch: a look-alike character
+// first, since nothing else is visible then; else in Better Auth's terms.
+func mismatchHint(claim string, got []string, want, baseURL string) string {
+	for _, g := range got {
+		if isASCII(g) && isASCII(want) {
+			continue
+		}
+		gr, wr := []rune(g), []rune(want)
+		i := 0
+		for i < len(gr) && i < len(wr) && gr[i] == wr[i] {
+			i++
+		}
+		has := "nothing more"
+		if i < len(gr) {
+			has = showValue(string(gr[i]))
+		}
+		expect := "nothing more"
+		if i < len(wr) {
+			expect = showValue(string(wr[i]))
+		}
+		return fmt.Sprintf("the two differ in an invisible or look-alike character: at character %d, %s has %s where you expect %s; %s is compared byte for byte, so copy the expected value from the configuration that mints the token (jwt.issuer, jwt.audience or baseURL) rather than typing it",
+			i+1, claim, has, expect, claim)
+	}
+	return originHint(claim, first(got), want, baseURL)
 }
 
 // originHint explains an iss or aud mismatch in Better Auth's terms.
