@@ -143,6 +143,7 @@ func (v *Verifier) newResult() *Result {
 		Checks:       []Check{},
 		Errors:       []Problem{},
 		Warnings:     []Problem{},
+		Notes:        []string{},
 	}
 }
 
