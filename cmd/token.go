@@ -43,7 +43,8 @@ iss and aud. Every failure is reported with a hint in Better Auth's terms.
 
 The token comes from the argument, "-" or a pipe (stdin), --token-file, or
 BAVERIFY_TOKEN. Quotes, a "Bearer " prefix or a whole "Authorization: Bearer"
-line are accepted.
+line are accepted, and the output notes what was stripped; framing that a
+backend refuses ("Bearer Bearer", "Bearer:", a cookie pair) is a warning.
 
 Keys come from --base-url (the Better Auth baseURL: the JWKS is at
 /api/auth/jwks, and iss and aud must equal its origin), or --jwks (a URL, a
@@ -111,7 +112,8 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 	}
 	opts.keys.fromEnv(f.Getenv)
 	errSt := opts.out.errStyles(f)
-	raw, err := readToken(f, opts.arg, opts.argGiven, opts.tokenFile)
+	in, err := readTokenInput(f, opts.arg, opts.argGiven, opts.tokenFile)
+	raw := in.Token
 	// A token too large to read whole is a verdict (malformed), not a
 	// usage error: --output json still gets its result object.
 	tooLarge := errors.Is(err, verify.ErrTokenTooLarge)
@@ -150,6 +152,7 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 		result = v.TooLarge()
 	} else {
 		result = v.Verify(ctx, raw)
+		result.NoteInput(in)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -215,6 +218,27 @@ func unverifiedIssuer(raw string) string {
 // readToken finds the token: the argument ("-" is stdin), --token-file,
 // BAVERIFY_TOKEN, then stdin when it is not a terminal.
 func readToken(f *Factory, arg string, argGiven bool, file string) (string, error) {
+	in, err := readTokenInput(f, arg, argGiven, file)
+	return in.Token, err
+}
+
+// readTokenInput is readToken that also says what framing it stripped.
+func readTokenInput(f *Factory, arg string, argGiven bool, file string) (verify.Input, error) {
+	raw, err := readRawToken(f, arg, argGiven, file)
+	if err != nil {
+		return verify.Input{}, err
+	}
+	in, err := verify.ReadInput(raw)
+	if err != nil {
+		if errors.Is(err, verify.ErrEmptyToken) {
+			return verify.Input{}, usageErrorf("no token in the input")
+		}
+		return verify.Input{}, &usageError{err: err}
+	}
+	return in, nil
+}
+
+func readRawToken(f *Factory, arg string, argGiven bool, file string) (string, error) {
 	var raw string
 	switch {
 	case argGiven && file != "":
@@ -249,14 +273,7 @@ func readToken(f *Factory, arg string, argGiven bool, file string) (string, erro
 	default:
 		return "", usageErrorf("no token: pass it as an argument, with -, --token-file or BAVERIFY_TOKEN")
 	}
-	tok, err := verify.NormalizeInput(raw)
-	if err != nil {
-		if errors.Is(err, verify.ErrEmptyToken) {
-			return "", usageErrorf("no token in the input")
-		}
-		return "", &usageError{err: err}
-	}
-	return tok, nil
+	return raw, nil
 }
 
 func readBounded(r io.Reader) (string, error) {

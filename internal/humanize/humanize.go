@@ -4,19 +4,27 @@ package humanize
 
 import (
 	"fmt"
+	"math"
 	"time"
 	"unicode/utf8"
 )
 
 // Duration writes d compactly, to the second: "45s", "12m3s", "2h5m",
-// "3d4h". Negative durations are written without sign.
+// "3d4h", "1y35d" (a year is 365 days). Negative durations are written
+// without sign.
 func Duration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
 	s := int64(d / time.Second)
-	if d%time.Second >= time.Second/2 {
+	if r := d % time.Second; r >= time.Second/2 {
 		s++
+	} else if r <= -time.Second/2 {
+		s--
+	}
+	return seconds(s)
+}
+
+func seconds(s int64) string {
+	if s < 0 {
+		s = -s
 	}
 	switch {
 	case s < 60:
@@ -31,17 +39,32 @@ func Duration(d time.Duration) string {
 			return fmt.Sprintf("%dh", s/3600)
 		}
 		return fmt.Sprintf("%dh%dm", s/3600, (s%3600)/60)
-	default:
+	case s < 365*86400:
 		if (s%86400)/3600 == 0 {
 			return fmt.Sprintf("%dd", s/86400)
 		}
 		return fmt.Sprintf("%dd%dh", s/86400, (s%86400)/3600)
+	default:
+		const year = 365 * 86400
+		if (s%year)/86400 == 0 {
+			return fmt.Sprintf("%dy", s/year)
+		}
+		return fmt.Sprintf("%dy%dd", s/year, (s%year)/86400)
 	}
 }
 
-// Relative describes t against now: "in 12m3s" or "3m ago".
+// Relative describes t against now: "in 12m3s" or "3m ago". Times further
+// apart than a time.Duration holds (about 292 years) are told in seconds
+// of Unix time, not saturated.
 func Relative(t, now time.Time) string {
 	d := t.Sub(now)
+	if d == math.MaxInt64 || d == math.MinInt64 {
+		s := t.Unix() - now.Unix()
+		if s >= 0 {
+			return "in " + seconds(s)
+		}
+		return seconds(s) + " ago"
+	}
 	if d >= 0 {
 		return "in " + Duration(d)
 	}

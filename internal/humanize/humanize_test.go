@@ -41,3 +41,22 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+// Times beyond the ~292 years a time.Duration holds are still told right,
+// not saturated ("-9223372036s ago").
+func TestRelativeFarAway(t *testing.T) {
+	now := time.Unix(1795707986, 0)
+	for _, tc := range []struct {
+		sec  int64
+		want string
+	}{
+		{253402300800, "in 7978y143d"},
+		{-62167219201, "2028y91d ago"},
+		{1795707986 + 400*86400, "in 1y35d"},
+		{1795707986 - 365*86400, "1y ago"},
+	} {
+		if got := Relative(time.Unix(tc.sec, 0), now); got != tc.want {
+			t.Errorf("Relative(%d) = %q, want %q", tc.sec, got, tc.want)
+		}
+	}
+}

@@ -110,7 +110,7 @@ func callToken(p *printer, r *verify.Result, st Styles) {
 			}
 		}
 		if r.ExpiresAt != nil {
-			facts = append(facts, "expires "+humanize.Relative(*r.ExpiresAt, r.Now))
+			facts = append(facts, "expires "+humanize.Relative(r.ExpiresAt.Time, r.Now))
 		}
 		if len(facts) > 0 {
 			p.line("  " + strings.Join(facts, "  "))

@@ -93,6 +93,13 @@ func TokenText(w io.Writer, r *verify.Result, st Styles) error {
 	}
 	problems(p, "Errors", r.Errors, st.Fail, st)
 	problems(p, "Warnings", r.Warnings, st.Warn, st)
+	if len(r.Notes) > 0 {
+		p.line("")
+		p.line(apply(st.Heading, "Notes"))
+		for _, n := range r.Notes {
+			p.line("  " + SafeLine(n))
+		}
+	}
 	p.line("")
 	line := verdict(r, st)
 	if r.JWKS != nil && r.JWKS.From == "stale_cache" && !r.DecodeOnly && r.SourceErr == nil {
@@ -124,6 +131,8 @@ func verdict(r *verify.Result, st Styles) string {
 		return apply(st.Warn, "Verdict: NOT VERIFIED") + " (decoded only)"
 	case r.SourceErr != nil:
 		return apply(st.Fail, "Verdict: COULD NOT CHECK") + " (the key source could not be read)"
+	case r.Valid && hasWarning(r, verify.WarnHeaderFraming):
+		return apply(st.Pass, "Verdict: VALID") + " " + apply(st.Warn, "(the token; the header as pasted is refused by a backend: header_framing)")
 	case r.Valid && !r.IssuerPinned:
 		return apply(st.Pass, "Verdict: VALID") + " (signature and claims check out; the issuer is not pinned)"
 	case r.Valid:
@@ -136,6 +145,15 @@ func verdict(r *verify.Result, st Styles) string {
 		codes = append(codes, string(e.Code))
 	}
 	return apply(st.Fail, "Verdict: INVALID") + " (" + strings.Join(codes, ", ") + ")"
+}
+
+func hasWarning(r *verify.Result, c verify.Code) bool {
+	for _, w := range r.Warnings {
+		if w.Code == c {
+			return true
+		}
+	}
+	return false
 }
 
 func statusTag(s verify.Status, st Styles) string {

@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -254,9 +253,7 @@ func OutcomeOf(r *Result, out *Outcome) {
 	out.Alg, _, _ = r.Token.Header.String("alg")
 	out.Sub, _, _ = r.Token.Claims.String("sub")
 	out.Iss, _, _ = r.Token.Claims.String("iss")
-	// A null aud is no audience here (ParseAudience reads it as "" for the
-	// verdict).
-	if raw, ok := r.Token.Claims.Get("aud"); ok && string(bytes.TrimSpace(raw)) != "null" {
+	if raw, ok := r.Token.Claims.Get("aud"); ok {
 		if auds, array, ok := ParseAudience(raw); ok {
 			out.Aud, out.AudArray = auds, array
 		}

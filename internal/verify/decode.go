@@ -213,19 +213,62 @@ func foreignByte(raw string) int {
 
 func isTokenSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
+// invisibleRunes are characters that a paste carries along unseen (from
+// a document, a chat or a file with a byte order mark). A backend
+// receives them as given, so they are named like whitespace, and removed
+// like it to say what the token would be without them.
+var invisibleRunes = map[rune]string{
+	'\u200b': "zero-width space",
+	'\u200c': "zero-width non-joiner",
+	'\u200d': "zero-width joiner",
+	'\u2060': "word joiner",
+	'\ufeff': "byte order mark",
+	'\u00a0': "no-break space",
+	'\u00ad': "soft hyphen",
+}
+
+// invisibleAt returns the name and size of an invisible character at the
+// start of s, or "" and 0.
+func invisibleAt(s string) (string, int) {
+	if s == "" || s[0] < 0x80 {
+		return "", 0
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	if name, ok := invisibleRunes[r]; ok {
+		return name, size
+	}
+	return "", 0
+}
+
 // foreignByteError names the byte at i, where it is, and, when whitespace
-// is all that is wrong, the token without it.
+// (or invisible characters) is all that is wrong, the token without it.
 func foreignByteError(raw string, i int) *DecodeError {
 	segment := [...]string{"header", "payload", "signature"}[strings.Count(raw[:i], ".")]
 	c := raw[i]
 	what, why := describeByte(c), "a compact JWS holds only base64url characters (A-Z a-z 0-9 - _) and the two dots"
+	where := "inside the " + segment
+	if c >= 0x80 {
+		r, size := utf8.DecodeRuneInString(raw[i:])
+		switch name, _ := invisibleAt(raw[i:]); {
+		case name != "":
+			what = fmt.Sprintf("%s (U+%04X)", name, r)
+		case r != utf8.RuneError || size > 1:
+			what = fmt.Sprintf("character U+%04X", r)
+		}
+		switch {
+		case i == 0:
+			where = "before the header"
+		case segment == "signature" && onlyInvisible(raw[i:]):
+			where = "after the signature"
+		}
+	}
 	switch c {
 	case '=':
 		why = "JWS uses unpadded base64url"
 	case '+', '/':
 		why = "JWS uses base64url (- and _), not standard base64 (+ and /)"
 	}
-	de := &DecodeError{Msg: fmt.Sprintf("%s at byte %d, inside the %s: %s", what, i, segment, why)}
+	de := &DecodeError{Msg: fmt.Sprintf("%s at byte %d, %s: %s", what, i, where, why)}
 	var b strings.Builder
 	kinds := map[string]bool{}
 	n := 0
@@ -239,11 +282,22 @@ func foreignByteError(raw string, i int) *DecodeError {
 		case c == '.' || IsBase64URLByte(c):
 			b.WriteByte(c)
 		default:
-			return de // more than whitespace is wrong: no unwrapped form
+			name, size := invisibleAt(raw[j:])
+			if name == "" {
+				return de // more than whitespace is wrong: no unwrapped form
+			}
+			kinds[name] = true
+			n++
+			j += size - 1
 		}
 	}
 	de.Unwrapped = b.String()
 	de.Whitespace = "whitespace"
+	for k := range kinds {
+		if !isSpaceKind(k) {
+			de.Whitespace = "invisible characters"
+		}
+	}
 	if len(kinds) == 1 {
 		for k := range kinds {
 			de.Whitespace = k
@@ -254,6 +308,25 @@ func foreignByteError(raw string, i int) *DecodeError {
 	}
 	return de
 }
+
+// onlyInvisible reports whether s holds only invisible characters and
+// whitespace.
+func onlyInvisible(s string) bool {
+	for j := 0; j < len(s); {
+		if isTokenSpace(s[j]) {
+			j++
+			continue
+		}
+		_, size := invisibleAt(s[j:])
+		if size == 0 {
+			return false
+		}
+		j += size
+	}
+	return true
+}
+
+func isSpaceKind(k string) bool { return k == "line break" || k == "space" || k == "tab" }
 
 func spaceKind(c byte) string {
 	if c == '\r' || c == '\n' {
@@ -334,6 +407,9 @@ func parseObject(b []byte) (Object, error) {
 	invalid := func(err error) error {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return errJSONEndsEarly
+		}
+		if strings.Contains(err.Error(), "exceeded max depth") {
+			return errors.New("invalid JSON: nested too deep (more than 10000 levels of arrays and objects)")
 		}
 		return errors.New("invalid JSON")
 	}

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -152,12 +153,24 @@ func FuzzVerify(f *testing.F) {
 	f.Add(k.signRaw(f, `{"alg":"EdDSA","kid":"kid-EdDSA"}`, `{"exp":1e10}`))
 	f.Add(k.signRaw(f, `{"alg":"EdDSA"}`, `{"exp":"x","aud":[1],"nbf":1e308}`))
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
+	// The JSON writer on extreme NumericDates and deep nesting.
+	for _, exp := range []string{"253402300800", "-62167219201", "1e12", "-1e12", "999999999999.999999999", "2.534023008e11"} {
+		f.Add(k.signRaw(f, `{"alg":"EdDSA","kid":"kid-EdDSA"}`, `{"exp":`+exp+`,"nbf":`+exp+`,"iat":`+exp+`}`))
+	}
+	f.Add(k.signRaw(f, `{"alg":"EdDSA","kid":"kid-EdDSA","x":`+strings.Repeat("[", 300)+strings.Repeat("]", 300)+`}`, `{"exp":1e10}`))
+	f.Add(k.signRaw(f, `{"alg":"EdDSA","kid":"kid-EdDSA"}`, `{"exp":1e10,"x":`+strings.Repeat("[", 10001)+strings.Repeat("]", 10001)+`}`))
 	v := &Verifier{Keys: StaticKeys{Keys: &KeySet{Set: set, Source: "fuzz"}}, Now: func() time.Time { return fixedNow }}
 	f.Fuzz(func(t *testing.T, s string) {
 		r := v.Verify(context.Background(), s)
 		if r == nil || len(r.Checks) == 0 {
 			t.Fatal("no result")
 		}
+		// Whatever the token holds, its JSON result is written whole.
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("JSON of %q: %v", s, err)
+		}
+		checkSafeJSON(t, b)
 		if r.Valid {
 			// A valid verdict needs a genuine signature by the test key:
 			// check it independently of jwx.

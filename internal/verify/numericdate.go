@@ -82,6 +82,51 @@ func (d NumericDate) Sub(t time.Time) time.Duration {
 	return time.Duration(q.Int64())
 }
 
+// SecondsSince returns d - t in whole seconds, truncated toward zero. It is
+// exact for every value ParseNumericDate accepts, where Sub saturates at
+// about 292 years.
+func (d NumericDate) SecondsSince(t time.Time) int64 {
+	diff := new(big.Rat).Sub(d.seconds, ratOf(t))
+	return new(big.Int).Quo(diff.Num(), diff.Denom()).Int64()
+}
+
+// String writes the value in plain decimal notation, exactly: 1795707986,
+// 253402300800.5, -1000000000000 (an exponent is written out).
+func (d NumericDate) String() string {
+	if d.seconds == nil {
+		return ""
+	}
+	den := d.seconds.Denom()
+	// A value parsed from a JSON number is a decimal fraction: its
+	// denominator divides a power of ten, reached within the exponent
+	// bound ParseNumericDate keeps.
+	pow := big.NewInt(1)
+	for n := 0; n <= 128; n++ {
+		if new(big.Int).Mod(pow, den).Sign() == 0 {
+			return d.seconds.FloatString(n)
+		}
+		pow.Mul(pow, big.NewInt(10))
+	}
+	return d.Raw
+}
+
+// Instant is a time in baverify's JSON output: RFC 3339 while its year
+// fits RFC 3339 (0000 to 9999), otherwise the NumericDate it was read
+// from, as a string of decimal seconds ("253402300800"), so that the field
+// is always a string and the object is always written.
+type Instant struct {
+	time.Time
+	Date NumericDate
+}
+
+// MarshalJSON writes the instant as a JSON string.
+func (i Instant) MarshalJSON() ([]byte, error) {
+	if y := i.Year(); y >= 0 && y <= 9999 {
+		return i.Time.MarshalJSON()
+	}
+	return json.Marshal(i.Date.String())
+}
+
 // Seconds returns the value as float64, for JSON output.
 func (d NumericDate) Seconds() float64 {
 	f, _ := d.seconds.Float64()

@@ -3,6 +3,7 @@ package verify
 import (
 	"crypto"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/baverify/baverify/internal/humanize"
@@ -59,6 +60,8 @@ const (
 	WarnPrivateKeyInJWKS  Code = "private_key_material"
 	WarnAlgName           Code = "alg_name"
 	WarnSessionCache      Code = "session_cache_token"
+	WarnB64Ignored        Code = "b64_ignored"
+	WarnHeaderFraming     Code = "header_framing"
 )
 
 // Verdicts: Result.Verdict, a public interface like the codes.
@@ -160,12 +163,17 @@ type Result struct {
 	Claims       Object   `json:"claims"`
 	Key          *KeyInfo `json:"key"`
 	// JWKS says where the keys came from; null when no key set was read.
-	JWKS      *KeysOrigin `json:"jwks"`
-	Checks    []Check     `json:"checks"`
-	Errors    []Problem   `json:"errors"`
-	Warnings  []Problem   `json:"warnings"`
-	ExpiresAt *time.Time  `json:"expiresAt"`
-	ExpiresIn *int64      `json:"expiresIn"`
+	JWKS     *KeysOrigin `json:"jwks"`
+	Checks   []Check     `json:"checks"`
+	Errors   []Problem   `json:"errors"`
+	Warnings []Problem   `json:"warnings"`
+	// Notes say what baverify did to the input before checking it, such
+	// as the framing it stripped; they never change the verdict.
+	Notes []string `json:"notes"`
+	// ExpiresAt is RFC 3339, or the NumericDate as a string when its year
+	// is outside 0000-9999 (see Instant).
+	ExpiresAt *Instant `json:"expiresAt"`
+	ExpiresIn *int64   `json:"expiresIn"`
 
 	// Fields below are for renderers and other commands, not the JSON schema.
 
@@ -186,6 +194,22 @@ type Result struct {
 	PublicKey crypto.PublicKey `json:"-"`
 	// PublicJWK is that key's JSON object as the JWKS served it.
 	PublicJWK []byte `json:"-"`
+}
+
+// NoteInput records what was stripped around the token (a note) and the
+// framing a backend would refuse (warnings). The verdict is the token's.
+func (r *Result) NoteInput(in Input) {
+	if len(in.Stripped) > 0 {
+		r.Notes = append(r.Notes, "stripped "+joinAnd(in.Stripped)+" around the token before checking it")
+	}
+	r.Warnings = append(r.Warnings, in.Refused...)
+}
+
+func joinAnd(items []string) string {
+	if len(items) == 1 {
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // Primary returns the first error in pipeline order, or nil.

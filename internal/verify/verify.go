@@ -5,6 +5,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -142,6 +143,7 @@ func (v *Verifier) newResult() *Result {
 		Checks:       []Check{},
 		Errors:       []Problem{},
 		Warnings:     []Problem{},
+		Notes:        []string{},
 	}
 }
 
@@ -178,7 +180,10 @@ func (v *Verifier) unwrappedHint(ctx context.Context, now time.Time, de *DecodeE
 		}
 		say += "decodes but does not verify (" + strings.Join(codes, ", ") + ")"
 	}
-	return say + "; a backend receives the bytes as given, so send the token on one line, without the " + ws
+	if strings.Contains(ws, "line break") || ws == "whitespace" {
+		return say + "; a backend receives the bytes as given, so send the token on one line, without the " + ws
+	}
+	return say + "; a backend receives the bytes as given, so send the token without the " + ws
 }
 
 func (v *Verifier) algorithms() []string {
@@ -212,9 +217,14 @@ func (v *Verifier) checkHeader(r *Result, tok *Token) (string, *Problem) {
 		return alg, &Problem{Code: CodeMalformed,
 			Message: "the header has crit " + compact(raw) + ": baverify understands no JWS extensions, so it must reject the token (RFC 7515 section 4.1.11)"}
 	}
-	if raw, ok := tok.Header.Get("b64"); ok {
-		return alg, &Problem{Code: CodeMalformed,
-			Message: "the header has b64 " + compact(raw) + ": unencoded payloads (RFC 7797) are not JWTs and are refused"}
+	// b64 counts only when crit lists it (RFC 7797 section 6), and crit is
+	// refused above: b64 true says what every JWS is, and any other value
+	// is a non-critical parameter, which RFC 7515 section 4 ignores (as
+	// jose does). The signature is checked over the encoded payload.
+	if raw, ok := tok.Header.Get("b64"); ok && strings.TrimSpace(string(raw)) != "true" {
+		r.warn(Problem{Code: WarnB64Ignored,
+			Message: "the header has b64 " + compact(raw) + " without crit: ignored (RFC 7515 section 4), so the payload was read as base64url like any JWS",
+			Hint:    "an unencoded payload (RFC 7797) must be listed in crit, and a JWT never has one; libraries that honour b64 without crit read this token differently and refuse it: remove b64 from the header"})
 	}
 	if typ, _, _ := tok.Header.String("typ"); typ == "better-auth.session-cache+jwt" {
 		r.warn(Problem{Code: WarnSessionCache, Message: "this is Better Auth's session cookie cache (typ " + typ + "), not a jwt-plugin token",
@@ -306,7 +316,7 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 		r.fail("signature", Problem{Code: CodeAlgNotAllowed, Message: "alg " + alg + " is not supported by the signature library"})
 		return
 	}
-	if err := verifyCompact(ctx, sel.key.Public, tok.Raw, jwaAlg); err != nil {
+	if err := verifyCompact(ctx, sel.key.Public, jwaAlg, tok); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			r.SourceErr = ctxErr
 			r.skip("signature", "the run was stopped before the signature maths ended")
@@ -325,21 +335,31 @@ func (v *Verifier) checkKeyAndSignature(ctx context.Context, r *Result, tok *Tok
 // it when ctx ends (Ctrl-C, a deadline): the maths cannot be interrupted,
 // but the run does not wait for it. Key sizes are bounded (jwks.MaxRSABits),
 // so an abandoned check ends on its own soon after.
-func verifyCompact(ctx context.Context, key any, raw string, alg jwa.SignatureAlgorithm) error {
+func verifyCompact(ctx context.Context, key any, alg jwa.SignatureAlgorithm, tok *Token) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	done := make(chan error, 1)
-	go func() {
-		_, err := jws.VerifyCompactFast(key, []byte(raw), alg)
-		done <- err
-	}()
+	go func() { done <- verifySignature(key, alg, tok) }()
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// verifySignature checks the signature alone, over the signing input as
+// sent. The header was parsed and judged by Decode and checkHeader; jwx's
+// compact verifier would parse it again with its own limits (300 levels of
+// nesting, any b64 member), and every refusal of that call would read as
+// a bad signature. Only a mismatch fails here.
+func verifySignature(key any, alg jwa.SignatureAlgorithm, tok *Token) error {
+	verifier, err := jws.VerifierFor(alg)
+	if err != nil {
+		return err
+	}
+	return verifier.Verify(key, []byte(tok.SigningInput), tok.Signature)
 }
 
 // originNote says, after a key line, where the keys came from:
@@ -373,8 +393,8 @@ func (v *Verifier) checkClaims(r *Result, tok *Token) {
 
 	if exp, ok := v.dateClaim(r, tok, "exp"); ok {
 		t := exp.Time()
-		in := int64(exp.Sub(now) / time.Second)
-		r.ExpiresAt, r.ExpiresIn = &t, &in
+		in := exp.SecondsSince(now)
+		r.ExpiresAt, r.ExpiresIn = &Instant{Time: t, Date: exp}, &in
 		// exp equal to now is expired: "on or after" (RFC 7519 section 4.1.4).
 		if exp.Cmp(now.Add(-leeway)) <= 0 {
 			msg := fmt.Sprintf("expired %s (exp %s)", humanize.Relative(t, now), humanize.Time(t))
@@ -486,24 +506,46 @@ func (v *Verifier) checkIssuer(r *Result, tok *Token) {
 		r.pass("iss", iss)
 	default:
 		r.fail("iss", Problem{Code: CodeIssuerMismatch,
-			Message: fmt.Sprintf("iss is %s but you expect %s", iss, want),
-			Hint:    originHint("iss", iss, want, v.Policy.BaseURL)})
+			Message: fmt.Sprintf("iss is %s but you expect %s", showValue(iss), showValue(want)),
+			Hint:    mismatchHint("iss", []string{iss}, want, v.Policy.BaseURL)})
 	}
 }
 
-// ParseAudience reads an aud claim as RFC 7519 allows it: a string (one
-// audience) or an array of strings (array true). ok is false for anything
-// else. null reads as the string "", as encoding/json reads it, so that a
-// null aud is a mismatch, not a missing claim.
+// ParseAudience reads an aud claim as RFC 7519 section 4.1.3 allows it: a
+// string (one audience) or an array of strings (array true). ok is false
+// for anything else, null and an array holding null included: single and
+// batch mode read aud through here, so they agree.
 func ParseAudience(raw []byte) (auds []string, array, ok bool) {
-	var one string
-	if err := json.Unmarshal(raw, &one); err == nil {
-		return []string{one}, false, true
-	}
-	if err := json.Unmarshal(raw, &auds); err != nil || auds == nil {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 {
 		return nil, false, false
 	}
-	return auds, true, true
+	switch trimmed[0] {
+	case '"':
+		var one string
+		if err := json.Unmarshal(trimmed, &one); err != nil {
+			return nil, false, false
+		}
+		return []string{one}, false, true
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(trimmed, &items); err != nil {
+			return nil, false, false
+		}
+		auds = make([]string, 0, len(items))
+		for _, item := range items {
+			if len(item) == 0 || item[0] != '"' {
+				return nil, false, false
+			}
+			var s string
+			if err := json.Unmarshal(item, &s); err != nil {
+				return nil, false, false
+			}
+			auds = append(auds, s)
+		}
+		return auds, true, true
+	}
+	return nil, false, false
 }
 
 func (v *Verifier) checkAudience(r *Result, tok *Token) {
@@ -534,10 +576,17 @@ func (v *Verifier) checkAudience(r *Result, tok *Token) {
 				return
 			}
 		}
-		got := strings.Join(auds, ", ")
+		shown := make([]string, len(auds))
+		for i, a := range auds {
+			shown[i] = showValue(a)
+		}
+		wanted := make([]string, len(want))
+		for i, w := range want {
+			wanted[i] = showValue(w)
+		}
 		r.fail("aud", Problem{Code: CodeAudienceMismatch,
-			Message: fmt.Sprintf("aud is %s but you expect %s", got, strings.Join(want, " or ")),
-			Hint:    originHint("aud", first(auds), want[0], v.Policy.BaseURL)})
+			Message: fmt.Sprintf("aud is %s but you expect %s", strings.Join(shown, ", "), strings.Join(wanted, " or ")),
+			Hint:    mismatchHint("aud", auds, want[0], v.Policy.BaseURL)})
 	}
 }
 
@@ -546,6 +595,63 @@ func first(s []string) string {
 		return ""
 	}
 	return s[0]
+}
+
+// showValue writes an iss or aud value for a mismatch message: ASCII as
+// it is, every other character escaped (\u0430), so that a Cyrillic a,
+// a decomposed é or a zero-width space does not read like the value
+// expected.
+func showValue(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x80:
+			b.WriteRune(r)
+		case r > 0xffff:
+			fmt.Fprintf(&b, "\\U%08x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// mismatchHint explains an iss or aud mismatch: a look-alike character
+// first, since nothing else is visible then; else in Better Auth's terms.
+func mismatchHint(claim string, got []string, want, baseURL string) string {
+	for _, g := range got {
+		if isASCII(g) && isASCII(want) {
+			continue
+		}
+		gr, wr := []rune(g), []rune(want)
+		i := 0
+		for i < len(gr) && i < len(wr) && gr[i] == wr[i] {
+			i++
+		}
+		has := "nothing more"
+		if i < len(gr) {
+			has = showValue(string(gr[i]))
+		}
+		expect := "nothing more"
+		if i < len(wr) {
+			expect = showValue(string(wr[i]))
+		}
+		return fmt.Sprintf("the two differ in an invisible or look-alike character: at character %d, %s has %s where you expect %s; %s is compared byte for byte, so copy the expected value from the configuration that mints the token (jwt.issuer, jwt.audience or baseURL) rather than typing it",
+			i+1, claim, has, expect, claim)
+	}
+	return originHint(claim, first(got), want, baseURL)
 }
 
 // originHint explains an iss or aud mismatch in Better Auth's terms.

@@ -143,7 +143,7 @@ func TestErrorCodes(t *testing.T) {
 		{name: "no alg", set: edSet, policy: pinned(), token: ed.signRaw(t, `{"kid":"kid-EdDSA"}`, mustJSON(betterAuthClaims())), want: []Code{CodeMalformed}, message: `no "alg"`},
 		{name: "alg not a string", set: edSet, policy: pinned(), token: ed.signRaw(t, `{"alg":1}`, mustJSON(betterAuthClaims())), want: []Code{CodeMalformed}, message: "not a string"},
 		{name: "crit", set: edSet, policy: pinned(), token: ed.signRaw(t, `{"alg":"EdDSA","kid":"kid-EdDSA","crit":["exp"],"exp":1}`, mustJSON(betterAuthClaims())), want: []Code{CodeMalformed}, message: "crit"},
-		{name: "b64 false", set: edSet, policy: pinned(), token: ed.signRaw(t, `{"alg":"EdDSA","kid":"kid-EdDSA","b64":false}`, mustJSON(betterAuthClaims())), want: []Code{CodeMalformed}, message: "b64"},
+		{name: "b64 false in crit", set: edSet, policy: pinned(), token: ed.signRaw(t, `{"alg":"EdDSA","kid":"kid-EdDSA","b64":false,"crit":["b64"]}`, mustJSON(betterAuthClaims())), want: []Code{CodeMalformed}, message: "crit"},
 		{name: "alg none", set: edSet, policy: pinned(), token: b64([]byte(`{"alg":"none"}`)) + "." + b64([]byte(mustJSON(betterAuthClaims()))) + ".c2ln", want: []Code{CodeAlgNotAllowed}, message: "unsigned"},
 		{name: "alg HS256 with the public key as secret", set: edSet, policy: pinned(), token: b64([]byte(`{"alg":"HS256","kid":"kid-EdDSA"}`)) + "." + b64([]byte(mustJSON(betterAuthClaims()))) + ".c2ln", want: []Code{CodeAlgNotAllowed}, hint: "algorithm-confusion"},
 		{name: "alg outside a custom allowlist", set: setOf(t, rs.jwk()), policy: Policy{Issuer: testIssuer, Audiences: []string{testIssuer}, Algorithms: []string{"EdDSA"}}, token: rs.sign(t, betterAuthClaims()), want: []Code{CodeAlgNotAllowed}, hint: "--alg RS256"},
