@@ -10,6 +10,13 @@
 #                                          whole process group of `npx baverify` (a terminal)
 #   scripts/npm-check.sh [PACKDIR]   # PACKDIR: tarballs already packed by scripts/npm-pack.sh
 set -euo pipefail
+# PACKDIR as an absolute path, before the cd below: npm reads a relative
+# "dist/npm/baverify-1.2.3.tgz" as the GitHub repository dist/npm.
+pkgs=${1:-}
+if [ -n "$pkgs" ]; then
+	[ -d "$pkgs" ] || { echo "npm-check: $pkgs is not a folder" >&2; exit 2; }
+	pkgs=$(cd "$pkgs" && pwd)
+fi
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
@@ -20,7 +27,6 @@ fail() { echo "npm-check: FAIL: $*" >&2; exit 1; }
 run() { timeout --kill-after=5 "$@"; }
 
 host=$(node -p 'process.platform + "-" + process.arch')
-pkgs=${1:-}
 if [ -z "$pkgs" ]; then
 	pkgs="$work/pkgs"
 	run 900 scripts/npm-pack.sh --platforms "$host" "$pkgs"

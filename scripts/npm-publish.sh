@@ -22,6 +22,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$dir" ] || usage
+# npm reads a relative "dist/npm/baverify-1.2.3.tgz" as the GitHub repository
+# dist/npm: give it the absolute path.
+[ -d "$dir" ] || { echo "npm-publish: $dir is not a folder" >&2; exit 1; }
+dir=$(cd "$dir" && pwd)
 extra=("$@")
 
 shopt -s nullglob

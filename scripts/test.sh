@@ -10,4 +10,4 @@ cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=go1.27.3
 scripts/deps.sh
 go test -race -count=1 "$@" ./...
-node --test npm/test/shim.test.js
+node --test npm/test/shim.test.js npm/test/scripts.test.js

@@ -32,28 +32,62 @@ test('the launcher package runs nothing at install time', () => {
   }
 });
 
-test('locate', async (t) => {
-  const resolveTo = (dir) => (id) => path.join(dir, id);
-  const missing = (id) => {
-    const err = new Error(`Cannot find module '${id}'`);
-    err.code = 'MODULE_NOT_FOUND';
-    throw err;
+// fakeFS answers as a file system holding exactly the given package.json
+// files (and nothing executable).
+function fakeFS(files = {}, extra = {}) {
+  return {
+    existsSync: (f) => Object.prototype.hasOwnProperty.call(files, f),
+    readJSON: (f) => {
+      if (!Object.prototype.hasOwnProperty.call(files, f)) throw new Error(`ENOENT ${f}`);
+      return files[f];
+    },
+    realpathSync: (f) => f,
+    isExecutable: () => false,
+    launcher: '/nowhere/baverify.js',
+    ...extra,
   };
+}
+
+test('locate', async (t) => {
+  const self = path.join('/p', 'node_modules', 'baverify');
   await t.test('BAVERIFY_BINARY wins, even on an unknown platform', () => {
-    const got = shim.locate({ env: { BAVERIFY_BINARY: '/opt/baverify' }, platform: 'aix', arch: 'ppc64', resolve: missing });
+    const got = shim.locate({ env: { BAVERIFY_BINARY: '/opt/baverify' }, platform: 'aix', arch: 'ppc64', self, fs: fakeFS() });
     assert.equal(got.file, '/opt/baverify');
   });
-  await t.test('each platform finds bin/ in its own package', () => {
+  await t.test('each platform finds bin/ in its own package, nested or hoisted beside the launcher', () => {
     for (const [key, pkg] of Object.entries(shim.PLATFORMS)) {
       const [platform, arch] = key.split('-');
-      const got = shim.locate({ env: {}, platform, arch, resolve: resolveTo('/nm') });
       const exe = platform === 'win32' ? 'baverify.exe' : 'baverify';
-      assert.equal(got.file, path.join('/nm', pkg, 'bin', exe));
-      assert.equal(got.error, undefined);
+      for (const dir of [path.join(self, 'node_modules', pkg), path.join('/p', 'node_modules', pkg)]) {
+        const got = shim.locate({ env: {}, platform, arch, self, fs: fakeFS({ [path.join(dir, 'package.json')]: {} }) });
+        assert.equal(got.error, undefined);
+        assert.equal(got.file, path.join(dir, 'bin', exe));
+      }
     }
   });
+  await t.test('only folders of the install itself: never above the outermost node_modules', () => {
+    const deep = path.join('/w', 'proj', 'node_modules', 'foo', 'node_modules', 'baverify');
+    assert.deepEqual(shim.candidates(deep, '@baverify/linux-x64'), [
+      path.join(deep, 'node_modules', '@baverify/linux-x64'),
+      path.join('/w', 'proj', 'node_modules', 'foo', 'node_modules', '@baverify/linux-x64'),
+      path.join('/w', 'proj', 'node_modules', '@baverify/linux-x64'),
+    ]);
+    const pnpm = path.join('/w', 'proj', 'node_modules', '.pnpm', 'baverify@1.2.3', 'node_modules', 'baverify');
+    assert.ok(shim.candidates(pnpm, '@baverify/linux-x64').includes(path.join('/w', 'proj', 'node_modules', '.pnpm', 'baverify@1.2.3', 'node_modules', '@baverify/linux-x64')));
+    // A package planted in the parent folder of the project is not looked at.
+    const planted = path.join('/w', 'node_modules', '@baverify', 'linux-x64', 'package.json');
+    const got = shim.locate({ env: {}, platform: 'linux', arch: 'x64', self: path.join('/w', 'proj', 'node_modules', 'baverify'), fs: fakeFS({ [planted]: {} }) });
+    assert.equal(got.file, undefined);
+    assert.match(got.error, /is not installed/);
+  });
+  await t.test('Yarn Plug\'n\'Play: its resolver, not the file system', () => {
+    const got = shim.locate({ env: {}, platform: 'linux', arch: 'x64', self, fs: fakeFS(), pnp: (id) => path.join('/zip', id) });
+    assert.equal(got.file, path.join('/zip', '@baverify', 'linux-x64', 'bin', 'baverify'));
+    const none = shim.locate({ env: {}, platform: 'linux', arch: 'x64', self, fs: fakeFS(), pnp: () => { throw new Error('no'); } });
+    assert.match(none.error, /is not installed/);
+  });
   await t.test('an unknown platform names itself and the other ways to install', () => {
-    const got = shim.locate({ env: {}, platform: 'freebsd', arch: 'x64', resolve: resolveTo('/nm') });
+    const got = shim.locate({ env: {}, platform: 'freebsd', arch: 'x64', self, fs: fakeFS() });
     assert.equal(got.file, undefined);
     for (const want of ['freebsd-x64', 'process.platform freebsd', 'process.arch x64', 'linux-x64',
       'go install github.com/baverify/baverify@latest', 'brew install', 'releases', 'BAVERIFY_BINARY']) {
@@ -61,10 +95,64 @@ test('locate', async (t) => {
     }
   });
   await t.test('a known platform whose package is missing says which and why', () => {
-    const got = shim.locate({ env: {}, platform: 'linux', arch: 'arm64', resolve: missing });
+    const got = shim.locate({ env: {}, platform: 'linux', arch: 'arm64', self, fs: fakeFS() });
     for (const want of ['@baverify/linux-arm64', 'linux-arm64', '--omit=optional', 'go install', 'brew install']) {
       assert.ok(got.error.includes(want), `missing ${JSON.stringify(want)} in:\n${got.error}`);
     }
+  });
+  await t.test('the missing-package message names the flags of the package manager that ran it', () => {
+    for (const [ua, want, not] of [
+      ['npm/11.1.0 node/v22.1.0 linux x64 workspaces/false', /without --omit=optional/, /pnpm|Yarn|Bun/],
+      ['pnpm/10.4.0 npm/? node/v22.1.0 linux x64', /pnpm installs it.*without --no-optional.*supportedArchitectures/, /--omit=optional|Yarn|Bun/],
+      ['yarn/1.22.22 npm/? node/v22.1.0 linux x64', /Yarn installs it.*without --ignore-optional/, /--omit=optional|pnpm|Bun/],
+      ['yarn/4.5.3 npm/? node/v22.1.0 linux x64', /Yarn installs it.*supportedArchitectures in \.yarnrc\.yml/, /--omit=optional|--ignore-optional|pnpm|Bun/],
+      ['bun/1.2.0 npm/? node/v22.1.0 linux x64', /Bun installs it.*without --omit=optional/, /pnpm|Yarn/],
+      ['', /npm and Bun: --omit=optional; pnpm: --no-optional; Yarn 1: --ignore-optional/, /^$/],
+    ]) {
+      const got = shim.locate({ env: { npm_config_user_agent: ua }, platform: 'linux', arch: 'x64', self, fs: fakeFS() });
+      const firstLines = got.error.split('\n').slice(0, 2).join('\n');
+      assert.match(firstLines, want, ua);
+      assert.doesNotMatch(firstLines, not, ua);
+    }
+  });
+  await t.test('installed from a tarball: names the platform tarball to install with it', () => {
+    const lock = {
+      packages: { 'node_modules/baverify': { version: '1.2.3', resolved: 'file:../dist/baverify-1.2.3.tgz' } },
+    };
+    const got = shim.locate({
+      env: { npm_config_user_agent: 'npm/11.1.0 node/v22.1.0 linux x64' },
+      platform: 'linux',
+      arch: 'x64',
+      self,
+      fs: fakeFS({ [path.join('/p', 'node_modules', '.package-lock.json')]: lock, [path.join(self, 'package.json')]: { version: '1.2.3' } }),
+    });
+    assert.match(got.error, /installed from \.\.\/dist\/baverify-1\.2\.3\.tgz/);
+    assert.ok(got.error.includes('npm install --offline ../dist/baverify-1.2.3.tgz ../dist/baverify-linux-x64-1.2.3.tgz'), got.error);
+    assert.doesNotMatch(got.error, /--omit=optional/);
+    // pnpm's store names the folder after the file.
+    assert.equal(shim.fromFile(path.join('/p', 'node_modules', '.pnpm', 'baverify@file+..+dist+baverify-1.2.3.tgz', 'node_modules', 'baverify'), () => ({})), '../dist/baverify-1.2.3.tgz');
+    // From the registry: no tarball named.
+    const reg = { packages: { 'node_modules/baverify': { resolved: 'https://registry.npmjs.org/baverify/-/baverify-1.2.3.tgz' } } };
+    assert.equal(shim.fromFile(self, () => reg), '');
+  });
+  await t.test('BAVERIFY_BINARY that runs the launcher again is refused, not forked without end', () => {
+    const launcher = path.join('/p', 'node_modules', 'baverify', 'bin', 'baverify.js');
+    const bin = path.join('/p', 'node_modules', '.bin');
+    const io = fakeFS({}, {
+      launcher,
+      isExecutable: (f) => f === path.join(bin, 'baverify'),
+      realpathSync: (f) => (f === path.join(bin, 'baverify') ? launcher : f),
+    });
+    const env = { BAVERIFY_BINARY: 'baverify', PATH: [path.join('/usr', 'bin'), bin].join(path.delimiter) };
+    const loop = shim.locate({ env, platform: 'linux', arch: 'x64', self, fs: io });
+    assert.equal(loop.file, undefined);
+    assert.match(loop.error, /BAVERIFY_BINARY \(baverify\) runs this npm launcher again/);
+    // Through a wrapper (another path): the launcher's mark in the environment.
+    const again = shim.locate({ env: { BAVERIFY_BINARY: '/opt/wrapper', [shim.MARKER]: '1' }, platform: 'linux', arch: 'x64', self, fs: io });
+    assert.match(again.error, /runs this npm launcher again/);
+    // A real binary of that name elsewhere on PATH runs.
+    const ok = shim.locate({ env: { ...env, PATH: path.join('/usr', 'bin') }, platform: 'linux', arch: 'x64', self, fs: io });
+    assert.equal(ok.file, 'baverify');
   });
 });
 
@@ -73,6 +161,29 @@ test('versionWarning', () => {
   assert.equal(shim.versionWarning(found, '1.2.3', () => ({ version: '1.2.3' })), '');
   assert.match(shim.versionWarning(found, '1.2.3', () => ({ version: '1.2.2' })), /@baverify\/linux-x64 is version 1\.2\.2, but baverify is 1\.2\.3/);
   assert.equal(shim.versionWarning({ file: '/opt/baverify' }, '1.2.3', () => ({ version: '9' })), '');
+});
+
+test('every signal of this platform is forwarded or has a reason not to be', () => {
+  // Why a signal is not forwarded (see FORWARDED in the launcher).
+  const notForwarded = {
+    SIGKILL: 'cannot be caught', SIGSTOP: 'cannot be caught',
+    SIGUSR1: "Node's inspector", SIGPIPE: 'ignored by Node',
+    SIGILL: 'a fault of the launcher', SIGTRAP: 'a fault of the launcher', SIGABRT: 'a fault of the launcher',
+    SIGIOT: 'SIGABRT', SIGBUS: 'a fault of the launcher', SIGFPE: 'a fault of the launcher',
+    SIGSEGV: 'a fault of the launcher', SIGSYS: 'a fault of the launcher', SIGSTKFLT: 'a fault of the launcher',
+    SIGXCPU: "the launcher's own limit", SIGXFSZ: "the launcher's own limit",
+    SIGVTALRM: "the launcher's own timer", SIGPROF: "the launcher's own timer",
+    SIGTSTP: 'the terminal sends it to the group', SIGTTIN: 'the terminal sends it to the group',
+    SIGTTOU: 'the terminal sends it to the group', SIGWINCH: 'the terminal sends it to the group',
+    SIGCONT: 'does not end a process', SIGCHLD: 'does not end a process', SIGURG: 'does not end a process',
+    SIGIO: 'does not end Node', SIGPOLL: 'SIGIO', SIGPWR: 'sent to every process', SIGINFO: 'does not end a process',
+    SIGLOST: 'not used', SIGBREAK: 'Windows: the console', SIGUNUSED: 'SIGSYS',
+  };
+  for (const sig of Object.keys(os.constants.signals)) {
+    assert.ok(shim.FORWARDED.includes(sig) !== Object.prototype.hasOwnProperty.call(notForwarded, sig),
+      `${sig}: forward it, or say why not (forwarded: ${shim.FORWARDED.includes(sig)})`);
+  }
+  for (const sig of ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM']) assert.ok(shim.FORWARDED.includes(sig), sig);
 });
 
 test('exitCodeOf', () => {
@@ -105,9 +216,10 @@ if (mode === 'wait') {
 
 // install lays out node_modules as a package manager would: the launcher
 // package, and the platform package hoisted (npm) or nested under it.
-function install(t, { nested = false, platformVersion = '1.2.3' } = {}) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baverify-shim-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+function install(t, { nested = false, platformVersion = '1.2.3', project = '' } = {}) {
+  const top = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'baverify-shim-')));
+  t.after(() => fs.rmSync(top, { recursive: true, force: true }));
+  const dir = path.join(top, project);
   const main = path.join(dir, 'node_modules', 'baverify');
   fs.mkdirSync(path.join(main, 'bin'), { recursive: true });
   fs.copyFileSync(shimSource, path.join(main, 'bin', 'baverify.js'));
@@ -120,7 +232,17 @@ function install(t, { nested = false, platformVersion = '1.2.3' } = {}) {
   const fake = path.join(pkgDir, 'bin', 'baverify');
   fs.writeFileSync(fake, `#!${process.execPath}\n${fakeSource}`);
   fs.chmodSync(fake, 0o755);
-  return { dir, launcher: path.join(main, 'bin', 'baverify.js') };
+  return { top, dir, launcher: path.join(main, 'bin', 'baverify.js') };
+}
+
+// plant writes a fake @baverify/<host> package into nm that says it was run.
+function plant(nm) {
+  const pkgDir = path.join(nm, shim.PLATFORMS[host]);
+  fs.mkdirSync(path.join(pkgDir, 'bin'), { recursive: true });
+  fs.writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify({ name: shim.PLATFORMS[host], version: '1.2.3' }));
+  const fake = path.join(pkgDir, 'bin', 'baverify');
+  fs.writeFileSync(fake, `#!${process.execPath}\nprocess.stdout.write('PLANTED ' + process.argv.slice(2).join(' '));\n`);
+  fs.chmodSync(fake, 0o755);
 }
 
 function run(launcher, args, env = {}, nodeArgs = []) {
@@ -203,10 +325,49 @@ test('the launcher runs the platform binary', { skip: !unix && 'the stand-in bin
     assert.ok(r.stderr.includes(`${shim.PLATFORMS[host]}`), r.stderr);
     assert.match(r.stderr, /--omit=optional/);
   });
+  await t.test('a platform package planted in a parent folder or NODE_PATH does not run', () => {
+    const { top, dir, launcher } = install(t, { project: 'proj' });
+    fs.rmSync(path.join(dir, 'node_modules', shim.PLATFORMS[host]), { recursive: true });
+    plant(path.join(top, 'node_modules')); // ../node_modules of the project
+    plant(path.join(top, 'elsewhere')); // NODE_PATH
+    const r = run(launcher, ['token', 'SECRET'], { NODE_PATH: path.join(top, 'elsewhere') });
+    assert.equal(r.status, 127, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout, /PLANTED/);
+    assert.match(r.stderr, /is not installed/);
+  });
+  await t.test('BAVERIFY_BINARY=baverify with the launcher first on PATH: refused, exit 127', () => {
+    const { dir, launcher } = install(t);
+    const bin = path.join(dir, 'node_modules', '.bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.symlinkSync(path.relative(bin, launcher), path.join(bin, 'baverify'));
+    fs.chmodSync(launcher, 0o755);
+    const r = run(launcher, ['version'], { BAVERIFY_BINARY: 'baverify', PATH: `${bin}${path.delimiter}${process.env.PATH}` });
+    assert.equal(r.status, 127, r.stderr);
+    assert.match(r.stderr, /BAVERIFY_BINARY \(baverify\) runs this npm launcher again/);
+    assert.equal(r.stdout, '');
+  });
+  await t.test('BAVERIFY_BINARY=a wrapper that runs the launcher: the second launcher refuses', () => {
+    const { dir, launcher } = install(t);
+    const wrapper = path.join(dir, 'wrapper');
+    fs.writeFileSync(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${launcher}" "$@"\n`);
+    fs.chmodSync(wrapper, 0o755);
+    const r = run(launcher, ['version'], { BAVERIFY_BINARY: wrapper });
+    assert.equal(r.status, 127, r.stderr);
+    assert.match(r.stderr, /runs this npm launcher again/);
+  });
+  await t.test('the binary does not inherit the launcher\'s mark in a way that stops it', () => {
+    const { launcher } = install(t);
+    const r = run(launcher, ['version'], { [shim.MARKER]: '1' });
+    assert.equal(r.status, 0, r.stderr);
+  });
   for (const [sig, mode, want] of [
     ['SIGINT', 'wait-sigint', { code: 130, signal: null }], // the binary handles it: 130
     ['SIGTERM', 'wait', { code: null, signal: 'SIGTERM' }], // it does not: both die by it
     ['SIGINT', 'wait', { code: null, signal: 'SIGINT' }],
+    ['SIGQUIT', 'wait', { code: null, signal: 'SIGQUIT' }],
+    ['SIGHUP', 'wait', { code: null, signal: 'SIGHUP' }],
+    ['SIGUSR2', 'wait', { code: null, signal: 'SIGUSR2' }],
+    ['SIGALRM', 'wait', { code: null, signal: 'SIGALRM' }],
   ]) {
     await t.test(`${sig} sent to the launcher alone reaches the binary (${mode})`, async () => {
       const { launcher } = install(t);
