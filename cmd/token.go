@@ -39,6 +39,8 @@ func newTokenCmd(f *Factory, runF func(*tokenOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "token [TOKEN | -]",
 		Short: "Decode a JWT and verify it against a Better Auth JWKS",
+		// Names people try first (cobra suggests token for them).
+		SuggestFor: []string{"verify", "decode", "check", "validate", "jwt"},
 		Long: `Decode a JWT and fully verify it: the signature against the JWKS (the algorithm
 comes from an allowlist, never from the token alone), then exp, nbf, iat,
 iss and aud. Every failure is reported with a hint in Better Auth's terms.

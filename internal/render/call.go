@@ -263,7 +263,12 @@ func CallResult(rep *call.Report, st Styles) string {
 	req := "  " + SafeLine(rep.Request.Method) + " " + SafeLine(rep.Request.URL)
 	switch {
 	case rep.Unreachable:
-		return apply(st.Fail, "COULD NOT CALL (no answer from the backend)") + req + ": " + SafeLine(rep.Error)
+		// Go's errors repeat the request ("Get "URL": ..."): the line has it.
+		cause := rep.Error
+		if i := strings.Index(cause, fmt.Sprintf("%q: ", rep.Request.URL)); i >= 0 && i <= len("Options ") {
+			cause = cause[i+len(rep.Request.URL)+4:]
+		}
+		return apply(st.Fail, "COULD NOT CALL (no answer from the backend)") + req + ": " + SafeLine(cause)
 	case rep.Incomplete:
 		return apply(st.Fail, fmt.Sprintf("COULD NOT CHECK (HTTP %d, but the body could not be read to the end)", rep.Response.Status)) + req
 	case rep.OK:
@@ -313,6 +318,31 @@ type LoginReport struct {
 	UserID   string      `json:"userId,omitempty"`
 	Notes    []string    `json:"notes,omitempty"`
 	Error    *LoginIssue `json:"error,omitempty"`
+}
+
+// MarshalJSON writes the documented shape: {ok, token, source, tokenUrl,
+// email, userId, notes} on success, notes always an array ([] when there
+// are none), and {ok: false, error} on failure.
+func (r LoginReport) MarshalJSON() ([]byte, error) {
+	if !r.OK {
+		return json.Marshal(struct {
+			OK    bool        `json:"ok"`
+			Error *LoginIssue `json:"error"`
+		}{false, r.Error})
+	}
+	notes := r.Notes
+	if notes == nil {
+		notes = []string{}
+	}
+	return json.Marshal(struct {
+		OK       bool     `json:"ok"`
+		Token    string   `json:"token"`
+		Source   string   `json:"source"`
+		TokenURL string   `json:"tokenUrl"`
+		Email    string   `json:"email"`
+		UserID   string   `json:"userId"`
+		Notes    []string `json:"notes"`
+	}{true, r.Token, r.Source, r.TokenURL, r.Email, r.UserID, notes})
 }
 
 // LoginIssue is a failed sign-in in JSON.

@@ -230,7 +230,7 @@ func tokenAbout(r *verify.Result, at string) string {
 // firstClause shortens a long message to its first clause, before ": ",
 // for the verdict line; the Errors section has it whole.
 func firstClause(msg string) string {
-	const long = 80
+	const long = 120
 	if len(msg) <= long {
 		return msg
 	}
