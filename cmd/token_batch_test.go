@@ -159,6 +159,15 @@ func TestTokenBatchText(t *testing.T) {
 	if stripANSI(tty.stdout) != r.stdout {
 		t.Fatalf("terminal output differs beyond colour:\n%s", tty.stdout)
 	}
+	first, _, _ := strings.Cut(r.stdout, "\n")
+	if q := run(t, runConfig{}, append(args, "-q")...); q.code != ExitNegative || q.stdout != first+"\n" {
+		t.Fatalf("--quiet: exit %d\n%s", q.code, q.stdout)
+	}
+	for _, extra := range [][]string{{"-q", "-o", "json"}, {"--backends"}} {
+		if u := run(t, runConfig{}, append(args, extra...)...); u.code != ExitUsage || u.stdout != "" {
+			t.Errorf("%v: exit %d\n%s", extra, u.code, u.stdout)
+		}
+	}
 }
 
 func TestTokenBatchExitCodes(t *testing.T) {

@@ -118,7 +118,7 @@ func appendJSONString(dst []byte, s string) []byte {
 // the counts by verdict, error code, kid, alg, iss and aud, and the keys.
 func BatchText(w io.Writer, s *batch.Summary, st Styles) error {
 	var b strings.Builder
-	b.WriteString(batchVerdict(s, st) + "  " + batchRead(s) + "\n")
+	b.WriteString(BatchVerdict(s, st) + "\n")
 	b.WriteString("\nVerdicts\n")
 	for _, v := range []batch.Verdict{batch.Valid, batch.Invalid, batch.CouldNotCheck, batch.NoToken} {
 		n := s.Verdicts[v]
@@ -145,6 +145,12 @@ func BatchText(w io.Writer, s *batch.Summary, st Styles) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// BatchVerdict is the first line of a batch summary, and all that --quiet
+// prints: the verdict and what was read.
+func BatchVerdict(s *batch.Summary, st Styles) string {
+	return batchVerdict(s, st) + "  " + batchRead(s)
 }
 
 // batchVerdict is the verdict of a whole batch.
