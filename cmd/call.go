@@ -153,7 +153,7 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 	if opts.out.json() {
 		err = render.JSON(f.IO.Out, rep)
 	} else {
-		err = render.CallText(f.IO.Out, rep, opts.out.styles(f), render.CallTextOptions{AllHeaders: opts.include})
+		err = render.CallText(f.IO.Out, rep, opts.out.styles(f), render.CallTextOptions{AllHeaders: opts.include, SimulatedNow: opts.policy.now != ""})
 	}
 	if err != nil {
 		return err

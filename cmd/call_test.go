@@ -212,13 +212,25 @@ func TestCallRun(t *testing.T) {
 				if tty != ansi.MatchString(r.stdout) {
 					t.Errorf("colour on a terminal only: tty %v", tty)
 				}
+				// The outcome comes first ("Result: X" is the first line's
+				// start), the token's verdict second.
+				lines := strings.SplitN(out, "\n", 3)
 				for _, s := range tc.stdout {
-					if !strings.Contains(out, s) {
+					switch {
+					case strings.HasPrefix(s, "Result: "):
+						if !strings.HasPrefix(lines[0], strings.TrimPrefix(s, "Result: ")) {
+							t.Errorf("the first line is not %q:\n%s", s, out)
+						}
+					case strings.HasPrefix(s, "Verdict: "):
+						if len(lines) < 2 || !strings.HasPrefix(lines[1], "Token: "+strings.TrimPrefix(s, "Verdict: ")) {
+							t.Errorf("the second line is not the token's %q:\n%s", s, out)
+						}
+					case !strings.Contains(out, s):
 						t.Errorf("stdout does not say %q:\n%s", s, out)
 					}
 				}
 				for _, s := range tc.absent {
-					if strings.Contains(out, s) {
+					if strings.Contains(out, s) || strings.HasPrefix(s, "Result: ") && strings.HasPrefix(lines[0], strings.TrimPrefix(s, "Result: ")) {
 						t.Errorf("stdout says %q:\n%s", s, out)
 					}
 				}

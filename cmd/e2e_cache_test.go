@@ -171,6 +171,13 @@ func TestE2ESayWhatWouldWork(t *testing.T) {
 	if r.code != ExitNegative || !strings.Contains(r.stdout, "run baverify jwks --base-url "+ba.Origin) {
 		t.Fatalf("jwks %s: exit %d\n%s%s", ba.AuthURL, r.code, r.stdout, r.stderr)
 	}
+	// login given the JWKS URL names it, rather than blaming email and
+	// password sign-in.
+	r = runLive(t, e2ePassword+"\n", nil, "login", "--base-url", ba.JWKSURL, "--email", e2eEmail, "--password-stdin")
+	if r.code != ExitNegative || !strings.Contains(r.stderr, "it is the JWKS URL, not Better Auth's baseURL; use --base-url "+ba.Origin+"\n") ||
+		strings.Contains(r.stderr, "emailAndPassword") {
+		t.Fatalf("login --base-url %s: exit %d\n%s", ba.JWKSURL, r.code, r.stderr)
+	}
 }
 
 // Issue 16.3: trust given by SSL_CERT_FILE or SSL_CERT_DIR is part of the

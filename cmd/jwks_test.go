@@ -563,7 +563,10 @@ func TestJWKSTextAndColor(t *testing.T) {
 	if !ansi.MatchString(tty.stdout) || stripANSI(tty.stdout) != plain.stdout {
 		t.Fatalf("terminal output is not the plain output in colour:\n%s\n%s", tty.stdout, plain.stdout)
 	}
-	for _, want := range []string{"Keys (1)", "THUMBPRINT (RFC 7638, SHA-256)", "Errors (1)", "private_key_material: key \"", "fix: ", "Verdict: FAIL (1 error, 0 warnings, 0 info)"} {
+	if !strings.HasPrefix(plain.stdout, "FAIL (1 error, 0 warnings, 0 info)  "+path+": ") {
+		t.Errorf("the verdict is not the first line:\n%s", plain.stdout)
+	}
+	for _, want := range []string{"Keys (1)", "THUMBPRINT (RFC 7638, SHA-256)", "Errors (1)", "private_key_material: key \"", "fix: "} {
 		if !strings.Contains(plain.stdout, want) {
 			t.Errorf("text lacks %q:\n%s", want, plain.stdout)
 		}
@@ -624,7 +627,7 @@ func TestE2EJWKSRealBetterAuth(t *testing.T) {
 				}
 			}
 			text := c.run("jwks", "--strict", ba.BaseURL)
-			if text.code != ExitOK || !strings.Contains(text.stdout, "Verdict: PASS (0 errors, 0 warnings, 1 info)") ||
+			if text.code != ExitOK || !strings.HasPrefix(text.stdout, "PASS (0 errors, 0 warnings, 1 info)  ") ||
 				!strings.Contains(text.stdout, "fetched now and cached") {
 				t.Fatalf("text: exit %d\n%s%s", text.code, text.stdout, text.stderr)
 			}

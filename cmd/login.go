@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/internal/betterauth"
+	"github.com/baverify/baverify/internal/jwks"
 	"github.com/baverify/baverify/internal/render"
 )
 
@@ -128,8 +129,39 @@ func loginDeployment(baseURL string) (*betterauth.Deployment, error) {
 // *betterauth.LoginError (Unavailable when Better Auth cannot be reached).
 func signIn(ctx context.Context, f *Factory, st render.Styles, client *http.Client, d *betterauth.Deployment, email, password string) (*betterauth.LoginResult, error) {
 	warnPlainHTTP(f, st, d.Origin(), "the password", "read it")
-	return betterauth.Login(ctx, betterauth.LoginOptions{Deployment: d, Email: email, Password: password,
+	res, err := betterauth.Login(ctx, betterauth.LoginOptions{Deployment: d, Email: email, Password: password,
 		Client: client, UserAgent: userAgent(f)})
+	var le *betterauth.LoginError
+	if errors.As(err, &le) && le.Kind == betterauth.LoginNoRoute {
+		if base, ok := jwksGivenAsBaseURL(ctx, f, client, d); ok {
+			le.Hint = "--base-url " + d.BaseURL.String() + " serves a JWKS: it is the JWKS URL, not Better Auth's baseURL; use --base-url " + base
+		}
+	}
+	return res, err
+}
+
+// jwksGivenAsBaseURL checks, after sign-in answered 404, whether the base
+// URL given is in fact a JWKS URL (it ends in /jwks and serves a JWKS), as
+// token and jwks do; it returns the baseURL that serves it by Better Auth's
+// defaults. No credential is sent.
+func jwksGivenAsBaseURL(ctx context.Context, f *Factory, client *http.Client, d *betterauth.Deployment) (string, bool) {
+	given := strings.TrimRight(d.BaseURL.String(), "/")
+	base, ok := strings.CutSuffix(given, betterauth.DefaultJWKSPath)
+	if !ok {
+		return "", false
+	}
+	doc, err := (&jwks.Fetcher{Client: client, Now: f.Now, UserAgent: userAgent(f)}).Get(ctx, given, nil)
+	if err != nil || doc.HTTP.Status != http.StatusOK {
+		return "", false
+	}
+	if _, err := jwks.Parse(doc.Body); err != nil {
+		return "", false
+	}
+	// The default routes (/api/auth) need no path in the baseURL.
+	if origin, ok := strings.CutSuffix(base, betterauth.DefaultAuthPath); ok && origin == d.Origin() {
+		base = origin
+	}
+	return base, true
 }
 
 // loginVerdict writes a failed sign-in to stderr and maps it to the exit

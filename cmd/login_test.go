@@ -231,6 +231,12 @@ func TestLoginJSON(t *testing.T) {
 		ok.Email != "alice@example.com" || ok.UserID != "u1" || ok.Error != nil {
 		t.Fatalf("%+v", ok)
 	}
+	// Exactly the documented members, notes always there (docs/login.md),
+	// and written as every other JSON report is: indented.
+	if got := jsonKeys(t, r.stdout); got != "email notes ok source token tokenUrl userId" ||
+		!strings.Contains(r.stdout, "\n  \"notes\": []") || !strings.HasPrefix(r.stdout, "{\n  \"ok\": true,\n") {
+		t.Fatalf("success members %q:\n%s", got, r.stdout)
+	}
 
 	env["BAVERIFY_PASSWORD"] = "wrong"
 	r = run(t, runConfig{env: env}, "login", "-o", "json", "--base-url", good.URL, "--email", "alice@example.com")
@@ -249,6 +255,24 @@ func TestLoginJSON(t *testing.T) {
 		bad.Error.Code != "INVALID_EMAIL_OR_PASSWORD" || !strings.Contains(bad.Error.Message, "Invalid email or password") {
 		t.Fatalf("%+v", bad)
 	}
+	if got := jsonKeys(t, r.stdout); got != "error ok" || !strings.HasPrefix(r.stdout, "{\n  \"ok\": false,\n") {
+		t.Fatalf("failure members %q:\n%s", got, r.stdout)
+	}
+}
+
+// jsonKeys is the sorted member names of a JSON object.
+func jsonKeys(t *testing.T, s string) string {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatalf("%v:\n%s", err, s)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, " ")
 }
 
 // The password never leaves without a warning over plain http to a host

@@ -21,6 +21,8 @@ type tokenOptions struct {
 	policy     policyFlags
 	tokenFile  string
 	decodeOnly bool
+	quiet      bool
+	backends   bool
 	arg        string
 	argGiven   bool
 	batch      batchFlags
@@ -37,6 +39,8 @@ func newTokenCmd(f *Factory, runF func(*tokenOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "token [TOKEN | -]",
 		Short: "Decode a JWT and verify it against a Better Auth JWKS",
+		// Names people try first (cobra suggests token for them).
+		SuggestFor: []string{"verify", "decode", "check", "validate", "jwt"},
 		Long: `Decode a JWT and fully verify it: the signature against the JWKS (the algorithm
 comes from an allowlist, never from the token alone), then exp, nbf, iat,
 iss and aud. Every failure is reported with a hint in Better Auth's terms.
@@ -96,6 +100,8 @@ unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
 	opts.policy.register(c)
 	tokenInputFlags(c, &opts.tokenFile)
 	c.Flags().BoolVar(&opts.decodeOnly, "decode-only", false, "only decode; verify nothing (the output says NOT VERIFIED)")
+	c.Flags().BoolVarP(&opts.quiet, "quiet", "q", false, "print only the verdict line (the exit code says the same)")
+	c.Flags().BoolVar(&opts.backends, "backends", false, "list every measured backend setup for the token's algorithm, not one line")
 	opts.batch.register(c)
 	return c
 }
@@ -106,6 +112,12 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 	}
 	if err := opts.out.validate(); err != nil {
 		return err
+	}
+	if opts.quiet && opts.out.json() {
+		return usageErrorf("--quiet prints the text verdict line; with --output json, read .verdict")
+	}
+	if opts.quiet && opts.backends {
+		return usageErrorf("--quiet prints the verdict line alone; drop --backends or --quiet")
 	}
 	if err := opts.net.validate(); err != nil {
 		return err
@@ -166,8 +178,12 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 		err = render.JSON(f.IO.Out, out)
 	} else {
 		st := opts.out.styles(f)
-		if err = render.TokenText(f.IO.Out, result, st); err == nil {
-			err = render.BackendsText(f.IO.Out, backends, st)
+		simulated := opts.policy.now != ""
+		if opts.quiet {
+			_, err = io.WriteString(f.IO.Out, render.TokenVerdict(result, st, simulated)+"\n")
+		} else {
+			err = render.TokenText(f.IO.Out, result, st, render.TokenTextOptions{
+				Backends: backends, AllBackends: opts.backends, SimulatedNow: simulated})
 		}
 	}
 	if err != nil {

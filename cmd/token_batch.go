@@ -52,6 +52,10 @@ func runTokenBatch(ctx context.Context, f *Factory, opts *tokenOptions) (handled
 		return true, usageErrorf("--batch reads the tokens from its file: give no token argument and no --token-file")
 	case opts.decodeOnly:
 		return true, usageErrorf("--batch verifies; it has no --decode-only mode")
+	case opts.backends:
+		return true, usageErrorf("--backends lists the backends for one token; --batch counts by alg (baverify compat --alg ALG has the list)")
+	case opts.quiet && opts.out.json():
+		return true, usageErrorf("--quiet prints the text verdict line; with --output json, read each line's .verdict")
 	case b.jobs < 0 || b.jobs > maxBatchJobs:
 		return true, usageErrorf("-j must be from 0 (the number of CPUs) to %d", maxBatchJobs)
 	}
@@ -170,7 +174,12 @@ func tokenBatch(ctx context.Context, f *Factory, opts *tokenOptions, bv *verify.
 		}
 		return err
 	}
-	if !jsonOut {
+	switch {
+	case !jsonOut && opts.quiet:
+		if _, err := io.WriteString(out, render.BatchVerdict(sum, opts.out.styles(f))+"\n"); err != nil {
+			return err
+		}
+	case !jsonOut:
 		if err := render.BatchText(out, sum, opts.out.styles(f)); err != nil {
 			return err
 		}

@@ -159,6 +159,15 @@ func TestTokenBatchText(t *testing.T) {
 	if stripANSI(tty.stdout) != r.stdout {
 		t.Fatalf("terminal output differs beyond colour:\n%s", tty.stdout)
 	}
+	first, _, _ := strings.Cut(r.stdout, "\n")
+	if q := run(t, runConfig{}, append(args, "-q")...); q.code != ExitNegative || q.stdout != first+"\n" {
+		t.Fatalf("--quiet: exit %d\n%s", q.code, q.stdout)
+	}
+	for _, extra := range [][]string{{"-q", "-o", "json"}, {"--backends"}} {
+		if u := run(t, runConfig{}, append(args, extra...)...); u.code != ExitUsage || u.stdout != "" {
+			t.Errorf("%v: exit %d\n%s", extra, u.code, u.stdout)
+		}
+	}
 }
 
 func TestTokenBatchExitCodes(t *testing.T) {
@@ -227,7 +236,7 @@ func TestTokenBatchProgress(t *testing.T) {
 		clock := time.Unix(rt.Iat, 0)
 		f.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); clock = clock.Add(time.Second); return clock }
 		code := Execute(context.Background(), f, []string{"token", "--batch", file, "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", at})
-		if code != ExitOK || !strings.Contains(stripANSI(out.String()), "Verdict: VALID (all 3000 tokens)") {
+		if code != ExitOK || !strings.HasPrefix(stripANSI(out.String()), "VALID (all 3000 tokens)  ") {
 			t.Fatalf("exit %d\n%s", code, out.String())
 		}
 		shown := strings.Contains(errOut.String(), "1024 lines, 1024 tokens: 1024 valid, 0 invalid")

@@ -334,3 +334,53 @@ func TestWrappedTokenDiscoversThroughItsIssuer(t *testing.T) {
 		t.Fatalf("issuer of the wrapped token: %q, want %q", got, rt.Origin)
 	}
 }
+
+// TestTokenVerdictFirst: the first line carries the verdict and its
+// reason; --quiet prints it alone; a time given with --now is said to be
+// one, the clock's is not.
+func TestTokenVerdictFirst(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	tok := strings.TrimSpace(rt.Token)
+	keys := []string{"--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin}
+	at := rt.During()
+	sub := "hDpiAVW27SkPHkFast7zh4m30YBEieqF"
+	for _, tc := range []struct {
+		name  string
+		now   time.Time
+		args  []string
+		code  int
+		first string
+	}{
+		{"valid, by the clock", at, append([]string{"token", tok}, keys...), 0,
+			"VALID  EdDSA token for sub " + sub + ", expires in 14m"},
+		{"valid at --now", time.Time{}, append([]string{"token", "--now", during(rt), tok}, keys...), 0,
+			"VALID  EdDSA token for sub " + sub + ", expires in 14m at --now " + during(rt)},
+		{"expired at --now", time.Time{}, append([]string{"token", "--now", "2026-11-26T20:09:09Z", tok}, keys...), 1,
+			"INVALID (expired)  EdDSA token for sub " + sub + ": expired 8m32s ago (exp 2026-11-26T20:00:37Z) at --now 2026-11-26T20:09:09Z"},
+		{"expired by the clock", time.Date(2026, 11, 26, 20, 9, 9, 0, time.UTC), append([]string{"token", tok}, keys...), 1,
+			"INVALID (expired)  EdDSA token for sub " + sub + ": expired 8m32s ago (exp 2026-11-26T20:00:37Z)"},
+		{"a line break inside", at, append([]string{"token", tok[:150] + "\n" + tok[150:]}, keys...), 1,
+			"INVALID (malformed): line break at byte 150, inside the payload"},
+		{"issuer not pinned", at, []string{"token", "--jwks", rt.JWKSPath, tok}, 0,
+			"VALID (issuer not pinned)  EdDSA token for sub " + sub + ", expires in 14m"},
+		{"no key source", at, []string{"token", "--no-discover", tok}, 1,
+			"NOT VERIFIED (no key source)  EdDSA token for sub " + sub + ", expires in 14m"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, runConfig{now: tc.now}, tc.args...)
+			first, _, _ := strings.Cut(r.stdout, "\n")
+			if r.code != tc.code || first != tc.first {
+				t.Fatalf("exit %d, first line\n%q, want exit %d and\n%q\n%s", r.code, first, tc.code, tc.first, r.stdout)
+			}
+			q := run(t, runConfig{now: tc.now}, append(tc.args, "-q")...)
+			if q.code != tc.code || q.stdout != tc.first+"\n" {
+				t.Fatalf("--quiet: exit %d\n%q", q.code, q.stdout)
+			}
+		})
+	}
+	for _, args := range [][]string{{"-q", "-o", "json"}, {"--quiet", "--backends"}} {
+		if r := run(t, runConfig{}, append([]string{"token", tok}, args...)...); r.code != ExitUsage || r.stdout != "" {
+			t.Errorf("%v: exit %d, want 2\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/baverify/baverify/internal/humanize"
 )
 
 // Argument and flag mistakes say what was expected; Execute then shows the
@@ -143,11 +145,32 @@ func unknownCommand(root *cobra.Command, err error) (string, bool) {
 		return "", false
 	}
 	name, _ = strconv.Unquote(name)
+	if n := tokenStart(name); n >= 0 {
+		// A token pasted where the command goes: never echo it whole, it
+		// is a credential (shell history, CI logs and screen shares keep
+		// what we print).
+		return fmt.Sprintf("%q looks like a JWT, not a command (the rest is not shown: a token is a credential); did you mean baverify token TOKEN? (or baverify token - to paste it)",
+			humanize.Clip(name, n+8)), true
+	}
 	msg := "unknown command " + strconv.Quote(name)
 	if s := root.SuggestionsFor(name); len(s) > 0 {
 		msg += "; did you mean baverify " + s[0] + "?"
 	}
 	return msg, true
+}
+
+// tokenStart says where a JWT starts in an argument pasted where a command
+// name goes (after a "Bearer " prefix, if any); -1 when it is no JWT.
+func tokenStart(s string) int {
+	start := 0
+	if strings.HasPrefix(strings.ToLower(s), "bearer ") {
+		start = len("bearer ")
+	}
+	t := s[start:]
+	if strings.HasPrefix(t, "eyJ") || strings.Count(t, ".") == 2 && len(t) > 32 && !strings.ContainsAny(t, " /") {
+		return start
+	}
+	return -1
 }
 
 // usageFooter is what follows a usage error: the command's usage line when

@@ -188,6 +188,20 @@ func TestSingleCommandTreeChangesNothing(t *testing.T) {
 	}
 }
 
+// A token given where the command goes is recognised, and never echoed
+// whole: it is a credential.
+func TestTokenAsCommandIsNotEchoed(t *testing.T) {
+	t.Parallel()
+	tok := strings.TrimSpace(loadReal(t, "EdDSA").Token)
+	for _, arg := range []string{tok, "Bearer " + tok} {
+		r := run(t, runConfig{}, arg, "--base-url", "http://127.0.0.1:1")
+		if r.code != ExitUsage || r.stdout != "" || !strings.Contains(r.stderr, "looks like a JWT, not a command") ||
+			!strings.Contains(r.stderr, "did you mean baverify token TOKEN?") || strings.Contains(r.stderr, tok[:20]) {
+			t.Errorf("exit %d\n%s", r.code, r.stderr)
+		}
+	}
+}
+
 // completion is a command like the others: baverify --help lists it.
 func TestRootHelpListsCompletion(t *testing.T) {
 	r := run(t, runConfig{}, "--help")
@@ -213,6 +227,8 @@ func TestUsageErrorsSayWhatWasExpected(t *testing.T) {
 		{"a prefix of a flag", []string{"jwks", "--expect-a", "EdDSA"}, []string{"did you mean --expect-alg?"}},
 		{"an unknown command", []string{"jwk"}, []string{`unknown command "jwk"; did you mean baverify jwks?`, "Run 'baverify --help'"}},
 		{"a bad flag value", []string{"jwks", "-o", "yaml", "x.json"}, []string{"--output must be text or json", "Run 'baverify jwks --help' for usage."}},
+		{"verify is token", []string{"verify", "x"}, []string{`unknown command "verify"; did you mean baverify token?`}},
+		{"decode is token", []string{"decode"}, []string{`did you mean baverify token?`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -225,7 +241,7 @@ func TestUsageErrorsSayWhatWasExpected(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 				}
 			}
-			if strings.Contains(r.stderr, "Run 'baverify --help'") && tc.args[0] != "jwk" {
+			if strings.Contains(r.stderr, "Run 'baverify --help'") && tc.args[0] != "jwk" && tc.args[0] != "verify" && tc.args[0] != "decode" {
 				t.Errorf("points at the root help:\n%s", r.stderr)
 			}
 		})

@@ -113,21 +113,13 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// BatchText writes the summary of a batch run.
+// BatchText writes the summary of a batch run, outcome first: the verdict
+// with what was read (and what the lines that were no token were), then
+// the counts by verdict, error code, kid, alg, iss and aud, and the keys.
 func BatchText(w io.Writer, s *batch.Summary, st Styles) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s on %s", apply(st.Heading, "Batch:"), plural(int(s.Tokens), "token"), plural(int(s.Read), "line"))
-	var notes []string
-	if blank := s.Read - s.Lines; blank > 0 {
-		notes = append(notes, plural(int(blank), "blank line"))
-	}
-	if n := s.Verdicts[batch.NoToken]; n > 0 {
-		notes = append(notes, plural(int(n), "line")+" without a token")
-	}
-	if len(notes) > 0 {
-		b.WriteString(" (" + strings.Join(notes, ", ") + ")")
-	}
-	b.WriteString("\n\nVerdicts\n")
+	b.WriteString(BatchVerdict(s, st) + "\n")
+	b.WriteString("\nVerdicts\n")
 	for _, v := range []batch.Verdict{batch.Valid, batch.Invalid, batch.CouldNotCheck, batch.NoToken} {
 		n := s.Verdicts[v]
 		if n == 0 && v != batch.Valid && v != batch.Invalid {
@@ -151,21 +143,56 @@ func BatchText(w io.Writer, s *batch.Summary, st Styles) error {
 		// Every line was judged against this one set (see verify.Batch).
 		fmt.Fprintf(&b, "\n%s %s, %s\n", apply(st.Heading, "Keys:"), SafeLine(s.Keys.Location), SafeLine(s.Keys.Describe()))
 	}
-	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// BatchVerdict is the first line of a batch summary, and all that --quiet
+// prints: the verdict and what was read.
+func BatchVerdict(s *batch.Summary, st Styles) string {
+	return batchVerdict(s, st) + "  " + batchRead(s)
+}
+
+// batchVerdict is the verdict of a whole batch.
+func batchVerdict(s *batch.Summary, st Styles) string {
 	switch {
 	case s.Tokens == 0:
-		b.WriteString(apply(st.Fail, "Verdict: NO TOKENS") + " (nothing was verified)\n")
+		return apply(st.Fail, "NO TOKENS") + " (nothing was verified)"
 	case s.AllValid():
 		all := "all " + plural(int(s.Tokens), "token")
 		if s.Tokens == 1 {
 			all = "the one token"
 		}
-		fmt.Fprintf(&b, "%s (%s)\n", apply(st.Pass, "Verdict: VALID"), all)
-	default:
-		fmt.Fprintf(&b, "%s (%d of %s not valid)\n", apply(st.Fail, "Verdict: INVALID"), s.Tokens-s.Verdicts[batch.Valid], plural(int(s.Tokens), "token"))
+		return apply(st.Pass, "VALID") + " (" + all + ")"
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return apply(st.Fail, "INVALID") + fmt.Sprintf(" (%d of %s not valid)", s.Tokens-s.Verdicts[batch.Valid], plural(int(s.Tokens), "token"))
+}
+
+// batchRead says what was read: "batch: 1 token on 2 lines; 1 line held no
+// JWT (line 2)". Lines that are not tokens are named by kind and number:
+// with --extract a line without a JWT is no_token; without it, every
+// non-blank line is taken as a token, and one that is not a JWT is
+// malformed.
+func batchRead(s *batch.Summary) string {
+	r := "batch: " + plural(int(s.Tokens), "token") + " on " + plural(int(s.Read), "line")
+	var notes []string
+	if blank := s.Read - s.Lines; blank > 0 {
+		notes = append(notes, plural(int(blank), "blank line"))
+	}
+	if n := s.Verdicts[batch.NoToken]; n > 0 {
+		notes = append(notes, plural(int(n), "line")+" held no JWT ("+strings.TrimPrefix(firstLines(s.FirstLines[string(batch.NoToken)], n), "  ")+")")
+	}
+	if n := s.Codes[verify.CodeMalformed]; n > 0 {
+		verb := " is"
+		if n > 1 {
+			verb = " are"
+		}
+		notes = append(notes, fmt.Sprintf("%d%s not a well-formed JWT (malformed: %s)", n, verb, strings.TrimPrefix(firstLines(s.FirstLines[string(verify.CodeMalformed)], n), "  ")))
+	}
+	if len(notes) > 0 {
+		r += "; " + strings.Join(notes, "; ")
+	}
+	return r
 }
 
 // shownValues is how many values of a dimension the summary lists.

@@ -30,7 +30,7 @@ func TestBatchTextIsTerminalSafe(t *testing.T) {
 	if err := BatchText(&b, s, Styles{}); err != nil {
 		t.Fatal(err)
 	}
-	if strings.ContainsAny(b.String(), "\x1b\x07") || !strings.Contains(b.String(), "Batch: 1 token on 1 line\n") {
+	if strings.ContainsAny(b.String(), "\x1b\x07") || !strings.HasPrefix(b.String(), "VALID (the one token)  batch: 1 token on 1 line\n") {
 		t.Fatalf("%q", b.String())
 	}
 }
@@ -67,10 +67,10 @@ func TestBatchTextKeysAndPlurals(t *testing.T) {
 		valid, invalid int
 		want           string
 	}{
-		{1, 0, "Verdict: VALID (the one token)\n"},
-		{2, 0, "Verdict: VALID (all 2 tokens)\n"},
-		{0, 1, "Verdict: INVALID (1 of 1 token not valid)\n"},
-		{1, 1, "Verdict: INVALID (1 of 2 tokens not valid)\n"},
+		{1, 0, "VALID (the one token)  batch: 1 token on 1 line\n"},
+		{2, 0, "VALID (all 2 tokens)  batch: 2 tokens on 2 lines\n"},
+		{0, 1, "INVALID (1 of 1 token not valid)  batch: 1 token on 1 line\n"},
+		{1, 1, "INVALID (1 of 2 tokens not valid)  batch: 2 tokens on 2 lines\n"},
 	} {
 		s := batch.NewSummary()
 		n := int64(0)
@@ -88,9 +88,41 @@ func TestBatchTextKeysAndPlurals(t *testing.T) {
 		if err := BatchText(&b, s, Styles{}); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasSuffix(b.String(), tc.want) ||
+		if !strings.HasPrefix(b.String(), tc.want) ||
 			!strings.Contains(b.String(), "\nKeys: https://app.example.com/api/auth/jwks, revalidated (the cached copy, confirmed now by 304 Not Modified)\n") {
 			t.Fatalf("%d valid, %d invalid:\n%s", tc.valid, tc.invalid, b.String())
+		}
+	}
+}
+
+// The first line says what the lines that were not tokens were, and where.
+func TestBatchTextNamesTheLinesThatAreNoToken(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []*batch.Line
+		read  int64
+		want  string
+	}{
+		{"--extract: a line without a JWT", []*batch.Line{
+			{Number: 1, Verdict: batch.Valid, Outcome: verify.Outcome{Valid: true}},
+			{Number: 2, Verdict: batch.NoToken}}, 2,
+			"VALID (the one token)  batch: 1 token on 2 lines; 1 line held no JWT (line 2)\n"},
+		{"a garbage line taken as a token", []*batch.Line{
+			{Number: 1, Verdict: batch.Valid, Outcome: verify.Outcome{Valid: true}},
+			{Number: 3, Verdict: batch.Invalid, Outcome: verify.Outcome{Errors: []verify.Problem{{Code: verify.CodeMalformed}}}}}, 3,
+			"INVALID (1 of 2 tokens not valid)  batch: 2 tokens on 3 lines; 1 blank line; 1 is not a well-formed JWT (malformed: line 3)\n"},
+	} {
+		s := batch.NewSummary()
+		for _, l := range tc.lines {
+			s.Add(l)
+		}
+		s.Read = tc.read
+		var b bytes.Buffer
+		if err := BatchText(&b, s, Styles{}); err != nil {
+			t.Fatal(err)
+		}
+		if first, _, _ := strings.Cut(b.String(), "\n"); first+"\n" != tc.want {
+			t.Errorf("%s: first line\n%q, want\n%q", tc.name, first, tc.want)
 		}
 	}
 }

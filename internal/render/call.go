@@ -23,18 +23,27 @@ type CallTextOptions struct {
 	AllHeaders bool
 	// BodyDisplay bounds the body shown, in bytes; 0 means DefaultBodyDisplay.
 	BodyDisplay int
+	// SimulatedNow is set when the token's times were evaluated at --now.
+	SimulatedNow bool
 }
 
 // selectedHeaders are the response headers shown without -i.
 var selectedHeaders = []string{"Content-Type", "Content-Length", "Date", "Location", "Www-Authenticate", "Retry-After"}
 
-// CallText writes the human report of a call: the local token verdict, the
-// request (credentials redacted unless --show-token), the response, the
-// diagnosis and a one-line result.
+// CallText writes the human report of a call, outcome first: the result
+// line (with the request and its first finding), the token's verdict, the
+// diagnosis, then the details: the request as sent (credentials redacted
+// unless --show-token), the response, and the token's facts.
 func CallText(w io.Writer, rep *call.Report, st Styles, opts CallTextOptions) error {
 	p := &printer{w: w}
-	p.line(apply(st.Heading, "Token"))
-	callToken(p, rep.Token, st)
+	p.line(CallResult(rep, st))
+	if rep.Token == nil {
+		p.line(apply(st.Heading, "Token:") + " none sent (--no-token)")
+	} else {
+		p.line(apply(st.Heading, "Token:") + " " + TokenVerdict(rep.Token, st, opts.SimulatedNow))
+	}
+
+	diagnosis(p, "Diagnosis", rep.Diagnosis, st)
 
 	p.line("")
 	p.line(apply(st.Heading, "Request"))
@@ -56,9 +65,11 @@ func CallText(w io.Writer, rep *call.Report, st Styles, opts CallTextOptions) er
 		callResponse(p, rep.Response, st, opts)
 	}
 
-	diagnosis(p, "Diagnosis", rep.Diagnosis, st)
-	p.line("")
-	p.line(callResult(rep, st))
+	if rep.Token != nil {
+		p.line("")
+		p.line(apply(st.Heading, "Token"))
+		tokenFacts(p, rep.Token, st)
+	}
 	return p.err
 }
 
@@ -84,12 +95,41 @@ func diagnosis(p *printer, heading string, list []call.Finding, st Styles) {
 	}
 }
 
+// callToken writes the verdict of the token sent and its facts (probe's
+// Token section).
 func callToken(p *printer, r *verify.Result, st Styles) {
 	if r == nil {
 		p.line("  none sent (--no-token)")
 		return
 	}
 	p.line("  " + verdict(r, st))
+	tokenFacts(p, r, st)
+}
+
+// verdict is the "Verdict: ..." line that probe's Token section shows.
+func verdict(r *verify.Result, st Styles) string {
+	switch {
+	case r.DecodeOnly:
+		return apply(st.Warn, "Verdict: NOT VERIFIED") + " (decoded only)"
+	case r.SourceErr != nil:
+		return apply(st.Fail, "Verdict: COULD NOT CHECK") + " (the key source could not be read)"
+	case r.Valid && !r.IssuerPinned:
+		return apply(st.Pass, "Verdict: VALID") + " (signature and claims check out; the issuer is not pinned)"
+	case r.Valid:
+		return apply(st.Pass, "Verdict: VALID")
+	case !r.Verified && r.HasError(verify.CodeUnverified) && len(r.Errors) == 1:
+		return apply(st.Warn, "Verdict: NOT VERIFIED") + " (no key source)"
+	}
+	codes := make([]string, 0, len(r.Errors))
+	for _, e := range r.Errors {
+		codes = append(codes, string(e.Code))
+	}
+	return apply(st.Fail, "Verdict: INVALID") + " (" + strings.Join(codes, ", ") + ")"
+}
+
+// tokenFacts writes the facts of a token sent (alg, kid, iss, aud, sub,
+// expiry), and its errors and warnings with their hints.
+func tokenFacts(p *printer, r *verify.Result, st Styles) {
 	if r.Token != nil {
 		var facts []string
 		add := func(name, v string) {
@@ -218,14 +258,24 @@ func severityColor(s call.Severity, st Styles) func(string) string {
 	return nil
 }
 
-func callResult(rep *call.Report, st Styles) string {
+// CallResult is the first line of a call report: the outcome, the
+// request, and the first finding that explains it.
+//
+//	FAIL (HTTP 401, expected 2xx)  GET https://api.example.com/api/me: the backend answered 401 to a token that verifies locally
+func CallResult(rep *call.Report, st Styles) string {
+	req := "  " + SafeLine(rep.Request.Method) + " " + SafeLine(rep.Request.URL)
 	switch {
 	case rep.Unreachable:
-		return apply(st.Fail, "Result: COULD NOT CALL") + " (no answer from the backend)"
+		// Go's errors repeat the request ("Get "URL": ..."): the line has it.
+		cause := rep.Error
+		if i := strings.Index(cause, fmt.Sprintf("%q: ", rep.Request.URL)); i >= 0 && i <= len("Options ") {
+			cause = cause[i+len(rep.Request.URL)+4:]
+		}
+		return apply(st.Fail, "COULD NOT CALL (no answer from the backend)") + req + ": " + SafeLine(cause)
 	case rep.Incomplete:
-		return apply(st.Fail, "Result: COULD NOT CHECK") + fmt.Sprintf(" (HTTP %d, but the body could not be read to the end)", rep.Response.Status)
+		return apply(st.Fail, fmt.Sprintf("COULD NOT CHECK (HTTP %d, but the body could not be read to the end)", rep.Response.Status)) + req
 	case rep.OK:
-		return apply(st.Pass, "Result: OK") + fmt.Sprintf(" (HTTP %d, expected %s)", rep.Response.Status, rep.ExpectedStatus)
+		return apply(st.Pass, fmt.Sprintf("OK (HTTP %d, expected %s)", rep.Response.Status, rep.ExpectedStatus)) + req
 	}
 	var errs []string
 	for _, f := range rep.Diagnosis {
@@ -240,7 +290,25 @@ func callResult(rep *call.Report, st Styles) string {
 	if len(errs) > 0 {
 		why += "; " + strings.Join(errs, ", ")
 	}
-	return apply(st.Fail, "Result: FAIL") + " (" + why + ")"
+	line := apply(st.Fail, "FAIL ("+why+")") + req
+	if f := firstFinding(rep.Diagnosis); f != nil {
+		line += ": " + firstClause(SafeLine(f.Message))
+	}
+	return line
+}
+
+// firstFinding is the finding that heads the result line: the first error,
+// else the first warning, but not status_mismatch, which the line already
+// says.
+func firstFinding(list []call.Finding) *call.Finding {
+	for _, sev := range []call.Severity{call.SeverityError, call.SeverityWarning} {
+		for i := range list {
+			if list[i].Severity == sev && list[i].Code != call.CodeStatusMismatch {
+				return &list[i]
+			}
+		}
+	}
+	return nil
 }
 
 // LoginReport is the JSON output of `baverify login`.
@@ -253,6 +321,31 @@ type LoginReport struct {
 	UserID   string      `json:"userId,omitempty"`
 	Notes    []string    `json:"notes,omitempty"`
 	Error    *LoginIssue `json:"error,omitempty"`
+}
+
+// MarshalJSON writes the documented shape: {ok, token, source, tokenUrl,
+// email, userId, notes} on success, notes always an array ([] when there
+// are none), and {ok: false, error} on failure.
+func (r LoginReport) MarshalJSON() ([]byte, error) {
+	if !r.OK {
+		return json.Marshal(struct {
+			OK    bool        `json:"ok"`
+			Error *LoginIssue `json:"error"`
+		}{false, r.Error})
+	}
+	notes := r.Notes
+	if notes == nil {
+		notes = []string{}
+	}
+	return json.Marshal(struct {
+		OK       bool     `json:"ok"`
+		Token    string   `json:"token"`
+		Source   string   `json:"source"`
+		TokenURL string   `json:"tokenUrl"`
+		Email    string   `json:"email"`
+		UserID   string   `json:"userId"`
+		Notes    []string `json:"notes"`
+	}{true, r.Token, r.Source, r.TokenURL, r.Email, r.UserID, notes})
 }
 
 // LoginIssue is a failed sign-in in JSON.

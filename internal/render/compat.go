@@ -56,6 +56,35 @@ func BackendsText(w io.Writer, rep *compat.TokenReport, st Styles) error {
 	return p.err
 }
 
+// BackendsLine is the one-line summary of the "Backends" section that a
+// token report carries unless --backends asks for the whole list: how many
+// measured setups cannot verify the token's algorithm, and which libraries,
+// or that every measured one can (stacks not measured stay unknown).
+func BackendsLine(rep *compat.TokenReport, st Styles) string {
+	head := apply(st.Heading, "Backends:") + " "
+	if rep.NotMeasured != "" {
+		return head + apply(st.Dim, SafeLine(rep.NotMeasured))
+	}
+	var libs []string
+	failing := 0
+	for _, e := range rep.Entries {
+		if e.Verifies {
+			continue
+		}
+		failing++
+		if !containsString(libs, e.Library) {
+			libs = append(libs, e.Library)
+		}
+	}
+	alg := SafeLine(rep.Alg)
+	if failing == 0 {
+		return head + apply(st.Pass, fmt.Sprintf("all %d measured setups verify %s", len(rep.Entries), alg)) +
+			"; stacks not measured are unknown (baverify compat)"
+	}
+	return head + apply(st.Warn, fmt.Sprintf("%d of %d measured setups cannot verify %s", failing, len(rep.Entries), alg)) +
+		" (" + SafeLine(strings.Join(libs, ", ")) + ") — baverify compat --alg " + alg + ", or --backends"
+}
+
 func compatTag(o compat.Outcome, st Styles) string {
 	switch o {
 	case compat.OK:

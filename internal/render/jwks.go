@@ -16,10 +16,15 @@ import (
 // and UUID kids 36.
 const maxKidWidth = 44
 
-// JWKSText writes the human report of a JWKS lint: the keys, the HTTP
-// facts, the findings by severity, and the verdict.
+// JWKSText writes the human report of a JWKS lint, outcome first: the
+// verdict line with its reason, the findings by severity, then the
+// details: the source, the keys, the measured backends, the HTTP facts.
 func JWKSText(w io.Writer, r *jwks.Report, st Styles) error {
 	p := &printer{w: w}
+	p.line(JWKSVerdict(r, st))
+	p.line("")
+	findings(p, r.Findings, st)
+	p.line("")
 	source := SafeLine(r.Source)
 	switch {
 	case r.HTTP == nil && r.Source == "stdin":
@@ -37,10 +42,6 @@ func JWKSText(w io.Writer, r *jwks.Report, st Styles) error {
 		p.line("")
 		httpFacts(p, r, st)
 	}
-	p.line("")
-	findings(p, r.Findings, st)
-	p.line("")
-	p.line(jwksVerdict(r, st))
 	return p.err
 }
 
@@ -210,18 +211,50 @@ func findings(p *printer, list []jwks.Finding, st Styles) {
 	}
 }
 
-func jwksVerdict(r *jwks.Report, st Styles) string {
+// JWKSVerdict is the first line of a JWKS report: the verdict with its
+// counts, the source, and the first finding that decides it, or what the
+// JWKS holds when nothing does.
+//
+//	FAIL (1 error, 0 warnings, 0 info)  https://app.example.com/api/auth/jwks: the JWKS endpoint answered HTTP 404, not 200
+//	PASS (0 errors, 0 warnings, 1 info)  https://app.example.com/api/auth/jwks: 1 key (EdDSA)
+func JWKSVerdict(r *jwks.Report, st Styles) string {
 	errs, warns, infos := r.Count(jwks.SeverityError), r.Count(jwks.SeverityWarning), r.Count(jwks.SeverityInfo)
 	counts := plural(errs, "error") + ", " + plural(warns, "warning") + ", " + strconv.Itoa(infos) + " info"
+	var head string
+	decisive := jwks.SeverityError
 	switch {
 	case errs > 0:
-		return apply(st.Fail, "Verdict: FAIL") + " (" + counts + ")"
+		head = apply(st.Fail, "FAIL ("+counts+")")
 	case r.Strict && warns > 0:
-		return apply(st.Fail, "Verdict: FAIL") + " (" + counts + "; --strict fails on warnings)"
+		head = apply(st.Fail, "FAIL ("+counts+"; --strict fails on warnings)")
+		decisive = jwks.SeverityWarning
 	case warns > 0:
-		return apply(st.Pass, "Verdict: PASS") + " (" + counts + "; --strict would fail)"
+		head = apply(st.Pass, "PASS") + " (" + counts + "; --strict would fail)"
+	default:
+		head = apply(st.Pass, "PASS") + " (" + counts + ")"
 	}
-	return apply(st.Pass, "Verdict: PASS") + " (" + counts + ")"
+	line := head + "  " + SafeLine(r.Source) + ": "
+	for _, f := range r.Findings {
+		if f.Severity == decisive {
+			return line + firstClause(SafeLine(f.Message))
+		}
+	}
+	return line + keysInBrief(r.Keys)
+}
+
+// keysInBrief is "2 keys (EdDSA, RS256)".
+func keysInBrief(keys []jwks.KeySummary) string {
+	var algs []string
+	for _, k := range keys {
+		if a := deref(k.Alg); a != "-" && !containsString(algs, a) {
+			algs = append(algs, SafeLine(clipRunes(a, 16)))
+		}
+	}
+	s := plural(len(keys), "key")
+	if len(algs) > 0 {
+		s += " (" + strings.Join(algs, ", ") + ")"
+	}
+	return s
 }
 
 func plural(n int, word string) string {

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -142,21 +143,23 @@ func TestJWKSTextVerdicts(t *testing.T) {
 		strict bool
 		want   string
 	}{
-		{nil, false, "Verdict: PASS (0 errors, 0 warnings, 0 info)"},
-		{[]jwks.Severity{jwks.SeverityWarning}, false, "Verdict: PASS (0 errors, 1 warning, 0 info; --strict would fail)"},
-		{[]jwks.Severity{jwks.SeverityWarning, jwks.SeverityInfo}, true, "Verdict: FAIL (0 errors, 1 warning, 1 info; --strict fails on warnings)"},
-		{[]jwks.Severity{jwks.SeverityError, jwks.SeverityError}, false, "Verdict: FAIL (2 errors, 0 warnings, 0 info)"},
+		{nil, false, "PASS (0 errors, 0 warnings, 0 info)  f: 0 keys"},
+		{[]jwks.Severity{jwks.SeverityWarning}, false, "PASS (0 errors, 1 warning, 0 info; --strict would fail)  f: 0 keys"},
+		{[]jwks.Severity{jwks.SeverityWarning, jwks.SeverityInfo}, true, "FAIL (0 errors, 1 warning, 1 info; --strict fails on warnings)  f: warned"},
+		{[]jwks.Severity{jwks.SeverityError, jwks.SeverityError}, false, "FAIL (2 errors, 0 warnings, 0 info)  f: error 0"},
 	} {
 		r := &jwks.Report{Source: "f", Strict: tc.strict, Keys: []jwks.KeySummary{}}
-		for _, s := range tc.sevs {
-			r.Findings = append(r.Findings, jwks.Finding{Code: "c", Severity: s, Message: "m", Hint: "h"})
+		for i, s := range tc.sevs {
+			msg := map[jwks.Severity]string{jwks.SeverityError: fmt.Sprintf("error %d", i), jwks.SeverityWarning: "warned"}[s]
+			r.Findings = append(r.Findings, jwks.Finding{Code: "c", Severity: s, Message: msg, Hint: "h"})
 		}
 		var out bytes.Buffer
 		if err := JWKSText(&out, r, Styles{}); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasSuffix(out.String(), tc.want+"\n") {
-			t.Errorf("want %q:\n%s", tc.want, out.String())
+		// The verdict comes first: a CI log shows it without scrolling.
+		if first, _, _ := strings.Cut(out.String(), "\n"); first != tc.want {
+			t.Errorf("first line %q, want %q:\n%s", first, tc.want, out.String())
 		}
 	}
 }

@@ -82,7 +82,7 @@ func TestTokenTextKeyIsTerminalSafe(t *testing.T) {
 	r := &verify.Result{Checks: []verify.Check{}, Errors: []verify.Problem{}, Warnings: []verify.Problem{},
 		Key: &verify.KeyInfo{Kid: evil, Kty: evil, Crv: evil, Alg: evil, Source: evil, Thumbprint: "t"}}
 	var out bytes.Buffer
-	if err := TokenText(&out, r, Styles{}); err != nil {
+	if err := TokenText(&out, r, Styles{}, TokenTextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.ContainsAny(out.String(), "\x1b\x07\u202e") {
@@ -165,7 +165,7 @@ func TestColouredReportsResetPerLine(t *testing.T) {
 		checkResetPerLine(t, "call", buf.String())
 	}
 	var buf bytes.Buffer
-	if err := TokenText(&buf, validEd, NewStyles(&buf, true)); err != nil {
+	if err := TokenText(&buf, validEd, NewStyles(&buf, true), TokenTextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	checkResetPerLine(t, "token", buf.String())

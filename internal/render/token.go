@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/baverify/baverify/internal/compat"
 	"github.com/baverify/baverify/internal/humanize"
 	"github.com/baverify/baverify/internal/verify"
 )
@@ -18,48 +19,97 @@ const maxValueWidth = 100
 // timeClaims are displayed with their date and relative time.
 var timeClaims = map[string]bool{"exp": true, "nbf": true, "iat": true, "auth_time": true}
 
-// TokenText writes the human report of a token check.
-func TokenText(w io.Writer, r *verify.Result, st Styles) error {
+// TokenTextOptions are the display choices of `token`.
+type TokenTextOptions struct {
+	// Backends is what the compatibility table says of the token; nil when
+	// it does not apply.
+	Backends *compat.TokenReport
+	// AllBackends lists every measured setup (--backends) instead of the
+	// one-line summary.
+	AllBackends bool
+	// SimulatedNow is set when the times were evaluated at --now, not by
+	// the clock: the verdict and the time checks say so.
+	SimulatedNow bool
+}
+
+// TokenText writes the human report of a token check, outcome first: the
+// verdict line with its reason, the checks, the errors and warnings with
+// their hints, one line on the measured backends, then the details
+// (header, payload, key).
+func TokenText(w io.Writer, r *verify.Result, st Styles, opts TokenTextOptions) error {
 	p := &printer{w: w}
-	if r.DecodeOnly {
-		p.line(apply(st.Warn, "NOT VERIFIED: decoded only, the signature was not checked"))
+	p.line(TokenVerdict(r, st, opts.SimulatedNow))
+	p.line("")
+	tokenChecks(p, r, st, opts.SimulatedNow)
+	problems(p, "Errors", r.Errors, st.Fail, st)
+	problems(p, "Warnings", r.Warnings, st.Warn, st)
+	if len(r.Notes) > 0 {
 		p.line("")
+		p.line(apply(st.Heading, "Notes"))
+		for _, n := range r.Notes {
+			p.line("  " + SafeLine(n))
+		}
 	}
-	switch {
-	case r.Token != nil:
-		p.line(apply(st.Heading, "Header"))
-		p.object(r.Token.Header, r, st)
+	if opts.Backends != nil && !opts.AllBackends {
 		p.line("")
-		p.line(apply(st.Heading, "Payload"))
-		p.object(r.Token.Claims, r, st)
-		p.line("")
-	case r.Partial != nil:
-		// A malformed token still shows every part that decoded.
-		notDecoded := "  " + apply(st.Dim, "(did not decode)")
-		p.line(apply(st.Heading, "Header"))
-		if len(r.Partial.Header.Keys) == 0 {
-			p.line(notDecoded)
-		}
-		p.object(r.Partial.Header, r, st)
-		p.line("")
-		title := "Payload"
-		if r.Partial.PayloadJSON == nil && len(r.Partial.Claims.Keys) > 0 {
-			title += apply(st.Dim, " (only the claims before the payload breaks off)")
-		}
-		p.line(apply(st.Heading, "Payload") + strings.TrimPrefix(title, "Payload"))
-		if len(r.Partial.Claims.Keys) == 0 {
-			p.line(notDecoded)
-		}
-		p.object(r.Partial.Claims, r, st)
-		p.line("")
+		p.line(BackendsLine(opts.Backends, st))
 	}
+	tokenDetails(p, r, st)
+	if p.err == nil && opts.AllBackends {
+		p.err = BackendsText(w, opts.Backends, st)
+	}
+	return p.err
+}
+
+// tokenChecks writes the Checks section; at --now the time checks say so.
+func tokenChecks(p *printer, r *verify.Result, st Styles, simulated bool) {
 	p.line(apply(st.Heading, "Checks"))
 	width := 0
 	for _, c := range r.Checks {
 		width = max(width, len(c.Name))
 	}
 	for _, c := range r.Checks {
-		p.line(fmt.Sprintf("  %s %-*s  %s", statusTag(c.Status, st), width, c.Name, SafeLine(c.Message)))
+		msg := SafeLine(c.Message)
+		if simulated && timeClaims[c.Name] && c.Status != verify.Skip {
+			msg += apply(st.Warn, " at --now "+humanize.Time(r.Now))
+		}
+		p.line(fmt.Sprintf("  %s %-*s  %s", statusTag(c.Status, st), width, c.Name, msg))
+	}
+}
+
+// tokenDetails writes what was decoded and which key was used.
+func tokenDetails(p *printer, r *verify.Result, st Styles) {
+	if r.DecodeOnly {
+		p.line("")
+		p.line(apply(st.Warn, "NOT VERIFIED: decoded only, the signature was not checked"))
+	}
+	switch {
+	case r.Token != nil:
+		p.line("")
+		p.line(apply(st.Heading, "Header"))
+		p.object(r.Token.Header, r, st)
+		p.line("")
+		p.line(apply(st.Heading, "Payload"))
+		p.object(r.Token.Claims, r, st)
+	case r.Partial != nil:
+		// A malformed token still shows every part that decoded.
+		notDecoded := "  " + apply(st.Dim, "(did not decode)")
+		p.line("")
+		p.line(apply(st.Heading, "Header"))
+		if len(r.Partial.Header.Keys) == 0 {
+			p.line(notDecoded)
+		}
+		p.object(r.Partial.Header, r, st)
+		p.line("")
+		title := ""
+		if r.Partial.PayloadJSON == nil && len(r.Partial.Claims.Keys) > 0 {
+			title = apply(st.Dim, " (only the claims before the payload breaks off)")
+		}
+		p.line(apply(st.Heading, "Payload") + title)
+		if len(r.Partial.Claims.Keys) == 0 {
+			p.line(notDecoded)
+		}
+		p.object(r.Partial.Claims, r, st)
 	}
 	if r.Key != nil {
 		p.line("")
@@ -91,22 +141,6 @@ func TokenText(w io.Writer, r *verify.Result, st Styles) error {
 		}
 		p.field("keys from", from, st)
 	}
-	problems(p, "Errors", r.Errors, st.Fail, st)
-	problems(p, "Warnings", r.Warnings, st.Warn, st)
-	if len(r.Notes) > 0 {
-		p.line("")
-		p.line(apply(st.Heading, "Notes"))
-		for _, n := range r.Notes {
-			p.line("  " + SafeLine(n))
-		}
-	}
-	p.line("")
-	line := verdict(r, st)
-	if r.JWKS != nil && r.JWKS.From == "stale_cache" && !r.DecodeOnly && r.SourceErr == nil {
-		line += " " + apply(st.Warn, "against a STALE cached JWKS")
-	}
-	p.line(line)
-	return p.err
 }
 
 // problems writes a list of errors or warnings with their hints.
@@ -124,27 +158,95 @@ func problems(p *printer, title string, list []verify.Problem, color func(string
 	}
 }
 
-// Verdict returns the one-line verdict of a token check.
-func verdict(r *verify.Result, st Styles) string {
+// TokenVerdict is the first line of a token report, and all that --quiet
+// prints: the verdict, then the token in a few words or the reason it is
+// not valid.
+//
+//	VALID  EdDSA token for sub hDpi..., expires in 14m
+//	INVALID (expired, audience_mismatch)  EdDSA token for sub hDpi...: expired 4m ago (exp ...)
+//	INVALID (malformed): line break at byte 150, inside the payload
+func TokenVerdict(r *verify.Result, st Styles, simulated bool) string {
+	at := ""
+	if simulated {
+		at = " at --now " + humanize.Time(r.Now)
+	}
+	about := tokenAbout(r, at)
+	reason := ""
+	if e := r.Primary(); e != nil {
+		reason = ": " + firstClause(SafeLine(e.Message))
+		if simulated && timeCodes[e.Code] {
+			reason += at
+		}
+	}
+	var line string
 	switch {
 	case r.DecodeOnly:
-		return apply(st.Warn, "Verdict: NOT VERIFIED") + " (decoded only)"
+		line = apply(st.Warn, "NOT VERIFIED (decoded only)") + "  " + about + "; the signature was not checked"
 	case r.SourceErr != nil:
-		return apply(st.Fail, "Verdict: COULD NOT CHECK") + " (the key source could not be read)"
+		line = apply(st.Fail, "COULD NOT CHECK (the key source could not be read)") + reason
 	case r.Valid && hasWarning(r, verify.WarnHeaderFraming):
-		return apply(st.Pass, "Verdict: VALID") + " " + apply(st.Warn, "(the token; the header as pasted is refused by a backend: header_framing)")
+		line = apply(st.Pass, "VALID") + " " + apply(st.Warn, "(the token; the header as pasted is refused by a backend: header_framing)") + "  " + about
 	case r.Valid && !r.IssuerPinned:
-		return apply(st.Pass, "Verdict: VALID") + " (signature and claims check out; the issuer is not pinned)"
+		line = apply(st.Pass, "VALID") + " " + apply(st.Warn, "(issuer not pinned)") + "  " + about
 	case r.Valid:
-		return apply(st.Pass, "Verdict: VALID")
+		line = apply(st.Pass, "VALID") + "  " + about
 	case !r.Verified && r.HasError(verify.CodeUnverified) && len(r.Errors) == 1:
-		return apply(st.Warn, "Verdict: NOT VERIFIED") + " (no key source)"
+		line = apply(st.Warn, "NOT VERIFIED (no key source)") + "  " + about
+	default:
+		codes := make([]string, 0, len(r.Errors))
+		for _, e := range r.Errors {
+			codes = append(codes, string(e.Code))
+		}
+		line = apply(st.Fail, "INVALID ("+strings.Join(codes, ", ")+")")
+		if r.Token != nil {
+			line += "  " + about
+		}
+		line += reason
 	}
-	codes := make([]string, 0, len(r.Errors))
-	for _, e := range r.Errors {
-		codes = append(codes, string(e.Code))
+	if r.JWKS != nil && r.JWKS.From == "stale_cache" && !r.DecodeOnly && r.SourceErr == nil {
+		line += " " + apply(st.Warn, "against a STALE cached JWKS")
 	}
-	return apply(st.Fail, "Verdict: INVALID") + " (" + strings.Join(codes, ", ") + ")"
+	return line
+}
+
+// timeCodes are the errors about exp, nbf and iat: at --now they hold at
+// that time, not now.
+var timeCodes = map[verify.Code]bool{verify.CodeExpired: true, verify.CodeNotYetValid: true, verify.CodeIssuedInFuture: true}
+
+// tokenAbout is a decoded token in a few words: "EdDSA token for sub X,
+// expires in 14m"; "" when the token did not decode.
+func tokenAbout(r *verify.Result, at string) string {
+	if r.Token == nil {
+		return ""
+	}
+	s := "token"
+	if alg := r.HeaderString("alg"); alg != "" {
+		s = humanize.Clip(SafeLine(alg), 16) + " token"
+	}
+	if sub, _, _ := r.Token.Claims.String("sub"); sub != "" {
+		s += " for sub " + humanize.Clip(SafeLine(sub), 40)
+	}
+	if r.ExpiresAt != nil && !r.HasError(verify.CodeExpired) {
+		if r.ExpiresAt.After(r.Now) {
+			s += ", expires " + humanize.Relative(r.ExpiresAt.Time, r.Now) + at
+		} else {
+			s += ", expired " + humanize.Relative(r.ExpiresAt.Time, r.Now) + at
+		}
+	}
+	return s
+}
+
+// firstClause shortens a long message to its first clause, before ": ",
+// for the verdict line; the Errors section has it whole.
+func firstClause(msg string) string {
+	const long = 120
+	if len(msg) <= long {
+		return msg
+	}
+	if i := strings.Index(msg, ": "); i >= 10 {
+		return msg[:i]
+	}
+	return humanize.Clip(msg, long)
 }
 
 func hasWarning(r *verify.Result, c verify.Code) bool {
