@@ -166,6 +166,13 @@ func (r *Report) Failed() bool { return r.Verdict == VerdictFail }
 // Unavailable: nothing failed, but not everything could be checked (exit 3).
 func (r *Report) Unavailable() bool { return r.Verdict == VerdictCouldNotCheck }
 
+// Finish sets the statuses, summary, findings and verdict of a report
+// built by hand (renderer tests); Run does it itself.
+func Finish(r *Report) *Report {
+	r.finish()
+	return r
+}
+
 // finish sets each step's status, the summary, the findings and the verdict.
 func (r *Report) finish() {
 	r.Summary = Summary{}
