@@ -1,18 +1,15 @@
 package cmd
 
 import (
-	"net"
+	"errors"
 	"net/http"
 	"net/url"
 
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/internal/call"
-	"github.com/baverify/baverify/internal/httpclient"
-	"github.com/baverify/baverify/internal/keysource"
 	"github.com/baverify/baverify/internal/probe"
 	"github.com/baverify/baverify/internal/render"
-	"github.com/baverify/baverify/internal/verify"
 )
 
 type probeOptions struct {
@@ -116,7 +113,7 @@ invalid token, 2 usage error, 3 no answer.`,
 	fl.BoolVar(&opts.strict, "strict", false, "fail on warnings too (a forgery refused by a 5xx or another 4xx)")
 	fl.BoolVar(&opts.requireAll, "require-all", false, "fail when a case is not tested (for CI)")
 	fl.IntVar(&opts.concurrency, "concurrency", probe.DefaultConcurrency, "forgeries in flight at once (the genuine request goes first, alone)")
-	fl.StringVar(&opts.attackerListen, "attacker-listen", "127.0.0.1:0", "`HOST:PORT` the attacker listener binds (port 0: a free one)")
+	fl.StringVar(&opts.attackerListen, "attacker-listen", probe.DefaultListen, "`HOST:PORT` the attacker listener binds (port 0: a free one)")
 	fl.StringVar(&opts.attackerURL, "attacker-url", "", "`URL` the backend reaches the attacker listener at (a tunnel, say); default http://<--attacker-listen>")
 	fl.StringVar(&opts.expiredToken, "expired-token", "", "an expired `token` of the same deployment, which must be refused (- reads stdin)")
 	fl.StringVar(&opts.otherAudToken, "other-audience-token", "", "a `token` of the same deployment for another audience, which must be refused (- reads stdin)")
@@ -162,43 +159,32 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 	if err != nil {
 		return err
 	}
-	if reason := notProbeable(result); reason != "" {
-		rep := probe.NewReport(req.Method, req.URL, result)
-		rep.NotRun = reason
-		if err := opts.write(f, rep); err != nil {
-			return err
-		}
-		return errNegative
-	}
-	in := probe.Inputs{Token: token}
-	if result.Verified {
-		in.Key, in.JWK = result.PublicKey, result.PublicJWK
-	}
-	if err := opts.deploymentTokens(c, f, resolved, result, &in); err != nil {
-		return err
-	}
-	listener, err := opts.startListener(token, req.URL, &in)
-	if err != nil {
-		return err
-	}
-	cases, err := probe.Forge(in)
-	if err != nil {
-		if listener != nil {
-			listener.Close()
-		}
-		return &usageError{err: err}
-	}
-	rep := probe.Run(ctx, probe.Options{
-		Method: req.Method, URL: req.URL, Header: req.Header,
+	setup := probe.Setup{
+		Method: req.Method, URL: req.URL, Header: req.Header, Expect: expect,
+		Token: token, Result: result, Keys: resolved.Keys,
 		NewClient: func(log *call.RedirectLog) (*http.Client, error) {
 			return opts.net.httpClient(f, log.Record)
 		},
-		Now: f.Now, Expect: expect, BaseURL: opts.keys.baseURL, UserAgent: userAgent(f), Leeway: opts.policy.leeway,
-		BackendLibrary: opts.backend,
-		Concurrency:    opts.concurrency, Listener: listener, Strict: opts.strict, RequireAll: opts.requireAll,
-	}, cases, result)
-	if listener != nil {
-		listener.Close()
+		Listener: probe.ListenerSetup{Listen: opts.attackerListen, URL: opts.attackerURL},
+		BaseURL:  opts.keys.baseURL, UserAgent: userAgent(f), BackendLibrary: opts.backend,
+		Concurrency: opts.concurrency, Strict: opts.strict, RequireAll: opts.requireAll,
+	}
+	if setup.Now, err = opts.policy.clock(f); err != nil {
+		return err
+	}
+	if setup.Policy, err = opts.policy.policy(resolved, opts.keys.baseURL); err != nil {
+		return err
+	}
+	if setup.Deployment, err = opts.deploymentTokens(f); err != nil {
+		return err
+	}
+	rep, err := probe.Execute(ctx, setup)
+	var bad *probe.SetupError
+	if errors.As(err, &bad) {
+		return &usageError{err: err}
+	}
+	if err != nil {
+		return err
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -209,6 +195,8 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 	switch {
 	case rep.OK:
 		return nil
+	case rep.NotRun != "":
+		return errNegative
 	case rep.Failed > 0 || (opts.strict && rep.Warned > 0) || (opts.requireAll && rep.NotTested > 0):
 		return errNegative
 	case rep.Unanswered > 0:
@@ -217,88 +205,27 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 	return errNegative
 }
 
-// deploymentTokens reads --expired-token and --other-audience-token and
-// checks each against the same key source and policy as the genuine token:
-// one that is not what it claims to be is a usage error, because its
-// refusal would prove nothing.
-func (o *probeOptions) deploymentTokens(c *cobra.Command, f *Factory, resolved *keysource.Resolved, genuine *verify.Result, in *probe.Inputs) error {
-	if o.expiredToken == "" && o.otherAudToken == "" {
-		return nil
-	}
-	clock, err := o.policy.clock(f)
-	if err != nil {
-		return err
-	}
-	v := &verify.Verifier{Now: clock, Keys: resolved.Keys}
-	if v.Policy, err = o.policy.policy(resolved, o.keys.baseURL); err != nil {
-		return err
-	}
+// deploymentTokens reads the tokens only the deployment can sign, each
+// labelled with the flag it came from; probe checks them.
+func (o *probeOptions) deploymentTokens(f *Factory) (map[probe.Kind]probe.DeploymentToken, error) {
+	out := map[probe.Kind]probe.DeploymentToken{}
 	for _, d := range []struct {
+		kind        probe.Kind
 		flag, value string
-		dst         *string
-		check       func(*verify.Result) error
 	}{
-		{"--expired-token", o.expiredToken, &in.ExpiredToken, probe.CheckExpired},
-		{"--other-audience-token", o.otherAudToken, &in.OtherAudienceToken,
-			func(r *verify.Result) error { return probe.CheckOtherAudience(r, genuine) }},
+		{probe.KindExpired, "--expired-token", o.expiredToken},
+		{probe.KindOtherAudience, "--other-audience-token", o.otherAudToken},
 	} {
 		if d.value == "" {
 			continue
 		}
 		tok, err := readToken(f, d.value, true, "")
 		if err != nil {
-			return usageErrorf("%s: %v", d.flag, err)
+			return nil, usageErrorf("%s: %v", d.flag, err)
 		}
-		r := v.Verify(c.Context(), tok)
-		if err := c.Context().Err(); err != nil {
-			return err
-		}
-		if err := d.check(r); err != nil {
-			return usageErrorf("%s: %v", d.flag, err)
-		}
-		*d.dst = tok
+		out[d.kind] = probe.DeploymentToken{Token: tok, Source: d.flag}
 	}
-	return nil
-}
-
-// startListener starts the attacker listener, unless the backend could not
-// reach it: a listener on loopback, for a backend on another host, would
-// make the three cases refused for the wrong reason.
-func (o *probeOptions) startListener(token, target string, in *probe.Inputs) (*probe.Listener, error) {
-	host, _, err := net.SplitHostPort(o.attackerListen)
-	if err != nil {
-		return nil, usageErrorf("--attacker-listen must be HOST:PORT: %v", err)
-	}
-	if o.attackerURL == "" {
-		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-			return nil, usageErrorf("--attacker-listen %s listens on every address: give --attacker-url, the URL the backend reaches it at", render.SafeLine(o.attackerListen))
-		}
-		u, _ := url.Parse(target)
-		if !httpclient.IsLoopback(u) && isLoopbackHost(host) {
-			in.AttackerSkip = "the backend at " + u.Hostname() + " cannot reach the attacker listener on " + host +
-				": give --attacker-listen and --attacker-url with an address it can reach"
-			return nil, nil
-		}
-	}
-	a, err := probe.NewAttacker(token, nil)
-	if err != nil {
-		in.AttackerSkip = err.Error()
-		return nil, nil
-	}
-	l, err := probe.Listen(o.attackerListen, o.attackerURL, a)
-	if err != nil {
-		return nil, usageErrorf("--attacker-listen: %v", err)
-	}
-	in.Attacker, in.AttackerURL = a, l.URL
-	return l, nil
-}
-
-func isLoopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return out, nil
 }
 
 func (o *probeOptions) write(f *Factory, rep *probe.Report) error {
@@ -340,20 +267,4 @@ func (o *probeOptions) validate(c *cobra.Command) error {
 		return usageErrorf("stdin can feed only one of --token -, --password-stdin, --jwks -, --expired-token - and --other-audience-token -")
 	}
 	return nil
-}
-
-// notProbeable says why a token cannot be probed with: it fails local
-// verification for a reason other than "no key to check it with".
-func notProbeable(r *verify.Result) string {
-	if r.Token == nil {
-		return "the token does not decode: the probe forges its attacks from a genuine token"
-	}
-	// Only "no key to check it with" is tolerated (a JWKS that cannot be
-	// read, no key source): an expired or foreign token is not probed with.
-	for _, e := range r.Errors {
-		if e.Code != verify.CodeUnverified {
-			return "the token is invalid here (" + string(e.Code) + "): a forgery of an invalid token is refused for that reason, which proves nothing; get a fresh token (baverify login)"
-		}
-	}
-	return ""
 }

@@ -9,6 +9,72 @@ import (
 	"github.com/baverify/baverify/internal/verify"
 )
 
+// Kind names a token only the deployment can sign, each one wrong in one
+// way a backend must notice. The values are part of the JSON output.
+type Kind string
+
+const (
+	KindExpired       Kind = "expired"
+	KindNotYetValid   Kind = "not_yet_valid"
+	KindOtherAudience Kind = "other_audience"
+	KindOtherIssuer   Kind = "other_issuer"
+	// Room for tokens a minter can make and a user rarely has.
+	KindNoExp      Kind = "no_exp"
+	KindNoAud      Kind = "no_aud"
+	KindRotatedKey Kind = "rotated_key"
+)
+
+// DeploymentToken is a token of the deployment under test, and where it
+// came from ("--expired-token", "minted by --mint-from URL"): errors about
+// it name the source.
+type DeploymentToken struct {
+	Token  string
+	Source string
+}
+
+// kindSpec is what probe knows of a kind: its case, the check that the
+// token is what it claims to be, and the flag that gives it.
+type kindSpec struct {
+	kind   Kind
+	name   string // the case name
+	flag   string // the flag that gives the token
+	what   string // "a token of this deployment that has expired"
+	attack string
+	check  func(r, genuine *verify.Result) error
+}
+
+// kinds are the deployment tokens probe can send, in case order.
+func kinds() []kindSpec {
+	return []kindSpec{
+		{KindExpired, CaseExpiredToken, "--expired-token", "a token of this deployment that has expired",
+			"a token this deployment signed that has expired: accepting it means exp is not checked",
+			func(r, _ *verify.Result) error { return CheckExpired(r) }},
+		{KindOtherAudience, CaseOtherAudience, "--other-audience-token", "a token of this deployment for another audience",
+			"a token this deployment signed for another audience: accepting it means aud is not checked",
+			CheckOtherAudience},
+	}
+}
+
+func kindOf(k Kind) (kindSpec, bool) {
+	for _, s := range kinds() {
+		if s.kind == k {
+			return s, true
+		}
+	}
+	return kindSpec{}, false
+}
+
+// CheckDeploymentToken says why r, the local verification of a token given
+// as kind k, is not such a token: one that is not what it claims to be
+// proves nothing when it is refused.
+func CheckDeploymentToken(k Kind, r, genuine *verify.Result) error {
+	s, ok := kindOf(k)
+	if !ok {
+		return fmt.Errorf("probe does not know tokens of kind %q", k)
+	}
+	return s.check(r, genuine)
+}
+
 // CheckExpired says why r, the local verification of an --expired-token,
 // is not a token of the deployment that is expired and otherwise valid: a
 // backend that refuses a token for another reason proves nothing about

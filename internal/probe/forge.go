@@ -89,6 +89,8 @@ type Case struct {
 	// that would let it be sent, when one would.
 	NotTested string
 	EnabledBy string
+	// Source says where a deployment token came from ("--expired-token").
+	Source string
 	// NotApplicable says why the case does not apply to this token (the
 	// psychic signature of a token that is not ECDSA); it is then left
 	// out of the probes and listed in the coverage.
@@ -112,12 +114,10 @@ type Inputs struct {
 	// reason AttackerSkip.
 	AttackerURL  string
 	AttackerSkip string
-	// ExpiredToken and OtherAudienceToken are tokens of the same
-	// deployment, already checked to be expired and to have another
-	// audience; "" leaves their cases not tested.
-	ExpiredToken       string
-	OtherAudienceToken string
-	Random             io.Reader
+	// Deployment are tokens of the same deployment, each already checked
+	// to be what its kind says; a kind missing leaves its case not tested.
+	Deployment map[Kind]DeploymentToken
+	Random     io.Reader
 }
 
 // Forge builds every case from a genuine token.
@@ -190,12 +190,9 @@ func Forge(in Inputs) ([]Case, error) {
 	}
 	f.psychic()
 
-	f.deploymentToken(Case{Name: CaseExpiredToken, Token: in.ExpiredToken, EnabledBy: "--expired-token",
-		Attack: "a token this deployment signed that has expired: accepting it means exp is not checked"},
-		"give --expired-token (a token of this deployment that has expired)")
-	f.deploymentToken(Case{Name: CaseOtherAudience, Token: in.OtherAudienceToken, EnabledBy: "--other-audience-token",
-		Attack: "a token this deployment signed for another audience: accepting it means aud is not checked"},
-		"give --other-audience-token (a token of this deployment for another audience)")
+	for _, k := range kinds() {
+		f.deploymentToken(k, in.Deployment[k.kind])
+	}
 	return f.cases, nil
 }
 
@@ -385,11 +382,10 @@ func (f *forger) psychic() {
 }
 
 // deploymentToken adds a case whose token only the deployment can sign.
-func (f *forger) deploymentToken(c Case, notTested string) {
+func (f *forger) deploymentToken(k kindSpec, d DeploymentToken) {
+	c := Case{Name: k.name, Attack: k.attack, Token: d.Token, Source: d.Source}
 	if c.Token == "" {
-		c.NotTested = notTested
-	} else {
-		c.EnabledBy = ""
+		c.NotTested, c.EnabledBy = "give "+k.flag+" ("+k.what+")", k.flag
 	}
 	f.add(c)
 }

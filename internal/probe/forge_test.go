@@ -82,7 +82,8 @@ func forgeReal(t *testing.T, rt realToken) ([]Case, *Attacker) {
 		t.Fatal(err)
 	}
 	cases, err := Forge(Inputs{Token: rt.token, Key: rt.key.Public, JWK: rt.key.Raw, Attacker: a,
-		AttackerURL: "http://127.0.0.1:9/evil", ExpiredToken: "e30.e30.ZXhwaXJlZA", OtherAudienceToken: "e30.e30.b3RoZXI"})
+		AttackerURL: "http://127.0.0.1:9/evil", Deployment: map[Kind]DeploymentToken{
+			KindExpired: {Token: "e30.e30.ZXhwaXJlZA"}, KindOtherAudience: {Token: "e30.e30.b3RoZXI"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +288,7 @@ func checkChanged(t *testing.T, what string, want, got, set map[string]any) {
 // genuine kid) and as a certificate, and records every request.
 func TestListener(t *testing.T) {
 	t.Parallel()
-	rt, a, l := startListener(t, "ES256")
+	rt, a, l := startTestListener(t, "ES256")
 	defer l.Close()
 	get := func(path string) []byte {
 		req, _ := http.NewRequest("GET", l.URL+path, nil)

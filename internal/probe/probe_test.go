@@ -368,7 +368,7 @@ func TestRunStopsWhenTheGenuineRequestIsUnanswered(t *testing.T) {
 // with its own finding, even though the forgery is then refused.
 func TestRunReportsListenerFetches(t *testing.T) {
 	t.Parallel()
-	rt, a, l := startListener(t, "EdDSA")
+	rt, a, l := startTestListener(t, "EdDSA")
 	defer l.Close()
 	b := newBackend(t, func(auth string) int {
 		tok, _ := strings.CutPrefix(auth, "Bearer ")
