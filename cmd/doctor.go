@@ -11,6 +11,7 @@ import (
 	"github.com/baverify/baverify/internal/call"
 	"github.com/baverify/baverify/internal/doctor"
 	"github.com/baverify/baverify/internal/keysource"
+	"github.com/baverify/baverify/internal/probe"
 	"github.com/baverify/baverify/internal/render"
 )
 
@@ -26,6 +27,8 @@ type doctorOptions struct {
 	origin   string
 	probe    bool
 	strict   bool
+	listen   string
+	attacker string
 }
 
 func newDoctorCmd(f *Factory) *cobra.Command { return newDoctorCmdWith(f, nil) }
@@ -92,6 +95,8 @@ but some check could not be checked or was not run.`,
 	fl.StringArrayVar(&opts.libs, "backend-library", nil, "`LIB` the backends verify with: once for all, or once per --backend in order (- for not known)")
 	fl.StringVar(&opts.origin, "origin", "", "`ORIGIN` of the browser app, sent to get-session for the CORS check (default: the --base-url origin)")
 	fl.BoolVar(&opts.probe, "probe", false, "probe each backend with forged tokens too (as baverify probe)")
+	fl.StringVar(&opts.listen, "attacker-listen", probe.DefaultListen, "with --probe: `HOST:PORT` the attacker listener binds (port 0: a free one)")
+	fl.StringVar(&opts.attacker, "attacker-url", "", "with --probe: `URL` the backends reach the attacker listener at (a tunnel, say)")
 	fl.BoolVar(&opts.strict, "strict", false, "fail (exit 1) on warnings too")
 	fl.StringVar(&opts.policy.issuer, "issuer", "", "expected iss, when jwt.issuer is set (default: the --base-url origin)")
 	fl.StringArrayVar(&opts.policy.audiences, "audience", nil, "accepted aud value, when jwt.audience is set, repeatable (default: the --base-url origin)")
@@ -150,6 +155,9 @@ func runDoctor(c *cobra.Command, f *Factory, opts *doctorOptions) error {
 	if err != nil {
 		return &usageError{err: err}
 	}
+	if !opts.probe && (c.Flags().Changed("attacker-listen") || opts.attacker != "") {
+		return usageErrorf("--attacker-listen and --attacker-url go with --probe")
+	}
 	backends, err := opts.pairLibraries()
 	if err != nil {
 		return err
@@ -164,7 +172,7 @@ func runDoctor(c *cobra.Command, f *Factory, opts *doctorOptions) error {
 	errSt := opts.out.errStyles(f)
 	in := doctor.Options{Deployment: d, Origin: opts.origin, Backends: backends, Probe: opts.probe,
 		Strict: opts.strict, Leeway: opts.policy.leeway, Now: f.Now, UserAgent: userAgent(f),
-		ProbeMissing: "the probe's shared entry point is not in this build: run baverify probe URL --login ... per backend"}
+		Listener: probe.ListenerSetup{Listen: opts.listen, URL: opts.attacker}}
 	if strings.TrimSpace(opts.login.email) == "" && strings.TrimSpace(f.Getenv("BAVERIFY_EMAIL")) == "" {
 		if c.Flags().Changed("password") {
 			return usageErrorf("never put a password in a flag; use --password-stdin or BAVERIFY_PASSWORD")

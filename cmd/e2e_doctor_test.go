@@ -156,6 +156,23 @@ func TestDoctorE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("--probe", func(t *testing.T) {
+		flawed := testenv.StartBackend(t, testenv.BackendOptions{Kind: "flawed", JWKSURL: ba.JWKSURL, Issuer: ba.Origin, Audience: ba.Origin})
+		out, r := doctorJSON(t, append(login, "--probe", "--backend", pyjwt.URL+"/api/me", "--backend", flawed.URL+"/none/api/me")...)
+		st := out.statuses()
+		if r.code != ExitNegative || st[pyjwt.URL+"/api/me/probe"] != "pass" || st[flawed.URL+"/none/api/me/probe"] != "fail" {
+			t.Fatalf("exit %d, statuses %v", r.code, st)
+		}
+		if c := out.check("probe"); !strings.Contains(c, "forgery refused") {
+			t.Errorf("the PyJWT probe: %s", c)
+		}
+		for _, f := range out.Findings {
+			if f.Check == "probe" && !strings.Contains(f.Message, "ACCEPTED a forged token") {
+				t.Errorf("the flawed backend's probe: %s", f.Message)
+			}
+		}
+	})
+
 	t.Run("a progress line per step on a terminal", func(t *testing.T) {
 		f, _, errOut := newTestFactory(t, runConfig{tty: true, env: map[string]string{"BAVERIFY_PASSWORD": e2ePassword}})
 		f.Now = time.Now

@@ -228,19 +228,26 @@ func (r *run) libraryCheck(b Backend) Check {
 	return c
 }
 
-// probeCheck runs a full probe of the backend with the token.
+// probeCheck runs a full probe of the backend with the token, through
+// probe's one entry point: the same policy as baverify probe.
 func (r *run) probeCheck(s *Step, b Backend) Check {
 	switch {
-	case r.opts.RunProbe == nil:
-		return notRun("probe", r.opts.ProbeMissing)
 	case r.token == "":
 		return notRun("probe", "needs a token (step sign_in)")
 	case r.primary == nil:
 		return notRun("probe", "needs the token verified locally (step verify): the probe forges its attacks from a valid token")
 	}
-	rep, why := r.opts.RunProbe(r.ctx, b, r.token, r.primary)
-	if rep == nil {
-		return notRun("probe", why)
+	expect, _ := call.ParseExpectation("")
+	rep, err := probe.Execute(r.ctx, probe.Setup{Method: http.MethodGet, URL: b.URL, Header: http.Header{}, Expect: expect,
+		Token: r.token, Result: r.primary, Keys: r.keys, Policy: r.opts.Policy, Now: r.now,
+		Listener: r.opts.Listener, NewClient: r.opts.NewClient, BaseURL: r.rep.BaseURL, UserAgent: r.opts.UserAgent,
+		BackendLibrary: b.Library, Strict: r.opts.Strict})
+	if err != nil {
+		return Check{ID: "probe", Status: CouldNotCheck, Message: "the probe could not start: " + err.Error(),
+			Hint: "--attacker-listen and --attacker-url say where the attacker listener binds and how the backend reaches it"}
+	}
+	if r.ctx.Err() != nil {
+		return notRun("probe", "interrupted")
 	}
 	s.Probe = rep
 	return probeSummary(rep)
@@ -251,10 +258,24 @@ func probeSummary(rep *probe.Report) Check {
 	c := Check{ID: "probe"}
 	counts := fmt.Sprintf("%d passed, %d failed, %d warned, %d inconclusive, %d not tested, %d unanswered",
 		rep.Passed, rep.Failed, rep.Warned, rep.Inconclusive, rep.NotTested, rep.Unanswered)
+	var inconclusive []string
+	var notTested []string
 	for _, p := range rep.Probes {
-		if p.Outcome != probe.Pass {
+		switch p.Outcome {
+		case probe.Pass:
+		case probe.Inconclusive:
+			inconclusive = append(inconclusive, p.Name)
+		case probe.NotTested:
+			notTested = append(notTested, p.Name)
+		default:
 			c.Evidence = append(c.Evidence, fmt.Sprintf("%s: %s: %s", p.Name, p.Outcome, p.Message))
 		}
+	}
+	if len(inconclusive) > 0 {
+		c.Evidence = append(c.Evidence, "inconclusive: "+joinComma(inconclusive))
+	}
+	if len(notTested) > 0 {
+		c.Evidence = append(c.Evidence, "not tested: "+joinComma(notTested)+" (baverify probe takes those tokens)")
 	}
 	switch {
 	case rep.NotRun != "":

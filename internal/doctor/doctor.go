@@ -38,11 +38,6 @@ type Backend struct {
 	Library string
 }
 
-// ProbeFunc probes a backend route with the genuine token and its local
-// verification; it returns the probe's report, or nil and why it could not
-// run.
-type ProbeFunc func(ctx context.Context, backend Backend, token string, genuine *verify.Result) (*probe.Report, string)
-
 // Options are the deployment, the inputs and the injected dependencies.
 type Options struct {
 	Deployment *betterauth.Deployment
@@ -69,12 +64,11 @@ type Options struct {
 	// deployment's origin).
 	Origin   string
 	Backends []Backend
-	// Probe asks for a full probe of each backend; RunProbe does it (nil:
-	// the probe is not run, and ProbeMissing says why).
-	Probe        bool
-	RunProbe     ProbeFunc
-	ProbeMissing string
-	Strict       bool
+	// Probe asks for a full probe of each backend (probe.Execute), with
+	// the attacker listener set up as Listener says.
+	Probe    bool
+	Listener probe.ListenerSetup
+	Strict   bool
 	Leeway       time.Duration
 	Now          func() time.Time
 	UserAgent    string
@@ -99,7 +93,8 @@ type run struct {
 	tokAt   time.Time          // ... when the token endpoint answered
 	token   string             // the token sent to backends
 	results []TokenResult
-	primary *verify.Result // the verification of token
+	primary *verify.Result   // the verification of token
+	keys    verify.KeySource // what primary was verified with
 }
 
 // Run checks the deployment and its backends. It always returns a report.

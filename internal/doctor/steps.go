@@ -196,7 +196,7 @@ func (r *run) verifyStep(s *Step) {
 		r.results = append(r.results, TokenResult{Route: m.route, Result: res})
 		s.Tokens = append(s.Tokens, TokenResult{Route: m.route, Result: res})
 		if m.ans.Token == r.token {
-			r.primary = res
+			r.primary, r.keys = res, keys
 		}
 		s.add(verifyCheck(m.id, m.route, res))
 	}
