@@ -28,6 +28,7 @@ func subcommands() []struct {
 		{"login", newLoginCmd},
 		{"call", newCallCmd},
 		{"probe", newProbeCmd},
+		{"doctor", newDoctorCmd},
 		{"compat", newCompatCmd},
 		{"version", newVersionCmd},
 	}

@@ -160,91 +160,35 @@ type LoginResult struct {
 // {auth}/get-session. The sign-in answer's own "token" is the session
 // token, not a JWT, and is never used as one.
 func Login(ctx context.Context, opts LoginOptions) (*LoginResult, error) {
-	d := opts.Deployment
-	if d == nil || opts.Client == nil {
-		return nil, errors.New("login: no deployment or client")
-	}
-	inner, err := cookiejar.New(nil)
+	sess, err := SignIn(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	client := *opts.Client
-	client.Jar = &originJar{origin: d.Origin(), inner: inner}
-	// A sign-in POST redirected to another origin is not followed, not even
-	// as the GET net/http makes of a 302 or 303: that origin's answer is not
-	// Better Auth's sign-in answer. signInError names the redirect.
-	next := client.CheckRedirect
-	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if via[0].Method == http.MethodPost && !httpclient.SameOrigin(via[0].URL, req.URL) {
-			return http.ErrUseLastResponse
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		return nil
-	}
-	fl := &flow{ctx: ctx, client: &client, d: d, ua: opts.UserAgent}
-
-	signIn := fl.route("/sign-in/email")
-	body, _ := json.Marshal(map[string]string{"email": opts.Email, "password": opts.Password})
-	ans, err := fl.do(http.MethodPost, signIn, body)
+	res := sess.Result()
+	tokAns, err := sess.TokenEndpoint()
 	if err != nil {
 		return nil, err
 	}
-	if ans.status != http.StatusOK {
-		return nil, signInError(ans, d)
+	if tokAns.Token != "" {
+		res.Token, res.Source, res.URL = tokAns.Token, SourceTokenEndpoint, tokAns.URL
+		return res, nil
 	}
-	res := &LoginResult{Email: opts.Email}
-	var user struct {
-		User struct {
-			ID    string `json:"id"`
-			Email string `json:"email"`
-		} `json:"user"`
-	}
-	if json.Unmarshal(ans.body, &user) == nil {
-		res.UserID = user.User.ID
-		if user.User.Email != "" {
-			res.Email = user.User.Email
-		}
-	}
-	u, _ := url.Parse(signIn.url)
-	if len(client.Jar.Cookies(u)) == 0 {
-		res.Notes = append(res.Notes, "the sign-in answer set no cookie this client could keep "+cookieNames(ans.header))
-	}
-
-	tokenURL := fl.route("/token")
-	tokAns, err := fl.do(http.MethodGet, tokenURL, nil)
-	if err != nil {
-		return nil, err
-	}
-	if tokAns.status == http.StatusOK {
-		var tb struct {
-			Token string `json:"token"`
-		}
-		if json.Unmarshal(tokAns.body, &tb) == nil && looksLikeJWT(tb.Token) {
-			res.Token, res.Source, res.URL = tb.Token, SourceTokenEndpoint, tokenURL.url
-			return res, nil
-		}
-	}
-	if tokAns.status >= 502 && tokAns.status <= 504 {
-		return nil, unreachableStatus(tokAns)
+	if tokAns.Status >= 502 && tokAns.Status <= 504 {
+		return nil, unreachableStatus(tokAns.answer)
 	}
 
 	// Fallback: get-session mints a JWT in set-auth-jwt on every call.
-	sessURL := fl.route("/get-session")
-	sessAns, err := fl.do(http.MethodGet, sessURL, nil)
+	sessAns, err := sess.GetSession("")
 	if err != nil {
 		return nil, err
 	}
-	if sessAns.status == http.StatusOK {
-		if tok := strings.TrimSpace(sessAns.header.Get("Set-Auth-Jwt")); looksLikeJWT(tok) {
-			res.Token, res.Source, res.URL = tok, SourceSessionHeader, sessURL.url
-			res.Notes = append(res.Notes, fmt.Sprintf("%s answered %d; the token came from the set-auth-jwt header of %s",
-				tokenURL.step, tokAns.status, sessURL.step))
-			return res, nil
-		}
+	if sessAns.Token != "" {
+		res.Token, res.Source, res.URL = sessAns.Token, SourceSessionHeader, sessAns.URL
+		res.Notes = append(res.Notes, fmt.Sprintf("%s answered %d; the token came from the set-auth-jwt header of %s",
+			tokAns.answer.step, tokAns.Status, sessAns.answer.step))
+		return res, nil
 	}
-	return nil, tokenError(tokAns, sessAns, res)
+	return nil, tokenError(tokAns.answer, sessAns.answer, res)
 }
 
 // flow carries one sign-in's client and deployment.
@@ -272,7 +216,7 @@ type answer struct {
 	truncated bool
 }
 
-func (f *flow) do(method string, r route, body []byte) (*answer, error) {
+func (f *flow) do(method string, r route, body []byte, extra http.Header) (*answer, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -281,6 +225,9 @@ func (f *flow) do(method string, r route, body []byte) (*answer, error) {
 	req, err := http.NewRequestWithContext(f.ctx, method, r.url, rd)
 	if err != nil {
 		return nil, &LoginError{Kind: LoginUnexpected, Step: step, URL: r.url, Err: err}
+	}
+	for k, v := range extra {
+		req.Header[k] = v
 	}
 	req.Header.Set("Accept", "application/json")
 	if f.ua != "" {

@@ -27,13 +27,29 @@ type BetterAuthOptions struct {
 	ExpirationTime   string   // jwt.expirationTime, e.g. "15m"; "" = default
 	RotationInterval int      // seconds; 0 = off
 	GracePeriod      int      // seconds; 0 = default
-	JWKSPath         string   // jwks.jwksPath; "" = default "/jwks"
-	BasePath         string   // path part of baseURL, e.g. "/custom/auth"; "" = none
-	Secret           string   // "" = fixed test secret
+	// RotationIntervalMs is jwks.rotationInterval in milliseconds, and
+	// replaces RotationInterval when set: 1 makes a new key on nearly
+	// every signing (key churn, as Better Auth 1.4.x without it).
+	RotationIntervalMs int
+	// CORS puts a CORS layer in front of Better Auth, as an app's
+	// framework middleware does; nil: none (Better Auth alone).
+	CORS     *CORSOptions
+	JWKSPath string // jwks.jwksPath; "" = default "/jwks"
+	BasePath string // path part of baseURL, e.g. "/custom/auth"; "" = none
+	Secret   string // "" = fixed test secret
 	// Patience multiplies the harness's time limits (30 s to start, 10 s a
 	// request) for a test that loads the machine itself, such as one that
 	// starts several servers at once; 0 or 1 = as given.
 	Patience int
+}
+
+// CORSOptions configure the test server's CORS layer (CORS=1).
+type CORSOptions struct {
+	// Origins are allowed with credentials (and trusted by Better Auth).
+	Origins []string
+	// ExposeHeaders replace the Access-Control-Expose-Headers Better Auth
+	// sets (set-auth-jwt), as cors({ exposeHeaders }) does; nil exposes none.
+	ExposeHeaders []string
 }
 
 // BetterAuth is a running Better Auth server (better-auth 1.7.25, the jwt
@@ -75,6 +91,14 @@ func StartBetterAuth(t testing.TB, opts BetterAuthOptions) *BetterAuth {
 		t.Fatalf("testenv: BasePath %q must start with /", opts.BasePath)
 	}
 
+	rotation := strconv.Itoa(opts.RotationInterval)
+	if opts.RotationIntervalMs > 0 {
+		rotation = strconv.FormatFloat(float64(opts.RotationIntervalMs)/1000, 'f', -1, 64)
+	}
+	cors, corsOrigins, corsExpose := "", "", ""
+	if opts.CORS != nil {
+		cors, corsOrigins, corsExpose = "1", strings.Join(opts.CORS.Origins, ","), strings.Join(opts.CORS.ExposeHeaders, ",")
+	}
 	// Every variable is set, even when empty, so that nothing leaks in from
 	// the environment the tests run in.
 	env := []string{
@@ -83,12 +107,15 @@ func StartBetterAuth(t testing.TB, opts BetterAuthOptions) *BetterAuth {
 		"ISSUER=" + opts.Issuer,
 		"AUDIENCE=" + strings.Join(opts.Audience, ","),
 		"EXPIRATION_TIME=" + opts.ExpirationTime,
-		"ROTATION_INTERVAL=" + strconv.Itoa(opts.RotationInterval),
+		"ROTATION_INTERVAL=" + rotation,
 		"GRACE_PERIOD=" + strconv.Itoa(opts.GracePeriod),
 		"JWKS_PATH=" + opts.JWKSPath,
 		"BASE_PATH=" + opts.BasePath,
 		"SECRET=" + opts.Secret,
 		"DISABLE_JWT_HEADER=",
+		"CORS=" + cors,
+		"CORS_ORIGINS=" + corsOrigins,
+		"CORS_EXPOSE_HEADERS=" + corsExpose,
 	}
 
 	patience := time.Duration(max(opts.Patience, 1))

@@ -16,13 +16,17 @@ function fail(message) {
   process.exit(2);
 }
 
-// Seconds, or undefined when unset or 0.
+// Seconds (a fraction such as 0.001 too), or undefined when unset or 0.
 function seconds(name) {
   const raw = env[name];
   if (raw === undefined || raw === "") return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) fail(`${name} must be a whole number of seconds, got ${raw}`);
+  if (!Number.isFinite(n) || n < 0) fail(`${name} must be a number of seconds, got ${raw}`);
   return n === 0 ? undefined : n;
+}
+
+function list(name) {
+  return (env[name] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 function flag(name) {
@@ -36,6 +40,29 @@ const keyPairConfig = alg === "EdDSA" ? { alg, crv: "Ed25519" } : { alg };
 const audiences = (env.AUDIENCE ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 const basePath = env.BASE_PATH ?? "";
 if (basePath !== "" && !basePath.startsWith("/")) fail(`BASE_PATH must start with "/", got ${basePath}`);
+
+// CORS=1 puts a CORS layer in front of Better Auth, as an app's framework
+// middleware does (Hono's cors(), Express's cors): it allows the origins in
+// CORS_ORIGINS with credentials, and sets Access-Control-Expose-Headers to
+// CORS_EXPOSE_HEADERS, replacing what Better Auth set (set-auth-jwt), as
+// those middlewares do.
+const cors = flag("CORS") ? { origins: list("CORS_ORIGINS"), expose: list("CORS_EXPOSE_HEADERS").join(", ") } : null;
+
+function corsLayer(req, res) {
+  if (!cors) return;
+  const origin = req.headers.origin;
+  const writeHead = res.writeHead;
+  res.writeHead = function (...args) {
+    if (origin && cors.origins.includes(origin)) {
+      res.setHeader("Access-Control-Allow-Origin", origin);
+      res.setHeader("Access-Control-Allow-Credentials", "true");
+      res.setHeader("Vary", "Origin");
+    }
+    if (cors.expose === "") res.removeHeader("Access-Control-Expose-Headers");
+    else res.setHeader("Access-Control-Expose-Headers", cors.expose);
+    return writeHead.apply(this, args);
+  };
+}
 
 // These would silently override the options below.
 delete env.BETTER_AUTH_SECRETS;
@@ -60,7 +87,7 @@ server.listen(Number(env.PORT || 0), "127.0.0.1", async () => {
     secret: env.SECRET || "baverify-test-only-secret-do-not-use-anywhere-else",
     database: memoryAdapter({ user: [], session: [], account: [], verification: [], jwks: [] }),
     emailAndPassword: { enabled: true, requireEmailVerification: false },
-    trustedOrigins: [origin],
+    trustedOrigins: [origin, ...(cors?.origins ?? [])],
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
     plugins: [
@@ -88,6 +115,7 @@ server.listen(Number(env.PORT || 0), "127.0.0.1", async () => {
   // mints an expired or other-audience token for baverify probe. The
   // server listens on 127.0.0.1 only.
   handle = (req, res) => {
+    corsLayer(req, res);
     if (req.method === "POST" && req.url === "/test/sign-jwt") return signForTest(auth, req, res);
     return authHandler(req, res);
   };
