@@ -29,6 +29,7 @@ func subcommands() []struct {
 		{"call", newCallCmd},
 		{"probe", newProbeCmd},
 		{"compat", newCompatCmd},
+		{"issuer", newIssuerCmd},
 		{"version", newVersionCmd},
 	}
 }
