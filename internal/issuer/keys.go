@@ -331,8 +331,42 @@ func loadKey(raw json.RawMessage, now time.Time) (*Key, error) {
 	case *rsa.PrivateKey:
 		signer, ok = p, slices.Contains([]string{"RS256", "PS256"}, alg) && p.N.BitLen() >= rsaBits
 	}
+	if ok {
+		if err := consistent(signer); err != nil {
+			return nil, fmt.Errorf("kid %s: %v", meta.Kid, err)
+		}
+	}
 	if !ok {
 		return nil, fmt.Errorf("kid %s: the key does not fit alg %s (Ed25519 for EdDSA, P-256 for ES256, P-521 for ES512, RSA of at least %d bits for RS256 and PS256)", meta.Kid, alg, rsaBits)
 	}
 	return &Key{Kid: meta.Kid, Alg: alg, CreatedAt: now, signer: signer}, nil
+}
+
+// consistent checks that a loaded private key's public half is the one its
+// private part gives: a key file whose members disagree would sign tokens
+// that its own JWKS cannot verify.
+func consistent(signer crypto.Signer) error {
+	switch p := signer.(type) {
+	case ed25519.PrivateKey:
+		if len(p) != ed25519.PrivateKeySize || !bytes.Equal(ed25519.NewKeyFromSeed(p.Seed())[32:], p[32:]) {
+			return errors.New("x is not the public key of d")
+		}
+	case *ecdsa.PrivateKey:
+		d, err := p.Bytes()
+		if err != nil {
+			return err
+		}
+		want, err := ecdsa.ParseRawPrivateKey(p.Curve, d)
+		if err != nil {
+			return err
+		}
+		if !want.PublicKey.Equal(&p.PublicKey) {
+			return errors.New("x and y are not the public key of d")
+		}
+	case *rsa.PrivateKey:
+		if err := p.Validate(); err != nil {
+			return fmt.Errorf("inconsistent RSA key: %v", err)
+		}
+	}
+	return nil
 }

@@ -38,7 +38,7 @@ type User struct {
 	// Image is included when set, as the memory adapter does; an SQL
 	// adapter would write "image":null (add it with an Extra claim).
 	Image string
-	// CreatedAt and UpdatedAt: zero means the token's iat.
+	// CreatedAt and UpdatedAt: zero means when the token is made.
 	CreatedAt, UpdatedAt time.Time
 }
 
@@ -104,6 +104,7 @@ func (c Claims) Payload(now time.Time) ([]byte, error) {
 	if iat.IsZero() {
 		iat = now
 	}
+	made := iat.Truncate(time.Millisecond) // a user row made as the token is
 	iat = iat.Truncate(time.Second)
 	var m []member
 	m = append(m, member{"iat", iat.Unix()})
@@ -122,7 +123,7 @@ func (c Claims) Payload(now time.Time) ([]byte, error) {
 		sub = u.ID
 		created, updated := u.CreatedAt, u.UpdatedAt
 		if created.IsZero() {
-			created = iat
+			created = made
 		}
 		if updated.IsZero() {
 			updated = created
