@@ -39,7 +39,9 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 11, 26, 15, 46, 25, 859e6, time.UTC)} }
+func newClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 11, 26, 15, 46, 25, 859e6, time.UTC)}
+}
 
 // Shape is what the conformance tests compare between the issuer and a
 // real Better Auth: names, order and JSON types, never values.
