@@ -28,7 +28,11 @@ type BackendOptions struct {
 	// TrustUnverified (pyjwt only: TRUST_UNVERIFIED=1) decodes tokens
 	// without verifying them: the bug baverify probe must catch.
 	TrustUnverified bool
-	RedirectTo      string // target of GET /api/redirect (Python backends only)
+	// Require (pyjwt only: REQUIRE=exp,iss,...) are claims PyJWT must find,
+	// its options={"require": [...]}; by default PyJWT accepts a token
+	// without exp.
+	Require    []string
+	RedirectTo string // target of GET /api/redirect (Python backends only)
 	// HMACSecret (flawed only): how /hmac encodes the public key as its
 	// HMAC secret: "pem" (default), "pem_stripped", "jwk" or "raw".
 	HMACSecret string
@@ -79,6 +83,9 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 	if opts.TrustUnverified && opts.Kind != "pyjwt" {
 		t.Fatalf("testenv: TrustUnverified applies to the pyjwt backend only")
 	}
+	if len(opts.Require) > 0 && opts.Kind != "pyjwt" {
+		t.Fatalf("testenv: Require applies to the pyjwt backend only")
+	}
 	if opts.JWKSURL == "" || opts.Issuer == "" || opts.Audience == "" {
 		t.Fatalf("testenv: backend %s needs JWKSURL, Issuer and Audience", opts.Kind)
 	}
@@ -120,6 +127,7 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 				"WIDEN_ERRORS=" + widen,
 				"TRUST_UNVERIFIED=" + trust,
 				"HMAC_SECRET=" + opts.HMACSecret,
+				"REQUIRE=" + strings.Join(opts.Require, ","),
 				"NO_PROXY=" + noProxy,
 				"no_proxy=" + noProxy,
 				"PYTHONUNBUFFERED=1",

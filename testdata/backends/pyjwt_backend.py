@@ -5,7 +5,9 @@ kid) and picks the key by kid; with cryptography installed PyJWT handles
 every algorithm Better Auth signs with, EdDSA included. Every PyJWTError
 becomes a 401.
 
-Environment: JWKS_URL, ISSUER, AUDIENCE, PORT, REDIRECT_TO (optional) and
+Environment: JWKS_URL, ISSUER, AUDIENCE, PORT, REDIRECT_TO (optional),
+REQUIRE (optional, e.g. "exp,iss,aud,sub": claims PyJWT must find; by
+default it accepts a token without exp) and
 TRUST_UNVERIFIED=1, which reproduces a common bug on purpose: the token is
 decoded without verifying it (verify_signature False), as code written to
 "just read the user id" does. baverify probe must catch it.
@@ -25,6 +27,7 @@ AUDIENCE = os.environ["AUDIENCE"]
 REDIRECT_TO = os.environ.get("REDIRECT_TO", "")
 TRUST_UNVERIFIED = os.environ.get("TRUST_UNVERIFIED") == "1"
 ALGORITHMS = ["EdDSA", "ES256", "ES512", "RS256", "PS256"]
+REQUIRE = [c for c in os.environ.get("REQUIRE", "").split(",") if c]
 
 app = FastAPI()
 security = HTTPBearer()
@@ -47,6 +50,7 @@ def get_current_user(
             algorithms=ALGORITHMS,
             issuer=ISSUER,
             audience=AUDIENCE,
+            options={"require": REQUIRE},
         )
     except jwt.PyJWTError as e:
         raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED, detail=str(e))
