@@ -30,6 +30,7 @@ func subcommands() []struct {
 		{"probe", newProbeCmd},
 		{"doctor", newDoctorCmd},
 		{"compat", newCompatCmd},
+		{"issuer", newIssuerCmd},
 		{"version", newVersionCmd},
 	}
 }

@@ -32,7 +32,11 @@ type BackendOptions struct {
 	// with {"detail": "Invalid token"}, hiding the library's reason as
 	// many backends do.
 	GenericErrors bool
-	RedirectTo    string // target of GET /api/redirect (Python backends only)
+	// Require (pyjwt only: REQUIRE=exp,iss,...) are claims PyJWT must find,
+	// its options={"require": [...]}; by default PyJWT accepts a token
+	// without exp.
+	Require    []string
+	RedirectTo string // target of GET /api/redirect (Python backends only)
 	// HMACSecret (flawed only): how /hmac encodes the public key as its
 	// HMAC secret: "pem" (default), "pem_stripped", "jwk" or "raw".
 	HMACSecret string
@@ -83,6 +87,9 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 	if (opts.TrustUnverified || opts.GenericErrors) && opts.Kind != "pyjwt" {
 		t.Fatalf("testenv: TrustUnverified and GenericErrors apply to the pyjwt backend only")
 	}
+	if len(opts.Require) > 0 && opts.Kind != "pyjwt" {
+		t.Fatalf("testenv: Require applies to the pyjwt backend only")
+	}
 	if opts.JWKSURL == "" || opts.Issuer == "" || opts.Audience == "" {
 		t.Fatalf("testenv: backend %s needs JWKSURL, Issuer and Audience", opts.Kind)
 	}
@@ -130,6 +137,7 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 				"TRUST_UNVERIFIED=" + trust,
 				"GENERIC_ERRORS=" + generic,
 				"HMAC_SECRET=" + opts.HMACSecret,
+				"REQUIRE=" + strings.Join(opts.Require, ","),
 				"NO_PROXY=" + noProxy,
 				"no_proxy=" + noProxy,
 				"PYTHONUNBUFFERED=1",

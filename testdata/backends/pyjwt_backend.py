@@ -6,6 +6,8 @@ every algorithm Better Auth signs with, EdDSA included. Every PyJWTError
 becomes a 401.
 
 Environment: JWKS_URL, ISSUER, AUDIENCE, PORT, REDIRECT_TO (optional),
+REQUIRE (optional, e.g. "exp,iss,aud,sub": claims PyJWT must find; by
+default it accepts a token without exp),
 TRUST_UNVERIFIED=1, which reproduces a common bug on purpose: the token is
 decoded without verifying it (verify_signature False), as code written to
 "just read the user id" does. baverify probe must catch it. And
@@ -28,6 +30,7 @@ REDIRECT_TO = os.environ.get("REDIRECT_TO", "")
 TRUST_UNVERIFIED = os.environ.get("TRUST_UNVERIFIED") == "1"
 GENERIC_ERRORS = os.environ.get("GENERIC_ERRORS") == "1"
 ALGORITHMS = ["EdDSA", "ES256", "ES512", "RS256", "PS256"]
+REQUIRE = [c for c in os.environ.get("REQUIRE", "").split(",") if c]
 
 app = FastAPI()
 security = HTTPBearer()
@@ -50,6 +53,7 @@ def get_current_user(
             algorithms=ALGORITHMS,
             issuer=ISSUER,
             audience=AUDIENCE,
+            options={"require": REQUIRE},
         )
     except jwt.PyJWTError as e:
         if GENERIC_ERRORS:
