@@ -50,9 +50,12 @@ func CallText(w io.Writer, rep *call.Report, st Styles, opts CallTextOptions) er
 
 	p.line("")
 	p.line(apply(st.Heading, "Response"))
-	if rep.Response == nil {
+	switch {
+	case rep.Response == nil && rep.WrongProtocol != nil:
+		p.line("  " + apply(st.Fail, "an answer in the other protocol") + ": " + SafeLine(rep.Error))
+	case rep.Response == nil:
 		p.line("  " + apply(st.Fail, "no answer") + ": " + SafeLine(rep.Error))
-	} else {
+	default:
 		callResponse(p, rep.Response, st, opts)
 	}
 
@@ -217,6 +220,8 @@ func severityColor(s call.Severity, st Styles) func(string) string {
 
 func callResult(rep *call.Report, st Styles) string {
 	switch {
+	case rep.WrongProtocol != nil:
+		return apply(st.Fail, "Result: COULD NOT CALL") + " (" + SafeLine(rep.WrongProtocol.Error()) + ")"
 	case rep.Unreachable:
 		return apply(st.Fail, "Result: COULD NOT CALL") + " (no answer from the backend)"
 	case rep.Incomplete:
