@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/baverify/baverify/internal/humanize"
 	"github.com/baverify/baverify/internal/verify"
@@ -94,11 +95,7 @@ func TokenText(w io.Writer, r *verify.Result, st Styles) error {
 	problems(p, "Errors", r.Errors, st.Fail, st)
 	problems(p, "Warnings", r.Warnings, st.Warn, st)
 	p.line("")
-	line := verdict(r, st)
-	if r.JWKS != nil && r.JWKS.From == "stale_cache" && !r.DecodeOnly && r.SourceErr == nil {
-		line += " " + apply(st.Warn, "against a STALE cached JWKS")
-	}
-	p.line(line)
+	p.line(verdict(r, st))
 	return p.err
 }
 
@@ -117,6 +114,14 @@ func problems(p *printer, title string, list []verify.Problem, color func(string
 	}
 }
 
+// staleAge is ", fetched 2h ago" for a cached key set with a known age.
+func staleAge(o *verify.KeysOrigin) string {
+	if o.AgeSeconds == nil {
+		return ""
+	}
+	return ", fetched " + humanize.Duration(time.Duration(*o.AgeSeconds)*time.Second) + " ago"
+}
+
 // Verdict returns the one-line verdict of a token check.
 func verdict(r *verify.Result, st Styles) string {
 	switch {
@@ -124,6 +129,15 @@ func verdict(r *verify.Result, st Styles) string {
 		return apply(st.Warn, "Verdict: NOT VERIFIED") + " (decoded only)"
 	case r.SourceErr != nil:
 		return apply(st.Fail, "Verdict: COULD NOT CHECK") + " (the key source could not be read)"
+	case r.Valid && r.JWKS != nil && r.JWKS.From == "stale_cache":
+		// Exit 0 as documented, but the line itself says what the verdict
+		// rests on: keys the server could not confirm in this run.
+		line := apply(st.Pass, "Verdict: VALID") + " (" + apply(st.Warn, "keys from a STALE cache") + staleAge(r.JWKS) +
+			": the server could not be asked; valid only if it still publishes them"
+		if !r.IssuerPinned {
+			line += "; the issuer is not pinned"
+		}
+		return line + ")"
 	case r.Valid && !r.IssuerPinned:
 		return apply(st.Pass, "Verdict: VALID") + " (signature and claims check out; the issuer is not pinned)"
 	case r.Valid:
