@@ -120,6 +120,9 @@ func (t *protocolTransport) RoundTrip(req *http.Request) (*http.Response, error)
 // one connection, no request sent, within the client's timeout. The
 // certificate is not checked; only the protocol is being asked about.
 func (t *protocolTransport) speaksTLS(ctx context.Context, u *url.URL) bool {
+	if proxy, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err != nil || proxy != nil {
+		return false // the request went through a proxy: its EOF says nothing about the server
+	}
 	host := u.Hostname()
 	port := u.Port()
 	if port == "" {
