@@ -376,21 +376,26 @@ func (v *Verifier) foldWrongProtocol(r *Result, tok *Token) {
 		return false
 	}
 	kept := r.Errors[:0]
-	folded := 0
+	var folded []string
 	for _, e := range r.Errors {
 		if swapped(e.Code) {
-			folded++
+			folded = append(folded, map[Code]string{CodeIssuerMismatch: "iss", CodeAudienceMismatch: "aud"}[e.Code])
 			continue
 		}
 		kept = append(kept, e)
 	}
-	if folded == 0 {
+	if len(folded) == 0 {
 		return
 	}
 	r.Errors = kept
+	differ := "differs"
+	if len(folded) > 1 {
+		differ = "differ"
+	}
 	for i := range r.Errors {
 		if r.Errors[i].Code == CodeUnverified {
-			r.Errors[i].Hint = wp.Hint() + "; the token's iss and aud differ from what you expect by that scheme alone, so the same change fixes them"
+			r.Errors[i].Hint = fmt.Sprintf("%s; the token's %s %s from what you expect by that scheme alone, so the same change fixes it",
+				wp.Hint(), strings.Join(folded, " and "), differ)
 		}
 	}
 }
