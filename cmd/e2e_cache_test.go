@@ -219,3 +219,41 @@ func TestE2ECacheKeyedByEnvironmentTrust(t *testing.T) {
 		}
 	}
 }
+
+// Issue 16.15: a token VALID against a stale cached JWKS (the server is
+// down) exits 0 as documented, and the verdict line itself says STALE, in
+// token's text and in call's token section; --no-cache refuses stale keys
+// (exit 3).
+func TestE2EStaleVerdictSaysSo(t *testing.T) {
+	t.Parallel()
+	ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{})
+	proxy := newSwitchProxy(t, ba.Origin)
+	jwksURL := proxy.URL + strings.TrimPrefix(ba.JWKSURL, ba.Origin)
+	pinned := []string{"--jwks", jwksURL, "--issuer", ba.Origin, "--audience", ba.Origin}
+	dir := filepath.Join(t.TempDir(), "cache")
+	tok := ba.TokenFromEndpoint(t, ba.SignUp(t, e2eEmail, e2ePassword, "Alice"))
+	if r := liveCached(t, dir, append([]string{"token", tok}, pinned...)...); r.code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	proxy.Close()
+	verdictLine := func(out string) string {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, "Verdict:") {
+				return strings.TrimSpace(l)
+			}
+		}
+		return ""
+	}
+	r := liveCached(t, dir, append([]string{"token", tok}, pinned...)...)
+	if l := verdictLine(r.stdout); r.code != ExitOK || !strings.HasPrefix(l, "Verdict: VALID (keys from a STALE cache") {
+		t.Fatalf("exit %d, verdict line %q\n%s", r.code, l, r.stdout)
+	}
+	backend := testenv.StartBackend(t, testenv.BackendOptions{Kind: "pyjwt", JWKSURL: ba.JWKSURL, Issuer: ba.Origin, Audience: ba.Origin})
+	c := liveCached(t, dir, append([]string{"call", "--token", tok, backend.URL + "/api/me"}, pinned...)...)
+	if l := verdictLine(c.stdout); !strings.HasPrefix(l, "Verdict: VALID (keys from a STALE cache") {
+		t.Fatalf("call: verdict line %q\n%s", l, c.stdout)
+	}
+	if n := liveCached(t, dir, append([]string{"token", tok, "--no-cache"}, pinned...)...); n.code != ExitUnavailable {
+		t.Fatalf("--no-cache: exit %d\n%s", n.code, n.stdout)
+	}
+}

@@ -62,8 +62,10 @@ says loudly that the issuer is NOT pinned; --no-discover turns that off.
 -j workers, and prints a summary, or JSON Lines with -o json; --extract
 finds the JWT in each line of a raw log. It needs --base-url or --jwks.
 
-Exit codes: 0 valid, 1 invalid or not verified, 2 usage error or
-unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
+Exit codes: 0 valid (also against a STALE cached JWKS when the server
+cannot be asked: the verdict line says so; --no-cache refuses stale keys),
+1 invalid or not verified, 2 usage error or unreadable input, 3 could
+not check (JWKS unreachable with no cached copy, or not a JWKS).`,
 		Example: `  # paste a token: decode and verify through its iss (issuer not pinned)
   baverify token eyJhbGciOiJFZERTQSIs...
 

@@ -79,6 +79,10 @@ type LoginError struct {
 func (e *LoginError) Error() string {
 	var b strings.Builder
 	b.WriteString(loginHeads[e.Kind])
+	if errors.As(e.Err, new(*httpclient.WrongProtocol)) {
+		b.Reset()
+		b.WriteString("Better Auth answered in the other protocol")
+	}
 	if b.Len() == 0 {
 		b.WriteString(loginHeads[LoginUnexpected])
 	}
@@ -126,6 +130,17 @@ func (e *LoginError) BetterAuthSays() string {
 }
 
 func (e *LoginError) Unwrap() error { return e.Err }
+
+// otherSchemeOf is u with the other of http and https, password masked.
+func otherSchemeOf(u *url.URL) string {
+	c := *u
+	if c.Scheme == "https" {
+		c.Scheme = "http"
+	} else {
+		c.Scheme = "https"
+	}
+	return c.Redacted()
+}
 
 // Unavailable reports whether Better Auth could not be reached at all; the
 // commands then exit "could not check" (3).
@@ -244,7 +259,14 @@ func (f *flow) do(method string, r route, body []byte, extra http.Header) (*answ
 		if f.ctx.Err() != nil {
 			return nil, f.ctx.Err()
 		}
-		return nil, &LoginError{Kind: LoginUnreachable, Step: step, URL: r.url, Err: httpclient.Describe(err)}
+		le := &LoginError{Kind: LoginUnreachable, Step: step, URL: r.url, Err: httpclient.Describe(err)}
+		var wp *httpclient.WrongProtocol
+		if errors.As(err, &wp) {
+			// Better Auth answered, in the other protocol: the fix is the
+			// scheme of --base-url.
+			le.Hint = "use --base-url " + otherSchemeOf(f.d.BaseURL)
+		}
+		return nil, le
 	}
 	defer resp.Body.Close()
 	data, err := httpclient.ReadBody(resp.Body, MaxLoginBody)

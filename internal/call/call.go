@@ -75,6 +75,9 @@ type Report struct {
 	ExpectedStatus string         `json:"expectedStatus"`
 	Diagnosis      []Finding      `json:"diagnosis"`
 	OK             bool           `json:"ok"`
+	// WrongProtocol is set when the backend answered in the other
+	// protocol than the URL's scheme (Unreachable is set too).
+	WrongProtocol *httpclient.WrongProtocol `json:"-"`
 	// Error is set when no answer came (Unreachable).
 	Error string `json:"error,omitempty"`
 
@@ -219,6 +222,14 @@ func Do(ctx context.Context, opts Options, req Request, tok *verify.Result) *Rep
 	if err != nil {
 		rep.Unreachable = true
 		rep.Error = err.Error()
+		var wp *httpclient.WrongProtocol
+		if errors.As(err, &wp) {
+			// The backend did answer, in the other protocol.
+			rep.WrongProtocol = wp
+			rep.Diagnosis = append(rep.Diagnosis, Finding{Code: CodeUnreachable, Severity: SeverityError,
+				Message: wp.Error(), Hint: wp.Hint()})
+			return rep
+		}
 		rep.Diagnosis = append(rep.Diagnosis, Finding{Code: CodeUnreachable, Severity: SeverityError,
 			Message: "no answer from the backend: " + err.Error(),
 			Hint:    "check the URL, that the backend is up, and the network path to it; --timeout raises the time limit"})

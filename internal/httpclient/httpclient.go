@@ -74,7 +74,7 @@ func New(opts Options) (*http.Client, error) {
 		IdleConnTimeout:        30 * time.Second,
 	}
 	return &http.Client{
-		Transport:     transport,
+		Transport:     &protocolTransport{base: transport, timeout: timeout, tls: tlsConfig},
 		Timeout:       timeout,
 		CheckRedirect: checkRedirect(opts.OnRedirect),
 	}, nil

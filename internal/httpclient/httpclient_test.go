@@ -308,7 +308,7 @@ func TestRedirectNeverDowngradesToPlainHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Transport.(*http.Transport).TLSClientConfig.RootCAs = tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	c.Transport.(*protocolTransport).base.(*http.Transport).TLSClientConfig.RootCAs = tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 	_, err = c.Get(tlsSrv.URL + "/api/auth/jwks")
 	if err == nil || !strings.Contains(err.Error(), "from https to plain http") {
 		t.Fatalf("err = %v", err)

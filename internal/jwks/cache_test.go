@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/baverify/baverify/internal/httpclient"
 )
 
 const testJWKS = `{"keys":[{"alg":"EdDSA","crv":"Ed25519","x":"ApQ0cpk78a2fJDj34PVwA62miObq9_Rw4C__YW-sSQQ","kty":"OKP","kid":"hL2uSJifK2R1El5ElOkR9Xi8MMt1LNBQ"}]}`
@@ -478,5 +480,47 @@ func TestCachePutRefusesWhatGetWouldRefuse(t *testing.T) {
 	}
 	if names, _ := os.ReadDir(c.Dir); len(names) != 0 {
 		t.Fatalf("files left: %v", names)
+	}
+}
+
+// Issue 16.2: an entry for a URL with a password stores the URL masked,
+// is found again by the URL as fetched, and is kept apart from the same
+// URL with another password. An entry written before masking (the password
+// in clear) is a miss, so that the next fetch overwrites it.
+func TestCacheStoresURLPasswordsMasked(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	withPW := "https://u:hunter2@app.example.com/api/auth/jwks"
+	doc := testDoc(withPW, "max-age=60")
+	doc.Source, doc.url = httpclient.RedactURLPasswords(withPW), withPW
+	if err := c.Put(NewCacheEntry(doc)); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := os.ReadDir(c.Dir)
+	if len(names) != 1 {
+		t.Fatalf("files: %v", names)
+	}
+	data, _ := os.ReadFile(filepath.Join(c.Dir, names[0].Name()))
+	if strings.Contains(string(data), "hunter2") || !strings.Contains(string(data), "u:xxxxx@") {
+		t.Fatalf("entry: %.200s", data)
+	}
+	got, err := c.Get(withPW)
+	if err != nil || got == nil || got.URL != "https://u:xxxxx@app.example.com/api/auth/jwks" {
+		t.Fatalf("get: %+v, %v", got, err)
+	}
+	if d := got.Document(testNow); d.Source != got.URL || d.url != withPW {
+		t.Fatalf("document source %q", d.Source)
+	}
+	if other, err := c.Get(strings.Replace(withPW, "hunter2", "other", 1)); other != nil || err != nil {
+		t.Fatalf("another password shares the entry: %v, %v", other, err)
+	}
+	// A legacy entry, written with the URL in clear.
+	legacy := NewCacheEntry(testDoc(withPW, "max-age=60"))
+	legacy.URL = withPW
+	raw, _ := json.Marshal(legacy)
+	if err := os.WriteFile(c.path(withPW), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := c.Get(withPW); e != nil || err != nil {
+		t.Fatalf("legacy entry: %+v, %v", e, err)
 	}
 }

@@ -155,6 +155,10 @@ func (f *Fetcher) Get(ctx context.Context, url string, header http.Header) (*Doc
 
 // describeNetError keeps the part of a net/http error a person can act on.
 func describeNetError(err error) error {
+	var wp *httpclient.WrongProtocol
+	if errors.As(err, &wp) {
+		return wp
+	}
 	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout") {
 		return fmt.Errorf("timed out (raise --timeout if the server is slow): %w", err)
 	}
@@ -171,9 +175,12 @@ func FailureHint(err error) string {
 	var invalidCert x509.CertificateInvalidError
 	var tlsRecord tls.RecordHeaderError
 	var netErr net.Error
+	var wrongProtocol *httpclient.WrongProtocol
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &wrongProtocol):
+		return wrongProtocol.Hint()
 	case errors.Is(err, httpclient.ErrTooLarge):
 		return fmt.Sprintf("the answer is larger than %d bytes, and a JWKS is a few kilobytes: this URL serves something else (Better Auth serves its JWKS at {baseURL}/api/auth/jwks)", MaxBytes)
 	case errors.As(err, &dnsErr):

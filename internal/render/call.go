@@ -59,9 +59,12 @@ func CallText(w io.Writer, rep *call.Report, st Styles, opts CallTextOptions) er
 
 	p.line("")
 	p.line(apply(st.Heading, "Response"))
-	if rep.Response == nil {
+	switch {
+	case rep.Response == nil && rep.WrongProtocol != nil:
+		p.line("  " + apply(st.Fail, "an answer in the other protocol") + ": " + SafeLine(rep.Error))
+	case rep.Response == nil:
 		p.line("  " + apply(st.Fail, "no answer") + ": " + SafeLine(rep.Error))
-	} else {
+	default:
 		callResponse(p, rep.Response, st, opts)
 	}
 
@@ -265,6 +268,8 @@ func severityColor(s call.Severity, st Styles) func(string) string {
 func CallResult(rep *call.Report, st Styles) string {
 	req := "  " + SafeLine(rep.Request.Method) + " " + SafeLine(rep.Request.URL)
 	switch {
+	case rep.WrongProtocol != nil:
+		return apply(st.Fail, "Result: COULD NOT CALL") + " (" + SafeLine(rep.WrongProtocol.Error()) + ")"
 	case rep.Unreachable:
 		// Go's errors repeat the request ("Get "URL": ..."): the line has it.
 		cause := rep.Error

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/baverify/baverify/internal/compat"
 	"github.com/baverify/baverify/internal/humanize"
@@ -158,6 +159,14 @@ func problems(p *printer, title string, list []verify.Problem, color func(string
 	}
 }
 
+// staleAge is ", fetched 2h ago" for a cached key set with a known age.
+func staleAge(o *verify.KeysOrigin) string {
+	if o.AgeSeconds == nil {
+		return ""
+	}
+	return ", fetched " + humanize.Duration(time.Duration(*o.AgeSeconds)*time.Second) + " ago"
+}
+
 // TokenVerdict is the first line of a token report, and all that --quiet
 // prints: the verdict, then the token in a few words or the reason it is
 // not valid.
@@ -186,6 +195,15 @@ func TokenVerdict(r *verify.Result, st Styles, simulated bool) string {
 		line = apply(st.Fail, "COULD NOT CHECK (the key source could not be read)") + reason
 	case r.Valid && hasWarning(r, verify.WarnHeaderFraming):
 		line = apply(st.Pass, "VALID") + " " + apply(st.Warn, "(the token; the header as pasted is refused by a backend: header_framing)") + "  " + about
+	case r.Valid && r.JWKS != nil && r.JWKS.From == "stale_cache":
+		// Exit 0 as documented, but the line itself says what the verdict
+		// rests on: keys the server could not confirm in this run.
+		line = apply(st.Pass, "VALID") + " (" + apply(st.Warn, "keys from a STALE cache") + staleAge(r.JWKS) +
+			": the server could not be asked; valid only if it still publishes them"
+		if !r.IssuerPinned {
+			line += "; the issuer is not pinned"
+		}
+		line += ")  " + about
 	case r.Valid && !r.IssuerPinned:
 		line = apply(st.Pass, "VALID") + " " + apply(st.Warn, "(issuer not pinned)") + "  " + about
 	case r.Valid:
@@ -203,7 +221,7 @@ func TokenVerdict(r *verify.Result, st Styles, simulated bool) string {
 		}
 		line += reason
 	}
-	if r.JWKS != nil && r.JWKS.From == "stale_cache" && !r.DecodeOnly && r.SourceErr == nil {
+	if r.JWKS != nil && r.JWKS.From == "stale_cache" && !r.Valid && !r.DecodeOnly && r.SourceErr == nil {
 		line += " " + apply(st.Warn, "against a STALE cached JWKS")
 	}
 	return line

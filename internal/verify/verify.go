@@ -18,6 +18,7 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jws"
 
+	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/humanize"
 	"github.com/baverify/baverify/internal/jwks"
 )
@@ -113,6 +114,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) *Result {
 	}
 
 	v.checkClaims(r, tok)
+	v.foldWrongProtocol(r, tok)
 	if v.Policy.Discovered && !v.DecodeOnly {
 		r.warn(Problem{Code: WarnIssuerNotPinned,
 			Message: "the issuer is NOT pinned: the JWKS was found through the token's own iss",
@@ -360,6 +362,75 @@ func verifySignature(key any, alg jwa.SignatureAlgorithm, tok *Token) error {
 		return err
 	}
 	return verifier.Verify(key, []byte(tok.SigningInput), tok.Signature)
+}
+
+// foldWrongProtocol says a wrong scheme once. When the JWKS server answered
+// in the other protocol (an https URL to a plain-HTTP Better Auth) and iss
+// and aud differ from the expected values by that scheme alone, the three
+// errors have one cause: the issuer and audience errors are folded into
+// the unverified one, whose hint then covers them (their checks still
+// fail).
+func (v *Verifier) foldWrongProtocol(r *Result, tok *Token) {
+	var wp *httpclient.WrongProtocol
+	if r.SourceErr == nil || !errors.As(r.SourceErr, &wp) {
+		return
+	}
+	iss, _, _ := tok.Claims.String("iss")
+	var auds []string
+	if raw, ok := tok.Claims.Get("aud"); ok {
+		auds, _, _ = ParseAudience(raw)
+	}
+	swapped := func(code Code) bool {
+		switch code {
+		case CodeIssuerMismatch:
+			return schemeSwap(iss, v.Policy.Issuer)
+		case CodeAudienceMismatch:
+			for _, a := range auds {
+				for _, w := range v.Policy.Audiences {
+					if schemeSwap(a, w) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	kept := r.Errors[:0]
+	var folded []string
+	for _, e := range r.Errors {
+		if swapped(e.Code) {
+			folded = append(folded, map[Code]string{CodeIssuerMismatch: "iss", CodeAudienceMismatch: "aud"}[e.Code])
+			continue
+		}
+		kept = append(kept, e)
+	}
+	if len(folded) == 0 {
+		return
+	}
+	r.Errors = kept
+	differ := "differs"
+	if len(folded) > 1 {
+		differ = "differ"
+	}
+	for i := range r.Errors {
+		if r.Errors[i].Code == CodeUnverified {
+			r.Errors[i].Hint = fmt.Sprintf("%s; the token's %s %s from what you expect by that scheme alone, so the same change fixes it",
+				wp.Hint(), strings.Join(folded, " and "), differ)
+		}
+	}
+}
+
+// schemeSwap reports whether a and b are the same URL but for http versus
+// https.
+func schemeSwap(a, b string) bool {
+	ra, httpA := strings.CutPrefix(a, "http://")
+	rb, httpsB := strings.CutPrefix(b, "https://")
+	if httpA && httpsB {
+		return ra == rb
+	}
+	ra, httpsA := strings.CutPrefix(a, "https://")
+	rb, httpB := strings.CutPrefix(b, "http://")
+	return httpsA && httpB && ra == rb
 }
 
 // originNote says, after a key line, where the keys came from:

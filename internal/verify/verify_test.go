@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/jwks"
 )
 
@@ -496,5 +497,42 @@ func TestVerifyHonoursAnEndedContext(t *testing.T) {
 	p := r.Primary()
 	if r.Valid || p == nil || p.Code != CodeUnverified || !strings.Contains(p.Message, "the run was stopped") || !errors.Is(r.SourceErr, context.Canceled) {
 		t.Fatalf("valid %v, primary %+v, SourceErr %v", r.Valid, p, r.SourceErr)
+	}
+}
+
+// Issue 19.6: an https --base-url against a plain-HTTP Better Auth made
+// three errors (unverified, issuer_mismatch, audience_mismatch), each with
+// its long hint, for one cause. It is one error with one hint; the iss and
+// aud checks still fail, and a mismatch that is not the scheme alone stays.
+func TestWrongProtocolIsSaidOnce(t *testing.T) {
+	ed := keyFor(t, "EdDSA")
+	wp := &jwks.SourceError{Source: "https://127.0.0.1:3000/api/auth/jwks",
+		Err: &httpclient.WrongProtocol{URL: "http://127.0.0.1:3000/api/auth/jwks"}}
+	pol := Policy{Issuer: "https://127.0.0.1:3000", Audiences: []string{"https://127.0.0.1:3000"}}
+	for _, tc := range []struct {
+		iss  string
+		want []Code
+	}{
+		{"http://127.0.0.1:3000", []Code{CodeUnverified}},
+		{"http://127.0.0.1:4000", []Code{CodeUnverified, CodeIssuerMismatch, CodeAudienceMismatch}},
+	} {
+		tok := ed.sign(t, betterAuthClaims("iss", tc.iss, "aud", tc.iss))
+		v := &Verifier{Policy: pol, Now: func() time.Time { return fixedNow }, Keys: failingKeys{err: wp}}
+		r := v.Verify(context.Background(), tok)
+		if got := codes(r); !slices.Equal(got, tc.want) {
+			t.Fatalf("iss %s: errors %v, want %v", tc.iss, got, tc.want)
+		}
+		if len(tc.want) == 1 && !strings.Contains(r.Errors[0].Hint, "iss and aud") {
+			t.Errorf("the one hint does not say that iss and aud follow: %q", r.Errors[0].Hint)
+		}
+		failed := 0
+		for _, c := range r.Checks {
+			if (c.Name == "iss" || c.Name == "aud") && c.Status == Fail {
+				failed++
+			}
+		}
+		if failed != 2 || r.Verdict != VerdictCouldNotCheck {
+			t.Errorf("iss %s: %d iss/aud checks failed, verdict %s", tc.iss, failed, r.Verdict)
+		}
 	}
 }
