@@ -1,8 +1,10 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -237,6 +239,15 @@ func readToken(f *Factory, arg string, argGiven bool, file string) (string, erro
 		return "", usageErrorf("give the token as an argument or with --token-file, not both")
 	case argGiven && arg != "-":
 		raw = arg
+	case argGiven && f.IO.InIsTTY:
+		// "-" at a terminal: say what is awaited, and take the pasted line
+		// (Enter), not only Ctrl-D.
+		fmt.Fprint(f.IO.ErrOut, "Paste a JWT and press Enter (Ctrl-D to end): ")
+		s, err := readPasted(f.IO.In)
+		if err != nil {
+			return "", err
+		}
+		raw = s
 	case argGiven:
 		s, err := readBounded(f.IO.In)
 		if err != nil {
@@ -273,6 +284,33 @@ func readToken(f *Factory, arg string, argGiven bool, file string) (string, erro
 		return "", &usageError{err: err}
 	}
 	return tok, nil
+}
+
+// readPasted reads a token typed or pasted at a terminal: line by line,
+// up to the end of the first line that holds a whole token (two dots), or
+// to Ctrl-D (end of input) for anything else, such as a token pasted across
+// lines (whose line break the verdict then names).
+func readPasted(r io.Reader) (string, error) {
+	const limit = verify.MaxTokenBytes + 4096
+	br := bufio.NewReader(io.LimitReader(r, limit+1))
+	var b strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		b.WriteString(line)
+		if b.Len() > limit {
+			return "", &usageError{err: verify.ErrTokenTooLarge}
+		}
+		if tok, nerr := verify.NormalizeInput(b.String()); nerr == nil && strings.Count(tok, ".") >= 2 && strings.HasSuffix(line, "\n") {
+			break
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", usageErrorf("reading the token: %v", err)
+		}
+	}
+	return strings.TrimSpace(b.String()), nil
 }
 
 func readBounded(r io.Reader) (string, error) {

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -381,6 +382,66 @@ func TestTokenVerdictFirst(t *testing.T) {
 	for _, args := range [][]string{{"-q", "-o", "json"}, {"--quiet", "--backends"}} {
 		if r := run(t, runConfig{}, append([]string{"token", tok}, args...)...); r.code != ExitUsage || r.stdout != "" {
 			t.Errorf("%v: exit %d, want 2\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// token - at a terminal says what it waits for, and takes the pasted line
+// when Enter is pressed; piped, it reads to the end and says nothing.
+func TestTokenPasteAtATerminal(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	tok := strings.TrimSpace(rt.Token)
+	args := []string{"token", "-q", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), "-"}
+	// What follows the pasted line is never read: at a terminal nothing
+	// comes after Enter until the user types again.
+	r := run(t, runConfig{tty: true, stdin: "\n" + tok + "\nnot read"}, args...)
+	if r.code != ExitOK || r.stderr != "Paste a JWT and press Enter (Ctrl-D to end): " {
+		t.Fatalf("exit %d\n%s\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	// A token pasted across two lines is read to Ctrl-D, and its line
+	// break is the verdict.
+	r = run(t, runConfig{tty: true, stdin: tok[:150] + "\n" + tok[150:] + "\n"}, args...)
+	if r.code != ExitNegative || !strings.HasPrefix(stripANSI(r.stdout), "INVALID (malformed): line break at byte 150") {
+		t.Fatalf("wrapped: exit %d\n%s", r.code, r.stdout)
+	}
+	r = run(t, runConfig{stdin: tok + "\n"}, args...)
+	if r.code != ExitOK || r.stderr != "" {
+		t.Fatalf("piped: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// A request that waits is announced on a terminal's stderr with the bound
+// that ends it (the timer is fired at once here); nothing is said when
+// stderr is not a terminal.
+func TestNetworkWaitIsAnnouncedOnATerminal(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	body, err := os.ReadFile(rt.JWKSPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	for _, tty := range []bool{true, false} {
+		f, _, errOut := newTestFactory(t, runConfig{tty: tty})
+		var delays []time.Duration
+		f.After = func(d time.Duration, fn func()) func() bool {
+			delays = append(delays, d)
+			fn() // as if the answer took longer than d
+			return func() bool { return false }
+		}
+		code := Execute(context.Background(), f, []string{"token", "-q", "--no-cache", "--timeout", "7s", "--jwks", srv.URL + "/api/auth/jwks?x=1",
+			"--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), strings.TrimSpace(rt.Token)})
+		want := "waiting for " + srv.URL + "/api/auth/jwks?… (timeout 7s, --timeout)…\n"
+		switch {
+		case code != ExitOK:
+			t.Fatalf("tty %v: exit %d\n%s", tty, code, errOut)
+		case tty && (errOut.String() != want || !slices.Equal(delays, []time.Duration{time.Second})):
+			t.Fatalf("stderr %q, delays %v; want %q after 1s", errOut, delays, want)
+		case !tty && (errOut.Len() != 0 || len(delays) != 0):
+			t.Fatalf("not a terminal: stderr %q, delays %v", errOut, delays)
 		}
 	}
 }
