@@ -227,15 +227,24 @@ func tokenAbout(r *verify.Result, at string) string {
 	return s
 }
 
-// firstClause shortens a long message to its first clause, before ": ",
-// for the verdict line; the Errors section has it whole.
+// firstClause shortens a long message for the verdict line to its longest
+// run of whole clauses (cut before a ": ") that fits; the Errors section
+// has it whole.
 func firstClause(msg string) string {
 	const long = 120
 	if len(msg) <= long {
 		return msg
 	}
-	if i := strings.Index(msg, ": "); i >= 10 {
-		return msg[:i]
+	cut := -1
+	for i := 0; ; {
+		j := strings.Index(msg[i:], ": ")
+		if j < 0 || i+j > long {
+			break
+		}
+		cut, i = i+j, i+j+2
+	}
+	if cut >= 10 {
+		return msg[:cut]
 	}
 	return humanize.Clip(msg, long)
 }
