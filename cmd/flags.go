@@ -383,6 +383,19 @@ func startNetworkRun(c *cobra.Command, f *Factory, out *outputFlags, net *networ
 	return ctx, stop, nil
 }
 
+// quietFlag adds -q/--quiet: only the verdict line, the report's first.
+func quietFlag(c *cobra.Command, quiet *bool) {
+	c.Flags().BoolVarP(quiet, "quiet", "q", false, "print only the verdict line (the exit code says the same)")
+}
+
+// validateQuiet refuses -q with --output json: the line is text.
+func validateQuiet(quiet bool, out *outputFlags) error {
+	if quiet && out.json() {
+		return usageErrorf("--quiet prints the text verdict line; with --output json, read the verdict from the JSON")
+	}
+	return nil
+}
+
 // completeMethods completes -X with the usual HTTP methods.
 func completeMethods(c *cobra.Command) {
 	_ = c.RegisterFlagCompletionFunc("method", cobra.FixedCompletions(

@@ -101,7 +101,7 @@ unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
 	opts.policy.register(c)
 	tokenInputFlags(c, &opts.tokenFile)
 	c.Flags().BoolVar(&opts.decodeOnly, "decode-only", false, "only decode; verify nothing (the output says NOT VERIFIED)")
-	c.Flags().BoolVarP(&opts.quiet, "quiet", "q", false, "print only the verdict line (the exit code says the same)")
+	quietFlag(c, &opts.quiet)
 	c.Flags().BoolVar(&opts.backends, "backends", false, "list every measured backend setup for the token's algorithm, not one line")
 	opts.batch.register(c)
 	return c
@@ -114,8 +114,8 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 	if err := opts.out.validate(); err != nil {
 		return err
 	}
-	if opts.quiet && opts.out.json() {
-		return usageErrorf("--quiet prints the text verdict line; with --output json, read .verdict")
+	if err := validateQuiet(opts.quiet, &opts.out); err != nil {
+		return err
 	}
 	if opts.quiet && opts.backends {
 		return usageErrorf("--quiet prints the verdict line alone; drop --backends or --quiet")
