@@ -364,6 +364,10 @@ func TestTokenVerdictFirst(t *testing.T) {
 			"INVALID (malformed): line break at byte 150, inside the payload"},
 		{"issuer not pinned", at, []string{"token", "--jwks", rt.JWKSPath, tok}, 0,
 			"VALID (issuer not pinned)  EdDSA token for sub " + sub + ", expires in 14m"},
+		{"decoded only", at, []string{"token", "--decode-only", tok}, 0,
+			"NOT VERIFIED (decoded only)  EdDSA token for sub " + sub + ", expires in 14m; the signature was not checked"},
+		{"decoded only, but nothing decodes", at, []string{"token", "--decode-only", tok[:200]}, 1,
+			"INVALID (malformed): a compact JWS has 3 segments separated by dots; this has 2"},
 		{"no key source", at, []string{"token", "--no-discover", tok}, 1,
 			"NOT VERIFIED (no key source)  EdDSA token for sub " + sub + ", expires in 14m"},
 	} {

@@ -173,7 +173,7 @@ func TokenVerdict(r *verify.Result, st Styles, simulated bool) string {
 	}
 	var line string
 	switch {
-	case r.DecodeOnly:
+	case r.DecodeOnly && r.Token != nil:
 		line = apply(st.Warn, "NOT VERIFIED (decoded only)") + "  " + about + "; the signature was not checked"
 	case r.SourceErr != nil:
 		line = apply(st.Fail, "COULD NOT CHECK (the key source could not be read)") + reason
