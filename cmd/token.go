@@ -52,9 +52,9 @@ BAVERIFY_TOKEN. Quotes, a "Bearer " prefix or a whole "Authorization: Bearer"
 line are accepted. At a terminal, "-" asks for the token and takes the pasted
 line when Enter is pressed.
 
-The report leads with the verdict and its reason, then the checks, the
-errors with their hints, one line on the measured backends (--backends lists
-them all), and the decoded token; -q prints the verdict line alone.
+The report leads with the verdict and its reason, then one line on the
+measured backends (--backends lists them all), the checks, the errors with
+their hints, and the decoded token; -q prints the verdict line alone.
 
 Keys come from --base-url (the Better Auth baseURL: the JWKS is at
 /api/auth/jwks, and iss and aud must equal its origin), or --jwks (a URL, a

@@ -33,20 +33,21 @@ type TokenTextOptions struct {
 }
 
 // TokenText writes the human report of a token check, outcome first: the
-// verdict line with its reason, the checks, the errors and warnings with
-// their hints, one line on the measured backends, then the details
+// verdict line with its reason, one line on the measured backends, the
+// checks, the errors and warnings with their hints, then the details
 // (header, payload, key).
 func TokenText(w io.Writer, r *verify.Result, st Styles, opts TokenTextOptions) error {
 	p := &printer{w: w}
 	p.line(TokenVerdict(r, st, opts.SimulatedNow))
+	if opts.Backends != nil && !opts.AllBackends {
+		// Second: what a backend will make of the token is the question
+		// that brings most people here (a valid token, a backend's 500).
+		p.line(BackendsLine(opts.Backends, st))
+	}
 	p.line("")
 	tokenChecks(p, r, st, opts.SimulatedNow)
 	problems(p, "Errors", r.Errors, st.Fail, st)
 	problems(p, "Warnings", r.Warnings, st.Warn, st)
-	if opts.Backends != nil && !opts.AllBackends {
-		p.line("")
-		p.line(BackendsLine(opts.Backends, st))
-	}
 	tokenDetails(p, r, st)
 	if p.err == nil && opts.AllBackends {
 		p.err = BackendsText(w, opts.Backends, st)
