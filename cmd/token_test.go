@@ -449,3 +449,29 @@ func TestNetworkWaitIsAnnouncedOnATerminal(t *testing.T) {
 		}
 	}
 }
+
+// readPasted takes a prefix of what was typed, ending at a line end or at
+// the end of input, and never more than a token's bound.
+func FuzzReadPasted(f *testing.F) {
+	rt := loadReal(f, "EdDSA")
+	tok := strings.TrimSpace(rt.Token)
+	for _, s := range []string{"", "\n", tok + "\nmore", "\n\n" + tok + "\n", tok[:150] + "\n" + tok[150:] + "\n", "Bearer " + tok + "\r\n", "a.b.c\nx"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, err := readPasted(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		read := len(in)
+		for i := 0; i < len(in); i++ {
+			if in[i] == '\n' && strings.TrimSpace(in[:i+1]) == got {
+				read = i + 1
+				break
+			}
+		}
+		if strings.TrimSpace(in[:read]) != got {
+			t.Fatalf("%q: got %q, not a line-ended prefix", in, got)
+		}
+	})
+}
