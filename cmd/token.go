@@ -79,6 +79,9 @@ unreadable input, 3 could not check (JWKS unreachable or not a JWKS).`,
   # a local JWKS file, explicit issuer and audience, token from stdin
   echo "$JWT" | baverify token --jwks ./jwks.json --issuer https://app.example.com --audience https://api.example.com -
 
+  # CI logs: the verdict line alone; the exit code says the same
+  baverify token -q --base-url https://app.example.com "$JWT"
+
   # scripts: JSON on stdout, exit code for the verdict
   baverify token -o json --jwks https://app.example.com/api/auth/jwks "$JWT" | jq .valid
 
