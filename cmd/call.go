@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/internal/call"
@@ -27,6 +29,7 @@ type callOptions struct {
 	showToken bool
 	noToken   bool
 	backend   string
+	quiet     bool
 }
 
 func newCallCmd(f *Factory) *cobra.Command {
@@ -88,6 +91,7 @@ Exit codes: 0 the status is the expected one (--expect-status, default any
 	fl.BoolVarP(&opts.include, "include", "i", false, "show every response header, not only the usual few")
 	fl.BoolVar(&opts.showToken, "show-token", false, "show the whole token in the output (default: its first 8 characters)")
 	fl.BoolVar(&opts.noToken, "no-token", false, "send no token (check that the route refuses anonymous calls)")
+	quietFlag(c, &opts.quiet)
 	backendLibraryFlag(c, &opts.backend)
 	completeMethods(c)
 	return c
@@ -153,7 +157,12 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 	if opts.out.json() {
 		err = render.JSON(f.IO.Out, rep)
 	} else {
-		err = render.CallText(f.IO.Out, rep, opts.out.styles(f), render.CallTextOptions{AllHeaders: opts.include, SimulatedNow: opts.policy.now != ""})
+		st := opts.out.styles(f)
+		if opts.quiet {
+			_, err = io.WriteString(f.IO.Out, render.CallResult(rep, st)+"\n")
+		} else {
+			err = render.CallText(f.IO.Out, rep, st, render.CallTextOptions{AllHeaders: opts.include, SimulatedNow: opts.policy.now != ""})
+		}
 	}
 	if err != nil {
 		return err
@@ -171,6 +180,9 @@ func runCall(c *cobra.Command, f *Factory, opts *callOptions) error {
 func (o *callOptions) validate(c *cobra.Command) error {
 	if o.ways() > 1 || o.noToken && o.ways() > 0 {
 		return usageErrorf("give the token one way: --token, --token-file, --login or --no-token")
+	}
+	if err := validateQuiet(o.quiet, &o.out); err != nil {
+		return err
 	}
 	if err := o.validateLogin(c); err != nil {
 		return err

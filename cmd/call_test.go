@@ -239,6 +239,23 @@ func TestCallRun(t *testing.T) {
 	}
 }
 
+// call -q prints the result line alone; with -o json it is a usage error.
+func TestCallQuiet(t *testing.T) {
+	rt := loadReal(t, "RS256")
+	var be fakeBackend
+	srv := be.start(t, testNow)
+	args := []string{"call", srv.URL + "/aud", "--token", rt.Token, "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin}
+	full := run(t, runConfig{}, args...)
+	first, _, _ := strings.Cut(full.stdout, "\n")
+	q := run(t, runConfig{}, append(args, "-q")...)
+	if q.code != ExitNegative || q.stdout != first+"\n" || !strings.HasPrefix(first, "FAIL (HTTP 401, expected 2xx)  GET "+srv.URL+"/aud: ") {
+		t.Fatalf("exit %d\n%s", q.code, q.stdout)
+	}
+	if u := run(t, runConfig{}, append(args, "-q", "-o", "json")...); u.code != ExitUsage || u.stdout != "" {
+		t.Fatalf("-q -o json: exit %d\n%s", u.code, u.stdout)
+	}
+}
+
 func TestCallSendsWhatItIsTold(t *testing.T) {
 	rt := loadReal(t, "RS256")
 	var be fakeBackend

@@ -10,6 +10,7 @@ import (
 
 	"github.com/baverify/baverify/internal/httpclient"
 	"github.com/baverify/baverify/internal/iostreams"
+	"github.com/baverify/baverify/internal/progress"
 )
 
 // Factory holds what commands depend on. Tests build one with buffers, a
@@ -29,7 +30,11 @@ type Factory struct {
 	// Ctrl-C kills the process by SIGINT, which shells report as 130 too.
 	// Nil (tests) means no signal handling.
 	Interrupt func(context.Context) (context.Context, context.CancelFunc)
-	Version   BuildInfo
+	// After schedules the "waiting for ..." line of a network wait that
+	// lasts (stderr, on a terminal only). Nil (tests) means no such lines;
+	// tests that check them inject their own timer.
+	After   progress.AfterFunc
+	Version BuildInfo
 }
 
 // interruptible is ctx, cancelled by Ctrl-C when the factory can watch for
@@ -74,6 +79,7 @@ func SystemFactory() *Factory {
 		Interrupt: func(ctx context.Context) (context.Context, context.CancelFunc) {
 			return signal.NotifyContext(ctx, os.Interrupt)
 		},
+		After:   progress.Real,
 		Version: BuildInfo{Version: version, Commit: commit, Date: date},
 	}
 }

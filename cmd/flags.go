@@ -18,6 +18,7 @@ import (
 	"github.com/baverify/baverify/internal/iostreams"
 	"github.com/baverify/baverify/internal/jwks"
 	"github.com/baverify/baverify/internal/keysource"
+	"github.com/baverify/baverify/internal/progress"
 	"github.com/baverify/baverify/internal/render"
 	"github.com/baverify/baverify/internal/verify"
 )
@@ -78,6 +79,9 @@ type networkFlags struct {
 	insecure bool
 	noCache  bool
 	cacheTTL time.Duration
+	// waits announces the run's long network waits (one per run, made by
+	// the first client).
+	waits *progress.Waits
 }
 
 // register adds the network flags and --no-cache, for the commands that
@@ -136,7 +140,24 @@ func (n *networkFlags) httpClient(f *Factory, onRedirect func(from, to *url.URL,
 	if err != nil {
 		return nil, &usageError{err: err}
 	}
+	if w := n.announcer(f); w != nil {
+		hc.Transport = w.Transport(hc.Transport)
+	}
 	return hc, nil
+}
+
+// announcer says on stderr, when it is a terminal, what a request that
+// has not answered after a second waits for and which bound applies; nil
+// when stderr is not a terminal (nothing is said there).
+func (n *networkFlags) announcer(f *Factory) *progress.Waits {
+	if !f.IO.ErrIsTTY || f.After == nil {
+		return nil
+	}
+	if n.waits == nil {
+		n.waits = &progress.Waits{After: f.After, Timeout: n.timeout, Flag: "--timeout",
+			Say: func(line string) { fmt.Fprintln(f.IO.ErrOut, render.SafeLine(line)) }}
+	}
+	return n.waits
 }
 
 // cache returns the JWKS cache, or nil with --no-cache, and with
@@ -361,6 +382,19 @@ func startNetworkRun(c *cobra.Command, f *Factory, out *outputFlags, net *networ
 		return nil, nil, err
 	}
 	return ctx, stop, nil
+}
+
+// quietFlag adds -q/--quiet: only the verdict line, the report's first.
+func quietFlag(c *cobra.Command, quiet *bool) {
+	c.Flags().BoolVarP(quiet, "quiet", "q", false, "print only the verdict line (the exit code says the same)")
+}
+
+// validateQuiet refuses -q with --output json: the line is text.
+func validateQuiet(quiet bool, out *outputFlags) error {
+	if quiet && out.json() {
+		return usageErrorf("--quiet prints the text verdict line; with --output json, read the verdict from the JSON")
+	}
+	return nil
 }
 
 // completeMethods completes -X with the usual HTTP methods.

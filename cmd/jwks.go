@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -26,6 +27,7 @@ type jwksOptions struct {
 	maxKeys    int
 	maxKeysSet bool
 	clearCache bool
+	quiet      bool
 	arg        string
 	argGiven   bool
 }
@@ -114,6 +116,7 @@ not be read at all (unreachable, timeout, TLS, missing file).`,
 	fl.StringArrayVar(&opts.expectLibs, "expect-library", nil, "`LIB` (a backend JWT library, or a setup id) that must verify every signing key, as measured; repeatable")
 	fl.IntVar(&opts.minKeys, "min-keys", 0, "fewest keys the JWKS may hold (0: no bound)")
 	fl.IntVar(&opts.maxKeys, "max-keys", 0, "most keys the JWKS may hold; a growing JWKS is how key churn shows (default: no bound)")
+	quietFlag(c, &opts.quiet)
 	fl.BoolVar(&opts.clearCache, "clear-cache", false, "empty the JWKS cache first; with no JWKS given, only that")
 	_ = c.RegisterFlagCompletionFunc("expect-alg", cobra.FixedCompletions(jwks.SignatureAlgorithms(), cobra.ShellCompDirectiveNoFileComp))
 	completeLibraries(c, "expect-library")
@@ -122,6 +125,9 @@ not be read at all (unreachable, timeout, TLS, missing file).`,
 
 // validate checks the flags that need no I/O and canonicalises --expect-alg.
 func (o *jwksOptions) validate() error {
+	if err := validateQuiet(o.quiet, &o.out); err != nil {
+		return err
+	}
 	if err := o.out.validate(); err != nil {
 		return err
 	}
@@ -253,7 +259,11 @@ func runJWKS(ctx context.Context, f *Factory, opts *jwksOptions) error {
 	if opts.out.json() {
 		err = render.JSON(f.IO.Out, report)
 	} else {
-		err = render.JWKSText(f.IO.Out, report, opts.out.styles(f))
+		if opts.quiet {
+			_, err = io.WriteString(f.IO.Out, render.JWKSVerdict(report, opts.out.styles(f))+"\n")
+		} else {
+			err = render.JWKSText(f.IO.Out, report, opts.out.styles(f))
+		}
 	}
 	if err != nil {
 		return err

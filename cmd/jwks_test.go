@@ -566,6 +566,13 @@ func TestJWKSTextAndColor(t *testing.T) {
 	if !strings.HasPrefix(plain.stdout, "FAIL (1 error, 0 warnings, 0 info)  "+path+": ") {
 		t.Errorf("the verdict is not the first line:\n%s", plain.stdout)
 	}
+	first, _, _ := strings.Cut(plain.stdout, "\n")
+	if q := run(t, runConfig{}, "jwks", "-q", path); q.code != ExitNegative || q.stdout != first+"\n" {
+		t.Errorf("--quiet: exit %d\n%s", q.code, q.stdout)
+	}
+	if q := run(t, runConfig{}, "jwks", "-q", "-o", "json", path); q.code != ExitUsage || q.stdout != "" {
+		t.Errorf("--quiet -o json: exit %d\n%s", q.code, q.stdout)
+	}
 	for _, want := range []string{"Keys (1)", "THUMBPRINT (RFC 7638, SHA-256)", "Errors (1)", "private_key_material: key \"", "fix: "} {
 		if !strings.Contains(plain.stdout, want) {
 			t.Errorf("text lacks %q:\n%s", want, plain.stdout)

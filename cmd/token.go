@@ -1,8 +1,10 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -49,6 +51,12 @@ The token comes from the argument, "-" or a pipe (stdin), --token-file, or
 BAVERIFY_TOKEN. Quotes, a "Bearer " prefix or a whole "Authorization: Bearer"
 line are accepted, and the output notes what was stripped; framing that a
 backend refuses ("Bearer Bearer", "Bearer:", a cookie pair) is a warning.
+At a terminal, "-" asks for the token and takes the pasted line when Enter
+is pressed.
+
+The report leads with the verdict and its reason, then one line on the
+measured backends (--backends lists them all), the checks, the errors with
+their hints, and the decoded token; -q prints the verdict line alone.
 
 Keys come from --base-url (the Better Auth baseURL: the JWKS is at
 /api/auth/jwks, and iss and aud must equal its origin), or --jwks (a URL, a
@@ -74,6 +82,9 @@ not check (JWKS unreachable with no cached copy, or not a JWKS).`,
 
   # a local JWKS file, explicit issuer and audience, token from stdin
   echo "$JWT" | baverify token --jwks ./jwks.json --issuer https://app.example.com --audience https://api.example.com -
+
+  # CI logs: the verdict line alone; the exit code says the same
+  baverify token -q --base-url https://app.example.com "$JWT"
 
   # scripts: JSON on stdout, exit code for the verdict
   baverify token -o json --jwks https://app.example.com/api/auth/jwks "$JWT" | jq .valid
@@ -102,7 +113,7 @@ not check (JWKS unreachable with no cached copy, or not a JWKS).`,
 	opts.policy.register(c)
 	tokenInputFlags(c, &opts.tokenFile)
 	c.Flags().BoolVar(&opts.decodeOnly, "decode-only", false, "only decode; verify nothing (the output says NOT VERIFIED)")
-	c.Flags().BoolVarP(&opts.quiet, "quiet", "q", false, "print only the verdict line (the exit code says the same)")
+	quietFlag(c, &opts.quiet)
 	c.Flags().BoolVar(&opts.backends, "backends", false, "list every measured backend setup for the token's algorithm, not one line")
 	opts.batch.register(c)
 	return c
@@ -115,8 +126,8 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 	if err := opts.out.validate(); err != nil {
 		return err
 	}
-	if opts.quiet && opts.out.json() {
-		return usageErrorf("--quiet prints the text verdict line; with --output json, read .verdict")
+	if err := validateQuiet(opts.quiet, &opts.out); err != nil {
+		return err
 	}
 	if opts.quiet && opts.backends {
 		return usageErrorf("--quiet prints the verdict line alone; drop --backends or --quiet")
@@ -263,6 +274,15 @@ func readRawToken(f *Factory, arg string, argGiven bool, file string) (string, e
 		return "", usageErrorf("give the token as an argument or with --token-file, not both")
 	case argGiven && arg != "-":
 		raw = arg
+	case argGiven && f.IO.InIsTTY:
+		// "-" at a terminal: say what is awaited, and take the pasted line
+		// (Enter), not only Ctrl-D.
+		fmt.Fprint(f.IO.ErrOut, "Paste a JWT and press Enter (Ctrl-D to end): ")
+		s, err := readPasted(f.IO.In)
+		if err != nil {
+			return "", err
+		}
+		raw = s
 	case argGiven:
 		s, err := readBounded(f.IO.In)
 		if err != nil {
@@ -292,6 +312,33 @@ func readRawToken(f *Factory, arg string, argGiven bool, file string) (string, e
 		return "", usageErrorf("no token: pass it as an argument, with -, --token-file or BAVERIFY_TOKEN")
 	}
 	return raw, nil
+}
+
+// readPasted reads a token typed or pasted at a terminal: line by line,
+// up to the end of the first line that holds a whole token (two dots), or
+// to Ctrl-D (end of input) for anything else, such as a token pasted across
+// lines (whose line break the verdict then names).
+func readPasted(r io.Reader) (string, error) {
+	const limit = verify.MaxTokenBytes + 4096
+	br := bufio.NewReader(io.LimitReader(r, limit+1))
+	var b strings.Builder
+	for {
+		line, err := br.ReadString('\n')
+		b.WriteString(line)
+		if b.Len() > limit {
+			return "", &usageError{err: verify.ErrTokenTooLarge}
+		}
+		if tok, nerr := verify.NormalizeInput(b.String()); nerr == nil && strings.Count(tok, ".") >= 2 && strings.HasSuffix(line, "\n") {
+			break
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", usageErrorf("reading the token: %v", err)
+		}
+	}
+	return strings.TrimSpace(b.String()), nil
 }
 
 func readBounded(r io.Reader) (string, error) {

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -363,6 +364,10 @@ func TestTokenVerdictFirst(t *testing.T) {
 			"INVALID (malformed): line break at byte 150, inside the payload"},
 		{"issuer not pinned", at, []string{"token", "--jwks", rt.JWKSPath, tok}, 0,
 			"VALID (issuer not pinned)  EdDSA token for sub " + sub + ", expires in 14m"},
+		{"decoded only", at, []string{"token", "--decode-only", tok}, 0,
+			"NOT VERIFIED (decoded only)  EdDSA token for sub " + sub + ", expires in 14m; the signature was not checked"},
+		{"decoded only, but nothing decodes", at, []string{"token", "--decode-only", tok[:200]}, 1,
+			"INVALID (malformed): a compact JWS has 3 segments separated by dots; this has 2"},
 		{"no key source", at, []string{"token", "--no-discover", tok}, 1,
 			"NOT VERIFIED (no key source)  EdDSA token for sub " + sub + ", expires in 14m"},
 	} {
@@ -383,4 +388,90 @@ func TestTokenVerdictFirst(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2\n%s%s", args, r.code, r.stdout, r.stderr)
 		}
 	}
+}
+
+// token - at a terminal says what it waits for, and takes the pasted line
+// when Enter is pressed; piped, it reads to the end and says nothing.
+func TestTokenPasteAtATerminal(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	tok := strings.TrimSpace(rt.Token)
+	args := []string{"token", "-q", "--jwks", rt.JWKSPath, "--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), "-"}
+	// What follows the pasted line is never read: at a terminal nothing
+	// comes after Enter until the user types again.
+	r := run(t, runConfig{tty: true, stdin: "\n" + tok + "\nnot read"}, args...)
+	if r.code != ExitOK || r.stderr != "Paste a JWT and press Enter (Ctrl-D to end): " {
+		t.Fatalf("exit %d\n%s\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	// A token pasted across two lines is read to Ctrl-D, and its line
+	// break is the verdict.
+	r = run(t, runConfig{tty: true, stdin: tok[:150] + "\n" + tok[150:] + "\n"}, args...)
+	if r.code != ExitNegative || !strings.HasPrefix(stripANSI(r.stdout), "INVALID (malformed): line break at byte 150") {
+		t.Fatalf("wrapped: exit %d\n%s", r.code, r.stdout)
+	}
+	r = run(t, runConfig{stdin: tok + "\n"}, args...)
+	if r.code != ExitOK || r.stderr != "" {
+		t.Fatalf("piped: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// A request that waits is announced on a terminal's stderr with the bound
+// that ends it (the timer is fired at once here); nothing is said when
+// stderr is not a terminal.
+func TestNetworkWaitIsAnnouncedOnATerminal(t *testing.T) {
+	rt := loadReal(t, "EdDSA")
+	body, err := os.ReadFile(rt.JWKSPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	for _, tty := range []bool{true, false} {
+		f, _, errOut := newTestFactory(t, runConfig{tty: tty})
+		var delays []time.Duration
+		f.After = func(d time.Duration, fn func()) func() bool {
+			delays = append(delays, d)
+			fn() // as if the answer took longer than d
+			return func() bool { return false }
+		}
+		code := Execute(context.Background(), f, []string{"token", "-q", "--no-cache", "--timeout", "7s", "--jwks", srv.URL + "/api/auth/jwks?x=1",
+			"--issuer", rt.Origin, "--audience", rt.Origin, "--now", during(rt), strings.TrimSpace(rt.Token)})
+		want := "waiting for " + srv.URL + "/api/auth/jwks?… (timeout 7s, --timeout)…\n"
+		switch {
+		case code != ExitOK:
+			t.Fatalf("tty %v: exit %d\n%s", tty, code, errOut)
+		case tty && (errOut.String() != want || !slices.Equal(delays, []time.Duration{time.Second})):
+			t.Fatalf("stderr %q, delays %v; want %q after 1s", errOut, delays, want)
+		case !tty && (errOut.Len() != 0 || len(delays) != 0):
+			t.Fatalf("not a terminal: stderr %q, delays %v", errOut, delays)
+		}
+	}
+}
+
+// readPasted takes a prefix of what was typed, ending at a line end or at
+// the end of input, and never more than a token's bound.
+func FuzzReadPasted(f *testing.F) {
+	rt := loadReal(f, "EdDSA")
+	tok := strings.TrimSpace(rt.Token)
+	for _, s := range []string{"", "\n", tok + "\nmore", "\n\n" + tok + "\n", tok[:150] + "\n" + tok[150:] + "\n", "Bearer " + tok + "\r\n", "a.b.c\nx"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, err := readPasted(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		read := len(in)
+		for i := 0; i < len(in); i++ {
+			if in[i] == '\n' && strings.TrimSpace(in[:i+1]) == got {
+				read = i + 1
+				break
+			}
+		}
+		if strings.TrimSpace(in[:read]) != got {
+			t.Fatalf("%q: got %q, not a line-ended prefix", in, got)
+		}
+	})
 }

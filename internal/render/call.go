@@ -280,7 +280,11 @@ func CallResult(rep *call.Report, st Styles) string {
 	case rep.Incomplete:
 		return apply(st.Fail, fmt.Sprintf("COULD NOT CHECK (HTTP %d, but the body could not be read to the end)", rep.Response.Status)) + req
 	case rep.OK:
-		return apply(st.Pass, fmt.Sprintf("OK (HTTP %d, expected %s)", rep.Response.Status, rep.ExpectedStatus)) + req
+		line := apply(st.Pass, fmt.Sprintf("OK (HTTP %d, expected %s)", rep.Response.Status, rep.ExpectedStatus)) + req
+		if f := firstFinding(rep.Diagnosis); f != nil {
+			line += ": " + apply(st.Warn, "warning: ") + firstClause(SafeLine(f.Message))
+		}
+		return line
 	}
 	var errs []string
 	for _, f := range rep.Diagnosis {
@@ -302,18 +306,32 @@ func CallResult(rep *call.Report, st Styles) string {
 	return line
 }
 
-// firstFinding is the finding that heads the result line: the first error,
-// else the first warning, but not status_mismatch, which the line already
-// says.
+// firstFinding is the finding that heads the result line: the first error
+// (but not status_mismatch, which the line already says), else the first
+// warning that names a cause rather than the kind of answer ("the backend
+// failed while handling a token that verifies locally" heads the likely
+// causes that follow it), else the first warning.
 func firstFinding(list []call.Finding) *call.Finding {
-	for _, sev := range []call.Severity{call.SeverityError, call.SeverityWarning} {
-		for i := range list {
-			if list[i].Severity == sev && list[i].Code != call.CodeStatusMismatch {
-				return &list[i]
-			}
+	for i := range list {
+		if list[i].Severity == call.SeverityError && list[i].Code != call.CodeStatusMismatch {
+			return &list[i]
 		}
 	}
-	return nil
+	var first *call.Finding
+	for i := range list {
+		if list[i].Severity != call.SeverityWarning {
+			continue
+		}
+		switch list[i].Code {
+		case call.CodeErrorValid, call.CodeRejectedValid, call.CodeBackendError:
+			if first == nil {
+				first = &list[i]
+			}
+		default:
+			return &list[i]
+		}
+	}
+	return first
 }
 
 // LoginReport is the JSON output of `baverify login`.

@@ -34,12 +34,17 @@ type TokenTextOptions struct {
 }
 
 // TokenText writes the human report of a token check, outcome first: the
-// verdict line with its reason, the checks, the errors and warnings with
-// their hints, one line on the measured backends, then the details
+// verdict line with its reason, one line on the measured backends, the
+// checks, the errors and warnings with their hints, then the details
 // (header, payload, key).
 func TokenText(w io.Writer, r *verify.Result, st Styles, opts TokenTextOptions) error {
 	p := &printer{w: w}
 	p.line(TokenVerdict(r, st, opts.SimulatedNow))
+	if opts.Backends != nil && !opts.AllBackends {
+		// Second: what a backend will make of the token is the question
+		// that brings most people here (a valid token, a backend's 500).
+		p.line(BackendsLine(opts.Backends, st))
+	}
 	p.line("")
 	tokenChecks(p, r, st, opts.SimulatedNow)
 	problems(p, "Errors", r.Errors, st.Fail, st)
@@ -50,10 +55,6 @@ func TokenText(w io.Writer, r *verify.Result, st Styles, opts TokenTextOptions) 
 		for _, n := range r.Notes {
 			p.line("  " + SafeLine(n))
 		}
-	}
-	if opts.Backends != nil && !opts.AllBackends {
-		p.line("")
-		p.line(BackendsLine(opts.Backends, st))
 	}
 	tokenDetails(p, r, st)
 	if p.err == nil && opts.AllBackends {
@@ -189,7 +190,7 @@ func TokenVerdict(r *verify.Result, st Styles, simulated bool) string {
 	}
 	var line string
 	switch {
-	case r.DecodeOnly:
+	case r.DecodeOnly && r.Token != nil:
 		line = apply(st.Warn, "NOT VERIFIED (decoded only)") + "  " + about + "; the signature was not checked"
 	case r.SourceErr != nil:
 		line = apply(st.Fail, "COULD NOT CHECK (the key source could not be read)") + reason
@@ -254,15 +255,24 @@ func tokenAbout(r *verify.Result, at string) string {
 	return s
 }
 
-// firstClause shortens a long message to its first clause, before ": ",
-// for the verdict line; the Errors section has it whole.
+// firstClause shortens a long message for the verdict line to its longest
+// run of whole clauses (cut before a ": ") that fits; the Errors section
+// has it whole.
 func firstClause(msg string) string {
 	const long = 120
 	if len(msg) <= long {
 		return msg
 	}
-	if i := strings.Index(msg, ": "); i >= 10 {
-		return msg[:i]
+	cut := -1
+	for i := 0; ; {
+		j := strings.Index(msg[i:], ": ")
+		if j < 0 || i+j > long {
+			break
+		}
+		cut, i = i+j, i+j+2
+	}
+	if cut >= 10 {
+		return msg[:cut]
 	}
 	return humanize.Clip(msg, long)
 }
