@@ -2,6 +2,7 @@ package verify
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -78,7 +79,18 @@ func ReadInput(s string) (Input, error) {
 				"baverify stripped it to check the token; "+oneBearer)
 			bearers++
 		case hasPrefixFold(s, "bearer ") || hasPrefixFold(s, "bearer\t"):
-			s = strings.TrimSpace(s[len("bearer "):])
+			rest := s[len("bearer"):]
+			s = strings.TrimSpace(rest)
+			if gap := rest[:len(rest)-len(strings.TrimLeft(rest, " \t"))]; gap != " " && s != "" {
+				what := "a tab"
+				if strings.Trim(gap, " ") == "" {
+					what = spaces(len(gap))
+				} else if strings.Trim(gap, "\t") != "" {
+					what = "spaces and tabs"
+				}
+				refuse("the pasted header has "+what+" after Bearer; a backend splits the header at one space and refuses what it then reads as the token",
+					"baverify stripped them to check the token; "+oneBearer)
+			}
 			if bearers > 0 {
 				strip(`a second "Bearer " prefix`)
 				refuse(`the pasted header has a doubled Bearer prefix ("Bearer Bearer <token>"); a backend reads "Bearer <token>" as the token and refuses it`,
@@ -118,6 +130,13 @@ func ReadInput(s string) (Input, error) {
 	}
 	in.Token = s
 	return in, nil
+}
+
+func spaces(n int) string {
+	if n == 2 {
+		return "two spaces"
+	}
+	return strconv.Itoa(n) + " spaces"
 }
 
 // cookiePair splits "name=value" when name is a cookie name and value is
