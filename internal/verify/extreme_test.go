@@ -131,3 +131,16 @@ func TestKeyUseAndKeyOpsShapes(t *testing.T) {
 		}
 	}
 }
+
+// RFC 9864's Ed25519 name verifies through the same signature check.
+func TestEd25519AlgName(t *testing.T) {
+	k := keyFor(t, "EdDSA")
+	claims, _ := json.Marshal(betterAuthClaims())
+	tok := k.signRaw(t, `{"alg":"Ed25519","kid":"kid-EdDSA"}`, string(claims))
+	pol := pinned()
+	pol.Algorithms = []string{"EdDSA", "Ed25519"}
+	r := verifyWith(t, setOf(t, with(k.jwk(), "alg", nil)), pol, tok)
+	if !r.Valid || !slices.Contains(warningCodes(r), WarnAlgName) {
+		t.Fatalf("%v %v %v", r.Verdict, r.Errors, warningCodes(r))
+	}
+}
