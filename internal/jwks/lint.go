@@ -371,11 +371,16 @@ func (l *linter) key(k *Key) {
 	}
 }
 
-// jweAlgorithms are the JWE key management algorithms a public key is
-// published for (RFC 7518 section 4), with the key types they take.
-var jweAlgorithms = map[string][]string{
-	"ECDH-ES": {"OKP", "EC"}, "ECDH-ES+A128KW": {"OKP", "EC"}, "ECDH-ES+A192KW": {"OKP", "EC"}, "ECDH-ES+A256KW": {"OKP", "EC"},
-	"RSA-OAEP": {"RSA"}, "RSA-OAEP-256": {"RSA"}, "RSA-OAEP-384": {"RSA"}, "RSA-OAEP-512": {"RSA"}, "RSA1_5": {"RSA"},
+// jweKeyTypes returns the key types a JWE key management algorithm takes
+// (RFC 7518 section 4), nil when alg is none of them.
+func jweKeyTypes(alg string) []string {
+	switch alg {
+	case "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A192KW", "ECDH-ES+A256KW":
+		return []string{"OKP", "EC"}
+	case "RSA-OAEP", "RSA-OAEP-256", "RSA-OAEP-384", "RSA-OAEP-512", "RSA1_5":
+		return []string{"RSA"}
+	}
+	return nil
 }
 
 // encryptionKey lints a key published for encryption (a JWE algorithm, or
@@ -384,7 +389,8 @@ var jweAlgorithms = map[string][]string{
 // warning. Labelled both ways (a JWE alg with use "sig", or a JWE alg on a
 // key it does not fit) it is an error.
 func (l *linter) encryptionKey(k *Key, name string) bool {
-	ktys, jwe := jweAlgorithms[k.Alg]
+	ktys := jweKeyTypes(k.Alg)
+	jwe := ktys != nil
 	agreementCurve := k.Kty == "OKP" && (k.Crv == "X25519" || k.Crv == "X448")
 	if !jwe && !(k.Use == "enc" && agreementCurve && k.Alg == "") {
 		return false
