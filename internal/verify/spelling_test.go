@@ -49,4 +49,10 @@ func TestOriginSpellingHint(t *testing.T) {
 			}
 		})
 	}
+	// With --base-url, the fix is that flag spelt as the token, path kept.
+	pol := Policy{Issuer: "http://localhost:3000", Audiences: []string{testIssuer}, BaseURL: "http://localhost:3000/custom/auth"}
+	r := verifyWith(t, set, pol, ed.sign(t, betterAuthClaims("iss", "http://127.0.0.1:3000")))
+	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Hint, "(--base-url http://127.0.0.1:3000/custom/auth)") {
+		t.Fatalf("%+v", r.Errors)
+	}
 }

@@ -703,9 +703,10 @@ func spellingHint(claim, got, want, baseURL string) string {
 	if claim == "aud" {
 		flag, config = "--audience "+got, "jwt.audience"
 	}
-	if baseURL != "" && !g.slash {
-		// --base-url set the expectation: the same flag, spelt as the token.
-		flag = "--base-url " + got
+	if u, err := url.Parse(baseURL); baseURL != "" && err == nil && !g.slash {
+		// --base-url set the expectation: the same flag, its origin spelt
+		// as the token has it, its path kept.
+		flag = "--base-url " + got + strings.TrimSuffix(u.EscapedPath(), "/")
 	}
 	return fmt.Sprintf("%s %s and the expected %s differ only in %s, and %s is compared byte for byte: "+
 		"if the token is right, expect what it says (%s); if your expectation is right, set Better Auth's baseURL (BETTER_AUTH_URL) to %s, or %s, "+
