@@ -26,6 +26,7 @@ func TestReadInputFraming(t *testing.T) {
 			[]string{`the "Authorization:" header name`, `the "Bearer " prefix`, `a second "Bearer " prefix`}, []string{"doubled Bearer"}},
 		{"two spaces after Bearer", "Authorization: Bearer  " + tok, []string{`the "Authorization:" header name`, `the "Bearer " prefix`}, []string{"two spaces after Bearer"}},
 		{"a tab after Bearer", "Bearer\t" + tok, []string{`the "Bearer " prefix`}, []string{"a tab after Bearer"}},
+		{"three Bearers", "Bearer Bearer Bearer " + tok, []string{`the "Bearer " prefix`, `a second "Bearer " prefix`, `a second "Bearer " prefix`}, []string{"doubled Bearer"}},
 		{"Bearer with a colon", "Bearer: " + tok, []string{`"Bearer:"`}, []string{`"Bearer:"`}},
 		{"header without a scheme", "Authorization: " + tok, []string{`the "Authorization:" header name`}, []string{"no Bearer scheme"}},
 		{"cookie pair", "better-auth.session_token=" + tok, []string{`the cookie name "better-auth.session_token="`}, []string{"cookie"}},

@@ -47,6 +47,11 @@ func ReadInput(s string) (Input, error) {
 	var in Input
 	strip := func(what string) { in.Stripped = append(in.Stripped, what) }
 	refuse := func(msg, hint string) {
+		for _, p := range in.Refused {
+			if p.Message == msg {
+				return // said once, however often it repeats
+			}
+		}
 		in.Refused = append(in.Refused, Problem{Code: WarnHeaderFraming, Message: msg, Hint: hint})
 	}
 	const oneBearer = `a backend reads "Authorization: Bearer <token>": one "Bearer ", a space, the token`
