@@ -430,7 +430,7 @@ func (l *linter) rsa(k *Key, name string) {
 	if pub, ok := k.Public.(*rsa.PublicKey); ok && pub.E < 65537 {
 		l.add(CodeWeakRSAExponent, SeverityWarning, k,
 			fmt.Sprintf("%s has the public exponent e = %d, below 65537", name, pub.E),
-			"rotate to a key with e = 65537 (AQAB), as Better Auth and every common key generator make: small exponents are what forgeries against lax PKCS#1 v1.5 verifiers rely on, and strict policies (NIST SP 800-56B) refuse them")
+			"rotate to a key with e = 65537 (AQAB), as Better Auth and every common key generator make: small exponents are what signature forgeries against lax PKCS#1 v1.5 verifiers rely on (Bleichenbacher 2006), and FIPS 186 wants e above 2^16")
 	}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(k.Raw, &fields) != nil {
@@ -447,7 +447,7 @@ func (l *linter) rsa(k *Key, name string) {
 		}
 		l.add(CodeRSALeadingZero, SeverityWarning, k,
 			fmt.Sprintf("%s: %q starts with a zero octet; RFC 7518 section 6.3.1 wants the minimum number of octets", name, m),
-			"encode "+m+" without leading zero octets (a DER INTEGER copied as it is keeps one): strict verifiers refuse the key, and others may read the modulus as one byte longer")
+			"encode "+m+" without leading zero octets (a DER INTEGER copied as it is keeps one): a verifier that enforces RFC 7518 may refuse the key")
 	}
 }
 
