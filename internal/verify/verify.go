@@ -226,7 +226,7 @@ func (v *Verifier) checkHeader(r *Result, tok *Token) (string, *Problem) {
 	if raw, ok := tok.Header.Get("b64"); ok && strings.TrimSpace(string(raw)) != "true" {
 		r.warn(Problem{Code: WarnB64Ignored,
 			Message: "the header has b64 " + compact(raw) + " without crit: ignored (RFC 7515 section 4), so the payload was read as base64url like any JWS",
-			Hint:    "an unencoded payload (RFC 7797) must be listed in crit, and a JWT never has one; libraries that honour b64 without crit read this token differently and refuse it: remove b64 from the header"})
+			Hint:    "an unencoded payload (RFC 7797) must be listed in crit, and a JWT never has one; libraries that honour b64 without crit refuse this token (PyJWT 2.6 and jwx v3.4 do; jose ignores it, as baverify): remove b64 from the header"})
 	}
 	if typ, _, _ := tok.Header.String("typ"); typ == "better-auth.session-cache+jwt" {
 		r.warn(Problem{Code: WarnSessionCache, Message: "this is Better Auth's session cookie cache (typ " + typ + "), not a jwt-plugin token",
