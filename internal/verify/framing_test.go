@@ -85,3 +85,12 @@ func TestNoteFraming(t *testing.T) {
 		t.Fatalf("notes of a bare token %#v", clean.Notes)
 	}
 }
+
+// Invisible characters around a pasted header stay with the token, so
+// that the verdict names them; the framing inside is still read.
+func TestReadInputKeepsInvisibleEdges(t *testing.T) {
+	in, err := ReadInput("\ufeffAuthorization: Bearer eyJh.eyJz.c2ln\u200b\n")
+	if err != nil || in.Token != "\ufeffeyJh.eyJz.c2ln\u200b" || len(in.Stripped) != 2 {
+		t.Fatalf("%+v %v", in, err)
+	}
+}

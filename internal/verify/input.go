@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxTokenBytes bounds a token. Better Auth puts the whole user object in
@@ -55,7 +56,11 @@ func ReadInput(s string) (Input, error) {
 		in.Refused = append(in.Refused, Problem{Code: WarnHeaderFraming, Message: msg, Hint: hint})
 	}
 	const oneBearer = `a backend reads "Authorization: Bearer <token>": one "Bearer ", a space, the token`
-	s = strings.TrimSpace(s)
+	// Invisible characters around the paste (a byte order mark from a
+	// file, a zero-width space from a chat) stay with the token, so that
+	// Decode names them and where they are; the framing inside them is
+	// read all the same.
+	lead, s, trail := invisibleEdges(strings.TrimSpace(s))
 	header, bearers, cookie := false, 0, false
 	for i := 0; i < 4; i++ { // quotes and prefixes can nest: "Bearer x", 'Authorization: "x"'
 		before := s
@@ -127,14 +132,40 @@ func ReadInput(s string) (Input, error) {
 		refuse(`the pasted Authorization header has no Bearer scheme ("Authorization: <token>"); a backend that expects Bearer refuses it`,
 			"baverify took the value as the token; "+oneBearer)
 	}
-	if s == "" {
+	if s == "" && lead == "" && trail == "" {
 		return Input{}, ErrEmptyToken
 	}
+	s = lead + s + trail
 	if len(s) > MaxTokenBytes {
 		return Input{}, ErrTokenTooLarge
 	}
 	in.Token = s
 	return in, nil
+}
+
+// invisibleEdges splits the invisible characters (see invisibleName) off
+// both ends of s, with the whitespace next to them.
+func invisibleEdges(s string) (lead, rest, trail string) {
+	i := 0
+	for {
+		_, size := invisibleAt(s[i:])
+		if size == 0 {
+			break
+		}
+		i += size
+	}
+	j := len(s)
+	for j > i {
+		r, size := utf8.DecodeLastRuneInString(s[i:j])
+		if invisibleName(r) == "" {
+			break
+		}
+		j -= size
+	}
+	if i == 0 && j == len(s) {
+		return "", s, ""
+	}
+	return s[:i], strings.TrimSpace(s[i:j]), s[j:]
 }
 
 func spaces(n int) string {
