@@ -277,6 +277,12 @@ func TestJWKSFixturesThroughTheCommand(t *testing.T) {
 		"unsupported-curve.json":       {"unsupported_kty"},
 		"unsupported-kty.json":         {"unsupported_kty"},
 		"weak-rsa-key.json":            {"weak_rsa_key"},
+		"key-use-empty.json":           {"key_use_not_sig"},
+		"key-ops-duplicate.json":       {"key_use_not_sig"},
+		"x25519-encryption-key.json":   {"key_use_not_sig"},
+		"x25519-eddsa.json":            {"alg_key_mismatch"},
+		"rsa-exponent-3.json":          {"weak_rsa_exponent"},
+		"rsa-leading-zero.json":        {"rsa_leading_zero"},
 	}
 	des, err := os.ReadDir(jwksFixtures)
 	if err != nil {

@@ -1,6 +1,9 @@
 package jwks
 
 import (
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -48,6 +51,8 @@ const (
 	CodeMinKeys               = "min_keys"
 	CodeMaxKeys               = "max_keys"
 	CodeExpectLibrary         = "expect_library"
+	CodeWeakRSAExponent       = "weak_rsa_exponent"
+	CodeRSALeadingZero        = "rsa_leading_zero"
 )
 
 // Codes lists every finding code, in the order of the constants above.
@@ -57,6 +62,7 @@ func Codes() []string {
 		CodeDuplicateKid, CodeMissingKid, CodeMissingAlg, CodeWeakRSAKey, CodeRSAKeyTooLarge, CodeUnsupportedKty, CodeAlgKeyMismatch,
 		CodeKeyUseNotSig, CodeHTTPStatus, CodeContentType, CodeNoCacheHeaders, CodeInsecureTransport,
 		CodeExpectAlg, CodeExpectKid, CodeMinKeys, CodeMaxKeys, CodeExpectLibrary,
+		CodeWeakRSAExponent, CodeRSALeadingZero,
 	}
 }
 
@@ -298,6 +304,9 @@ func (l *linter) key(k *Key) {
 			fmt.Sprintf("%s publishes private key material: %s", name, strings.Join(k.PrivateMembers, ", ")),
 			"remove the private members and rotate the key now: anyone who has read this JWKS can sign tokens your backends accept")
 	}
+	if l.encryptionKey(k, name) {
+		return
+	}
 	supportedShape := true
 	switch {
 	case k.Kty == "oct":
@@ -312,6 +321,9 @@ func (l *linter) key(k *Key) {
 			"fine for a key meant for other clients; Better Auth publishes OKP (Ed25519), EC (P-256, P-521) and RSA keys")
 	case k.Kty != "" && !supportedCurve(k.Kty, k.Crv):
 		supportedShape = false
+		if _, signing := algShapes[k.Alg]; signing {
+			break // labelled for signatures: alg_key_mismatch below says what is wrong
+		}
 		l.add(CodeUnsupportedKty, SeverityWarning, k,
 			fmt.Sprintf("%s is a %s key on curve %s, which cannot verify JWS signatures here", name, k.Kty, quote(k.Crv)),
 			"signature keys are OKP on Ed25519 or EC on P-256, P-384 or P-521; X25519 and X448 are for key agreement")
@@ -347,10 +359,18 @@ func (l *linter) key(k *Key) {
 		l.add(CodeMissingAlg, SeverityWarning, k, name+" has no alg",
 			"PyJWT's PyJWKClient and jwx skip keys without alg; Better Auth 1.7 always publishes it (older versions did not): upgrade, or set alg on the key")
 	}
-	if k.Use != "" && k.Use != "sig" {
+	if k.HasUse && k.Use != "sig" {
 		l.add(CodeKeyUseNotSig, SeverityWarning, k,
 			fmt.Sprintf("%s has use %s, not \"sig\"", name, quote(k.Use)),
 			`verifiers refuse to check signatures with it: set use to "sig" or remove use (Better Auth publishes none)`)
+	}
+	if op := k.RepeatedKeyOp(); op != "" {
+		l.add(CodeKeyUseNotSig, SeverityWarning, k,
+			fmt.Sprintf("%s: key_ops lists %s twice, which RFC 7517 section 4.3 forbids", name, quote(op)),
+			`jose and baverify do not verify with such a key: list each operation once, or remove key_ops (Better Auth publishes none)`)
+	}
+	if k.Kty == "RSA" {
+		l.rsa(k, name)
 	}
 	if k.HasKeyOps && !slices.Contains(k.KeyOps, "verify") {
 		ops := make([]string, len(k.KeyOps))
@@ -360,6 +380,86 @@ func (l *linter) key(k *Key) {
 		l.add(CodeKeyUseNotSig, SeverityWarning, k,
 			fmt.Sprintf("%s has key_ops [%s] without \"verify\"", name, humanize.Clip(strings.Join(ops, ", "), 200)),
 			`verifiers refuse to check signatures with it: add "verify" to key_ops or remove key_ops (Better Auth publishes none)`)
+	}
+}
+
+// jweKeyTypes returns the key types a JWE key management algorithm takes
+// (RFC 7518 section 4), nil when alg is none of them.
+func jweKeyTypes(alg string) []string {
+	switch alg {
+	case "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A192KW", "ECDH-ES+A256KW":
+		return []string{"OKP", "EC"}
+	case "RSA-OAEP", "RSA-OAEP-256", "RSA-OAEP-384", "RSA-OAEP-512", "RSA1_5":
+		return []string{"RSA"}
+	}
+	return nil
+}
+
+// encryptionKey lints a key published for encryption (a JWE algorithm, or
+// use "enc" on a key-agreement curve) and reports whether it was one. Such
+// a key is legitimate next to the signing keys: it only cannot verify, a
+// warning. Labelled both ways (a JWE alg with use "sig", or a JWE alg on a
+// key it does not fit) it is an error.
+func (l *linter) encryptionKey(k *Key, name string) bool {
+	ktys := jweKeyTypes(k.Alg)
+	jwe := ktys != nil
+	agreementCurve := k.Kty == "OKP" && (k.Crv == "X25519" || k.Crv == "X448")
+	if !jwe && !(k.Use == "enc" && agreementCurve && k.Alg == "") {
+		return false
+	}
+	fits := jwe && slices.Contains(ktys, k.Kty) && !(k.Kty == "OKP" && !agreementCurve)
+	switch {
+	case jwe && !fits:
+		l.add(CodeAlgKeyMismatch, SeverityError, k,
+			fmt.Sprintf("%s: alg %s is an encryption algorithm that does not fit a %s key", name, quote(k.Alg), k.Describe()),
+			"make alg match the key (ECDH-ES for X25519, X448 or an EC key; RSA-OAEP for RSA), or remove the key: it can neither verify nor encrypt as published")
+	case k.Use == "sig":
+		l.add(CodeAlgKeyMismatch, SeverityError, k,
+			fmt.Sprintf("%s has use \"sig\" but alg %s, an encryption algorithm", name, quote(k.Alg)),
+			`an encryption key cannot verify signatures: set use to "enc", or publish a signing key (EdDSA, ES256, RS256...) for signatures`)
+	default:
+		what := k.Describe()
+		if k.Alg != "" {
+			what += ", alg " + quote(k.Alg)
+		}
+		if k.HasUse {
+			what += ", use " + quote(k.Use)
+		}
+		l.add(CodeKeyUseNotSig, SeverityWarning, k,
+			fmt.Sprintf("%s is an encryption key (%s): it cannot verify token signatures", name, what),
+			"fine when the JWKS also serves encryption: verifiers skip it for signatures; Better Auth's jwt plugin publishes signing keys only, so make sure a signing key is there too")
+	}
+	if !k.HasKid || k.Kid == "" {
+		l.add(CodeMissingKid, SeverityWarning, k, name+" has no kid",
+			"give every key a kid (Better Auth always does): without one, verifiers must try every key or refuse the token")
+	}
+	return true
+}
+
+// rsa lints the RSA public numbers: the exponent, and the minimal octets
+// RFC 7518 section 6.3.1 wants for n and e.
+func (l *linter) rsa(k *Key, name string) {
+	if pub, ok := k.Public.(*rsa.PublicKey); ok && pub.E < 65537 {
+		l.add(CodeWeakRSAExponent, SeverityWarning, k,
+			fmt.Sprintf("%s has the public exponent e = %d, below 65537", name, pub.E),
+			"rotate to a key with e = 65537 (AQAB), as Better Auth and every common key generator make: small exponents are what signature forgeries against lax PKCS#1 v1.5 verifiers rely on (Bleichenbacher 2006), and FIPS 186 wants e above 2^16")
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(k.Raw, &fields) != nil {
+		return
+	}
+	for _, m := range []string{"n", "e"} {
+		v, _, err := stringMember(fields, m)
+		if err != nil {
+			continue
+		}
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || len(b) < 2 || b[0] != 0 {
+			continue
+		}
+		l.add(CodeRSALeadingZero, SeverityWarning, k,
+			fmt.Sprintf("%s: %q starts with a zero octet; RFC 7518 section 6.3.1 wants the minimum number of octets", name, m),
+			"encode "+m+" without leading zero octets (a DER INTEGER copied as it is keeps one): a verifier that enforces RFC 7518 may refuse the key")
 	}
 }
 
@@ -495,6 +595,10 @@ func algMismatch(k *Key) string {
 	switch {
 	case shape.kty != k.Kty:
 		return fmt.Sprintf("alg %s needs a key of type %s, this one is %s", quote(k.Alg), shapeName(shape.kty, shape.crv), k.Describe())
+	case k.Alg == "EdDSA" && k.Crv != "Ed25519" && k.Crv != "Ed448":
+		// EdDSA is any Edwards curve, not any OKP key: X25519 and X448
+		// are for key agreement.
+		return fmt.Sprintf("alg %s needs curve Ed25519 or Ed448, this key is on %s", quote(k.Alg), quote(k.Crv))
 	case shape.crv != "" && k.Crv != shape.crv:
 		return fmt.Sprintf("alg %s needs curve %s, this key is on %s", quote(k.Alg), shape.crv, quote(k.Crv))
 	}

@@ -95,6 +95,12 @@ var lintCases = []struct {
 	{name: "alg_key_mismatch", fixture: "alg-key-mismatch.json", want: []string{CodeAlgKeyMismatch}, message: []string{`alg "ES256" needs a key of type EC/P-256, this one is OKP/Ed25519`}},
 	{name: "key_use_not_sig: use enc", fixture: "key-use-enc.json", want: []string{CodeKeyUseNotSig}, message: []string{`use "enc"`}},
 	{name: "key_use_not_sig: key_ops", fixture: "key-ops-no-verify.json", want: []string{CodeKeyUseNotSig}, message: []string{`key_ops ["encrypt"]`}},
+	{name: "key_use_not_sig: use empty", fixture: "key-use-empty.json", want: []string{CodeKeyUseNotSig}, message: []string{`has use "", not "sig"`}, kid: "any"},
+	{name: "key_use_not_sig: key_ops duplicates", fixture: "key-ops-duplicate.json", want: []string{CodeKeyUseNotSig}, message: []string{`key_ops lists "verify" twice`}, kid: "any"},
+	{name: "key_use_not_sig: an X25519 encryption key", fixture: "x25519-encryption-key.json", want: []string{CodeKeyUseNotSig}, message: []string{`is an encryption key (OKP/X25519, alg "ECDH-ES", use "enc")`}, kid: "any"},
+	{name: "alg_key_mismatch: EdDSA on X25519", fixture: "x25519-eddsa.json", want: []string{CodeAlgKeyMismatch}, message: []string{`alg "EdDSA" needs curve Ed25519 or Ed448, this key is on "X25519"`}, kid: "any"},
+	{name: "weak_rsa_exponent", fixture: "rsa-exponent-3.json", want: []string{CodeWeakRSAExponent}, message: []string{"public exponent e = 3"}, kid: "any"},
+	{name: "rsa_leading_zero", fixture: "rsa-leading-zero.json", want: []string{CodeRSALeadingZero}, message: []string{`"n" starts with a zero octet`}, kid: "any"},
 
 	{name: "http_status (no no_cache_headers: a 404 is not the JWKS answer)", fixture: "http-404.http", want: []string{CodeHTTPStatus}, message: []string{"HTTP 404", "Not Found"}},
 	{name: "content_type with an HTML page", fixture: "html-200.http", want: []string{CodeContentType, CodeNoCacheHeaders, CodeInvalidJSON}},
@@ -177,7 +183,7 @@ var severityOf = map[string]Severity{
 	CodeKeyUseNotSig: SeverityWarning, CodeHTTPStatus: SeverityError, CodeContentType: SeverityWarning,
 	CodeNoCacheHeaders: SeverityInfo, CodeInsecureTransport: SeverityWarning,
 	CodeExpectAlg: SeverityError, CodeExpectKid: SeverityError, CodeMinKeys: SeverityError, CodeMaxKeys: SeverityError,
-	CodeExpectLibrary: SeverityError,
+	CodeExpectLibrary: SeverityError, CodeWeakRSAExponent: SeverityWarning, CodeRSALeadingZero: SeverityWarning,
 }
 
 // TestEveryFindingHasAFixture fails when a finding code has no severity

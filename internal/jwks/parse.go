@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
@@ -44,6 +45,7 @@ type Key struct {
 	Alg       string   // "alg", "" when absent
 	Crv       string   // "crv", "" when absent
 	Use       string   // "use", "" when absent
+	HasUse    bool     // "use" present (even if empty)
 	KeyOps    []string // "key_ops"
 	HasKeyOps bool
 	// Bits is the RSA modulus size or the curve size; 0 when unknown.
@@ -132,7 +134,7 @@ func parseKey(index int, raw json.RawMessage) Key {
 	k.Err = firstErr(k.Err, err)
 	k.Crv, _, err = stringMember(fields, "crv")
 	k.Err = firstErr(k.Err, err)
-	k.Use, _, err = stringMember(fields, "use")
+	k.Use, k.HasUse, err = stringMember(fields, "use")
 	k.Err = firstErr(k.Err, err)
 	if ops, ok := fields["key_ops"]; ok {
 		k.HasKeyOps = true
@@ -254,6 +256,17 @@ func (s *Set) Kids() []string {
 		}
 	}
 	return kids
+}
+
+// RepeatedKeyOp returns a key_ops value that appears more than once (RFC
+// 7517 section 4.3 forbids it), or "".
+func (k *Key) RepeatedKeyOp() string {
+	for i, op := range k.KeyOps {
+		if slices.Contains(k.KeyOps[:i], op) {
+			return op
+		}
+	}
+	return ""
 }
 
 // Describe returns "kty/crv" or "RSA 2048" for messages and tables.

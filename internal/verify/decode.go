@@ -213,18 +213,28 @@ func foreignByte(raw string) int {
 
 func isTokenSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
-// invisibleRunes are characters that a paste carries along unseen (from
-// a document, a chat or a file with a byte order mark). A backend
-// receives them as given, so they are named like whitespace, and removed
-// like it to say what the token would be without them.
-var invisibleRunes = map[rune]string{
-	'\u200b': "zero-width space",
-	'\u200c': "zero-width non-joiner",
-	'\u200d': "zero-width joiner",
-	'\u2060': "word joiner",
-	'\ufeff': "byte order mark",
-	'\u00a0': "no-break space",
-	'\u00ad': "soft hyphen",
+// invisibleName names the characters that a paste carries along unseen
+// (from a document, a chat or a file with a byte order mark), "" for any
+// other. A backend receives them as given, so they are named like
+// whitespace, and removed like it to say what the token would be without.
+func invisibleName(r rune) string {
+	switch r {
+	case '\u200b':
+		return "zero-width space"
+	case '\u200c':
+		return "zero-width non-joiner"
+	case '\u200d':
+		return "zero-width joiner"
+	case '\u2060':
+		return "word joiner"
+	case '\ufeff':
+		return "byte order mark"
+	case '\u00a0':
+		return "no-break space"
+	case '\u00ad':
+		return "soft hyphen"
+	}
+	return ""
 }
 
 // invisibleAt returns the name and size of an invisible character at the
@@ -234,7 +244,7 @@ func invisibleAt(s string) (string, int) {
 		return "", 0
 	}
 	r, size := utf8.DecodeRuneInString(s)
-	if name, ok := invisibleRunes[r]; ok {
+	if name := invisibleName(r); name != "" {
 		return name, size
 	}
 	return "", 0

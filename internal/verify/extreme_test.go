@@ -108,3 +108,39 @@ func TestB64Header(t *testing.T) {
 		}
 	}
 }
+
+// A key whose use is not "sig" (an empty use included) or whose key_ops
+// repeat a value (RFC 7517 section 4.3) is not used to verify, as jose
+// does not use it.
+func TestKeyUseAndKeyOpsShapes(t *testing.T) {
+	k := keyFor(t, "EdDSA")
+	tok := k.sign(t, betterAuthClaims())
+	for _, tc := range []struct {
+		name string
+		jwk  map[string]any
+		want []Code
+	}{
+		{"use sig", with(k.jwk(), "use", "sig"), []Code{}},
+		{"use empty", with(k.jwk(), "use", ""), []Code{CodeKeyUnusable}},
+		{"key_ops verify", with(k.jwk(), "key_ops", []string{"verify"}), []Code{}},
+		{"key_ops verify twice", with(k.jwk(), "key_ops", []string{"verify", "verify"}), []Code{CodeKeyUnusable}},
+	} {
+		r := verifyWith(t, setOf(t, tc.jwk), pinned(), tok)
+		if !slices.Equal(codes(r), tc.want) {
+			t.Errorf("%s: %v %v", tc.name, codes(r), r.Errors)
+		}
+	}
+}
+
+// RFC 9864's Ed25519 name verifies through the same signature check.
+func TestEd25519AlgName(t *testing.T) {
+	k := keyFor(t, "EdDSA")
+	claims, _ := json.Marshal(betterAuthClaims())
+	tok := k.signRaw(t, `{"alg":"Ed25519","kid":"kid-EdDSA"}`, string(claims))
+	pol := pinned()
+	pol.Algorithms = []string{"EdDSA", "Ed25519"}
+	r := verifyWith(t, setOf(t, with(k.jwk(), "alg", nil)), pol, tok)
+	if !r.Valid || !slices.Contains(warningCodes(r), WarnAlgName) {
+		t.Fatalf("%v %v %v", r.Verdict, r.Errors, warningCodes(r))
+	}
+}

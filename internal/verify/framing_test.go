@@ -24,6 +24,9 @@ func TestReadInputFraming(t *testing.T) {
 		{"quoted header", `'Authorization: Bearer ` + tok + `'`, []string{"quotes", `the "Authorization:" header name`, `the "Bearer " prefix`}, nil},
 		{"doubled Bearer", "Authorization: Bearer Bearer " + tok,
 			[]string{`the "Authorization:" header name`, `the "Bearer " prefix`, `a second "Bearer " prefix`}, []string{"doubled Bearer"}},
+		{"two spaces after Bearer", "Authorization: Bearer  " + tok, []string{`the "Authorization:" header name`, `the "Bearer " prefix`}, []string{"two spaces after Bearer"}},
+		{"a tab after Bearer", "Bearer\t" + tok, []string{`the "Bearer " prefix`}, []string{"a tab after Bearer"}},
+		{"three Bearers", "Bearer Bearer Bearer " + tok, []string{`the "Bearer " prefix`, `a second "Bearer " prefix`, `a second "Bearer " prefix`}, []string{"doubled Bearer"}},
 		{"Bearer with a colon", "Bearer: " + tok, []string{`"Bearer:"`}, []string{`"Bearer:"`}},
 		{"header without a scheme", "Authorization: " + tok, []string{`the "Authorization:" header name`}, []string{"no Bearer scheme"}},
 		{"cookie pair", "better-auth.session_token=" + tok, []string{`the cookie name "better-auth.session_token="`}, []string{"cookie"}},
@@ -80,5 +83,14 @@ func TestNoteFraming(t *testing.T) {
 	clean.NoteInput(Input{Token: tok})
 	if clean.Notes == nil || len(clean.Notes) != 0 {
 		t.Fatalf("notes of a bare token %#v", clean.Notes)
+	}
+}
+
+// Invisible characters around a pasted header stay with the token, so
+// that the verdict names them; the framing inside is still read.
+func TestReadInputKeepsInvisibleEdges(t *testing.T) {
+	in, err := ReadInput("\ufeffAuthorization: Bearer eyJh.eyJz.c2ln\u200b\n")
+	if err != nil || in.Token != "\ufeffeyJh.eyJz.c2ln\u200b" || len(in.Stripped) != 2 {
+		t.Fatalf("%+v %v", in, err)
 	}
 }

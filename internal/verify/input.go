@@ -2,7 +2,9 @@ package verify
 
 import (
 	"errors"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxTokenBytes bounds a token. Better Auth puts the whole user object in
@@ -46,10 +48,19 @@ func ReadInput(s string) (Input, error) {
 	var in Input
 	strip := func(what string) { in.Stripped = append(in.Stripped, what) }
 	refuse := func(msg, hint string) {
+		for _, p := range in.Refused {
+			if p.Message == msg {
+				return // said once, however often it repeats
+			}
+		}
 		in.Refused = append(in.Refused, Problem{Code: WarnHeaderFraming, Message: msg, Hint: hint})
 	}
 	const oneBearer = `a backend reads "Authorization: Bearer <token>": one "Bearer ", a space, the token`
-	s = strings.TrimSpace(s)
+	// Invisible characters around the paste (a byte order mark from a
+	// file, a zero-width space from a chat) stay with the token, so that
+	// Decode names them and where they are; the framing inside them is
+	// read all the same.
+	lead, s, trail := invisibleEdges(strings.TrimSpace(s))
 	header, bearers, cookie := false, 0, false
 	for i := 0; i < 4; i++ { // quotes and prefixes can nest: "Bearer x", 'Authorization: "x"'
 		before := s
@@ -78,7 +89,18 @@ func ReadInput(s string) (Input, error) {
 				"baverify stripped it to check the token; "+oneBearer)
 			bearers++
 		case hasPrefixFold(s, "bearer ") || hasPrefixFold(s, "bearer\t"):
-			s = strings.TrimSpace(s[len("bearer "):])
+			rest := s[len("bearer"):]
+			s = strings.TrimSpace(rest)
+			if gap := rest[:len(rest)-len(strings.TrimLeft(rest, " \t"))]; gap != " " && s != "" {
+				what := "a tab"
+				if strings.Trim(gap, " ") == "" {
+					what = spaces(len(gap))
+				} else if strings.Trim(gap, "\t") != "" {
+					what = "spaces and tabs"
+				}
+				refuse("the pasted header has "+what+" after Bearer; a backend splits the header at one space and refuses what it then reads as the token",
+					"baverify stripped them to check the token; "+oneBearer)
+			}
 			if bearers > 0 {
 				strip(`a second "Bearer " prefix`)
 				refuse(`the pasted header has a doubled Bearer prefix ("Bearer Bearer <token>"); a backend reads "Bearer <token>" as the token and refuses it`,
@@ -110,14 +132,47 @@ func ReadInput(s string) (Input, error) {
 		refuse(`the pasted Authorization header has no Bearer scheme ("Authorization: <token>"); a backend that expects Bearer refuses it`,
 			"baverify took the value as the token; "+oneBearer)
 	}
-	if s == "" {
+	if s == "" && lead == "" && trail == "" {
 		return Input{}, ErrEmptyToken
 	}
+	s = lead + s + trail
 	if len(s) > MaxTokenBytes {
 		return Input{}, ErrTokenTooLarge
 	}
 	in.Token = s
 	return in, nil
+}
+
+// invisibleEdges splits the invisible characters (see invisibleName) off
+// both ends of s, with the whitespace next to them.
+func invisibleEdges(s string) (lead, rest, trail string) {
+	i := 0
+	for {
+		_, size := invisibleAt(s[i:])
+		if size == 0 {
+			break
+		}
+		i += size
+	}
+	j := len(s)
+	for j > i {
+		r, size := utf8.DecodeLastRuneInString(s[i:j])
+		if invisibleName(r) == "" {
+			break
+		}
+		j -= size
+	}
+	if i == 0 && j == len(s) {
+		return "", s, ""
+	}
+	return s[:i], strings.TrimSpace(s[i:j]), s[j:]
+}
+
+func spaces(n int) string {
+	if n == 2 {
+		return "two spaces"
+	}
+	return strconv.Itoa(n) + " spaces"
 }
 
 // cookiePair splits "name=value" when name is a cookie name and value is

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,13 +90,28 @@ func TestNumericDate(t *testing.T) {
 // FuzzNormalizeInput: any input either yields a non-empty token without
 // surrounding space, or an error; never a panic.
 func FuzzNormalizeInput(f *testing.F) {
-	for _, s := range []string{"a.b.c", `"Bearer a.b.c"`, "Authorization: Bearer x", "''", "\"", "bearer"} {
+	for _, s := range []string{"a.b.c", `"Bearer a.b.c"`, "Authorization: Bearer x", "''", "\"", "bearer",
+		"Bearer Bearer a.b.c", "Bearer: a.b.c", "Cookie: better-auth.session_token=a.b; Path=/", "Authorization: 'a.b.c'", "x=", "=x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := NormalizeInput(s)
 		if err == nil && (got == "" || strings.TrimSpace(got) != got) {
 			t.Fatalf("NormalizeInput(%q) = %q", s, got)
+		}
+		// ReadInput reads the same token and names what it stripped: a
+		// refusal always comes with something stripped, and says how to fix it.
+		in, err2 := ReadInput(s)
+		if in.Token != got || (err == nil) != (err2 == nil) {
+			t.Fatalf("ReadInput(%q) = %q, %v; NormalizeInput = %q, %v", s, in.Token, err2, got, err)
+		}
+		if len(in.Refused) > 0 && len(in.Stripped) == 0 {
+			t.Fatalf("ReadInput(%q): refused %v with nothing stripped", s, in.Refused)
+		}
+		for _, p := range in.Refused {
+			if p.Code != WarnHeaderFraming || p.Message == "" || p.Hint == "" {
+				t.Fatalf("ReadInput(%q): %+v", s, p)
+			}
 		}
 	})
 }
@@ -154,7 +170,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(k.signRaw(f, `{"alg":"EdDSA"}`, `{"exp":"x","aud":[1],"nbf":1e308}`))
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	// The JSON writer on extreme NumericDates and deep nesting.
-	for _, exp := range []string{"253402300800", "-62167219201", "1e12", "-1e12", "999999999999.999999999", "2.534023008e11"} {
+	for _, exp := range []string{"253402300800", "-62167219201", "1e12", "-1e12", "999999999999.999999999", "2.534023008e11", "99999999999.9999999999999999999e-40"} {
 		f.Add(k.signRaw(f, `{"alg":"EdDSA","kid":"kid-EdDSA"}`, `{"exp":`+exp+`,"nbf":`+exp+`,"iat":`+exp+`}`))
 	}
 	f.Add(k.signRaw(f, `{"alg":"EdDSA","kid":"kid-EdDSA","x":`+strings.Repeat("[", 300)+strings.Repeat("]", 300)+`}`, `{"exp":1e10}`))
@@ -189,7 +205,7 @@ func FuzzVerify(f *testing.F) {
 
 // FuzzNumericDate: parsing is bounded and consistent with itself.
 func FuzzNumericDate(f *testing.F) {
-	for _, s := range []string{"1", "1.5", "1e3", "-0", "1e-40", "99999999999.999999999"} {
+	for _, s := range []string{"1", "1.5", "1e3", "-0", "1e-40", "99999999999.999999999", "253402300800", "-62167219201", "1e12", "-1e12", "2.534023008e11", "99999999999.9999999999999999999e-40"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -200,6 +216,15 @@ func FuzzNumericDate(f *testing.F) {
 		tm := d.Time()
 		if d.Cmp(tm) < 0 {
 			t.Fatalf("%q: Time() %v is after the value", s, tm)
+		}
+		// The JSON writer takes every value: RFC 3339 or the exact decimal.
+		b, err := json.Marshal(Instant{Time: tm, Date: d})
+		if err != nil || !json.Valid(b) {
+			t.Fatalf("%q: Instant JSON %s, %v", s, b, err)
+		}
+		back, ok := new(big.Rat).SetString(d.String())
+		if !ok || back.Cmp(d.seconds) != 0 || strings.ContainsAny(d.String(), "eE") {
+			t.Fatalf("%q: String() %q is not the exact value in decimal", s, d.String())
 		}
 	})
 }

@@ -58,7 +58,10 @@ func TestObjectMarshalJSONReencodes(t *testing.T) {
 // is valid UTF-8 JSON without raw control characters, and says the same as
 // the payload where the payload was valid UTF-8.
 func FuzzObjectMarshalJSON(f *testing.F) {
-	for _, s := range []string{`{"a":1}`, "{\"a\":\"\x9b\"}", `{"a":{"b":[1,2,{"c":null}]},"d":"\u2028"}`, `{}`, `{"a":1e400}`} {
+	for _, s := range []string{`{"a":1}`, "{\"a\":\"\x9b\"}", `{"a":{"b":[1,2,{"c":null}]},"d":"\u2028"}`, `{}`, `{"a":1e400}`,
+		`{"exp":253402300800,"nbf":-62167219201,"iat":1e12}`,
+		`{"a":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}`,
+		`{"a":` + strings.Repeat(`{"b":`, 10001) + "1" + strings.Repeat("}", 10001) + `}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

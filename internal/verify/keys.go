@@ -57,11 +57,14 @@ func unusableReasons(k *jwks.Key, alg string) []string {
 	if k.Alg != "" && k.Alg != alg {
 		reasons = append(reasons, fmt.Sprintf("the key is published for alg %s, the token says %s", k.Alg, alg))
 	}
-	if k.Use != "" && k.Use != "sig" {
+	if k.HasUse && k.Use != "sig" {
 		reasons = append(reasons, fmt.Sprintf("the key's use is %q, not \"sig\"", k.Use))
 	}
 	if k.HasKeyOps && !slices.Contains(k.KeyOps, "verify") {
 		reasons = append(reasons, fmt.Sprintf("the key's key_ops %v do not include \"verify\"", k.KeyOps))
+	}
+	if op := k.RepeatedKeyOp(); op != "" {
+		reasons = append(reasons, fmt.Sprintf("the key's key_ops list %q twice (RFC 7517 section 4.3 forbids duplicates)", op))
 	}
 	if weakRSA {
 		reasons = append(reasons, fmt.Sprintf("the RSA modulus has %d bits, fewer than %d", k.Bits, jwks.MinRSABits))

@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -226,7 +228,7 @@ func (v *Verifier) checkHeader(r *Result, tok *Token) (string, *Problem) {
 	if raw, ok := tok.Header.Get("b64"); ok && strings.TrimSpace(string(raw)) != "true" {
 		r.warn(Problem{Code: WarnB64Ignored,
 			Message: "the header has b64 " + compact(raw) + " without crit: ignored (RFC 7515 section 4), so the payload was read as base64url like any JWS",
-			Hint:    "an unencoded payload (RFC 7797) must be listed in crit, and a JWT never has one; libraries that honour b64 without crit read this token differently and refuse it: remove b64 from the header"})
+			Hint:    "an unencoded payload (RFC 7797) must be listed in crit, and a JWT never has one; libraries that honour b64 without crit refuse this token (PyJWT 2.6 and jwx v3.4 do; jose ignores it, as baverify): remove b64 from the header"})
 	}
 	if typ, _, _ := tok.Header.String("typ"); typ == "better-auth.session-cache+jwt" {
 		r.warn(Problem{Code: WarnSessionCache, Message: "this is Better Auth's session cookie cache (typ " + typ + "), not a jwt-plugin token",
@@ -655,9 +657,16 @@ func (v *Verifier) checkAudience(r *Result, tok *Token) {
 		for i, w := range want {
 			wanted[i] = showValue(w)
 		}
+		hint := mismatchHint("aud", auds, want[0], v.Policy.BaseURL)
+		if len(auds) == 1 && spellingHint("aud", auds[0], want[0], v.Policy.BaseURL) != "" && r.HasError(CodeIssuerMismatch) {
+			if iss, _, _ := tok.Claims.String("iss"); iss == auds[0] && v.Policy.Issuer == want[0] {
+				// Said once, for iss: Better Auth sets both from one baseURL.
+				hint = "the same spelling difference as iss (see its hint): Better Auth sets iss and aud from one baseURL"
+			}
+		}
 		r.fail("aud", Problem{Code: CodeAudienceMismatch,
 			Message: fmt.Sprintf("aud is %s but you expect %s", strings.Join(shown, ", "), strings.Join(wanted, " or ")),
-			Hint:    mismatchHint("aud", auds, want[0], v.Policy.BaseURL)})
+			Hint:    hint})
 	}
 }
 
@@ -711,6 +720,9 @@ func mismatchHint(claim string, got []string, want, baseURL string) string {
 		for i < len(gr) && i < len(wr) && gr[i] == wr[i] {
 			i++
 		}
+		if (i >= len(gr) || gr[i] < 0x80) && (i >= len(wr) || wr[i] < 0x80) {
+			continue // the first difference is plain ASCII
+		}
 		has := "nothing more"
 		if i < len(gr) {
 			has = showValue(string(gr[i]))
@@ -727,6 +739,9 @@ func mismatchHint(claim string, got []string, want, baseURL string) string {
 
 // originHint explains an iss or aud mismatch in Better Auth's terms.
 func originHint(claim, got, want, baseURL string) string {
+	if h := spellingHint(claim, got, want, baseURL); h != "" {
+		return h
+	}
 	base := "Better Auth sets iss and aud to the origin of its baseURL (BETTER_AUTH_URL: scheme://host:port, no path, no trailing slash) unless jwt.issuer / jwt.audience are set"
 	switch {
 	case strings.TrimRight(got, "/") == strings.TrimRight(want, "/"):
@@ -740,6 +755,98 @@ func originHint(claim, got, want, baseURL string) string {
 		return "--base-url " + baseURL + " sets the expectation; " + base
 	}
 	return base
+}
+
+// spellingHint says, when got and want name the same origin spelt two
+// ways (localhost vs 127.0.0.1, http vs https, a port, a trailing slash),
+// exactly how they differ and what to set; "" otherwise.
+func spellingHint(claim, got, want, baseURL string) string {
+	g, gok := originParts(got)
+	w, wok := originParts(want)
+	if !gok || !wok {
+		return ""
+	}
+	var diffs []string
+	if g.scheme != w.scheme {
+		diffs = append(diffs, fmt.Sprintf("the scheme (%s vs %s)", g.scheme, w.scheme))
+	}
+	if g.host != w.host {
+		if !isLoopbackName(g.host) || !isLoopbackName(w.host) {
+			return "" // another host, not another spelling
+		}
+		diffs = append(diffs, fmt.Sprintf("the host spelling (%s vs %s)", g.shownHost, w.shownHost))
+	}
+	switch {
+	case g.port != w.port && g.port != "" && w.port != "":
+		diffs = append(diffs, fmt.Sprintf("the port (%s vs %s)", g.port, w.port))
+	case g.port != w.port && g.scheme == w.scheme:
+		// One writes the scheme's default port out, the other leaves it.
+		if g.effectivePort() != w.effectivePort() {
+			diffs = append(diffs, fmt.Sprintf("the port (%s vs %s)", g.effectivePort(), w.effectivePort()))
+		} else {
+			diffs = append(diffs, "whether the default port is written out")
+		}
+	}
+	if g.slash != w.slash {
+		diffs = append(diffs, "a trailing slash")
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	flag := "--issuer " + got
+	config := "jwt.issuer"
+	if claim == "aud" {
+		flag, config = "--audience "+got, "jwt.audience"
+	}
+	if u, err := url.Parse(baseURL); baseURL != "" && err == nil && !g.slash {
+		// --base-url set the expectation: the same flag, its origin spelt
+		// as the token has it, its path kept.
+		flag = "--base-url " + got + strings.TrimSuffix(u.EscapedPath(), "/")
+	}
+	return fmt.Sprintf("%s %s and the expected %s differ only in %s, and %s is compared byte for byte: "+
+		"if the token is right, expect what it says (%s); if your expectation is right, set Better Auth's baseURL (BETTER_AUTH_URL) to %s, or %s, "+
+		"so that its tokens carry it (without a baseURL, Better Auth takes it from the Host of each request: fetch tokens through the same host name)",
+		claim, got, want, joinAnd(diffs), claim, flag, want, config)
+}
+
+// origin is a URL that is an origin, possibly with a trailing slash.
+type origin struct {
+	scheme, host, shownHost, port string
+	slash                         bool
+}
+
+func (o origin) effectivePort() string {
+	switch {
+	case o.port != "":
+		return o.port
+	case o.scheme == "https":
+		return "443"
+	}
+	return "80"
+}
+
+func originParts(s string) (origin, bool) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return origin{}, false
+	}
+	host := strings.ToLower(u.Hostname())
+	shown := host
+	if strings.Contains(host, ":") {
+		shown = "[" + host + "]"
+	}
+	return origin{scheme: u.Scheme, host: host, shownHost: shown, port: u.Port(), slash: u.Path == "/"}, true
+}
+
+// isLoopbackName reports whether host names this machine: localhost,
+// 127.0.0.0/8 or ::1.
+func isLoopbackName(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func compact(raw json.RawMessage) string {

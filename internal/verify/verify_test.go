@@ -370,7 +370,7 @@ func TestResultJSONShape(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"aud", "checks", "claims", "errors", "expiresAt", "expiresIn", "header", "issuerPinned", "jwks", "key", "valid", "verdict", "verified", "warnings"}
+	want := []string{"aud", "checks", "claims", "errors", "expiresAt", "expiresIn", "header", "issuerPinned", "jwks", "key", "notes", "valid", "verdict", "verified", "warnings"}
 	want = slices.DeleteFunc(want, func(s string) bool { return s == "aud" })
 	if !slices.Equal(keys, want) {
 		t.Fatalf("JSON members = %v, want %v", keys, want)
