@@ -66,6 +66,11 @@ func FuzzObjectMarshalJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		obj, err := parseObject(data)
+		if err != nil && strings.Contains(err.Error(), "nested too deep") {
+			// Decode refuses such a header or payload (malformed), so no
+			// Object ever holds it; encoding/json could not compact it either.
+			return
+		}
 		if err != nil {
 			obj = Object{Keys: []string{"raw", "raw"}, Members: map[string]json.RawMessage{"raw": data}}
 		}
