@@ -66,12 +66,12 @@ type Options struct {
 	Backends []Backend
 	// Probe asks for a full probe of each backend (probe.Execute), with
 	// the attacker listener set up as Listener says.
-	Probe    bool
-	Listener probe.ListenerSetup
-	Strict   bool
-	Leeway       time.Duration
-	Now          func() time.Time
-	UserAgent    string
+	Probe     bool
+	Listener  probe.ListenerSetup
+	Strict    bool
+	Leeway    time.Duration
+	Now       func() time.Time
+	UserAgent string
 	// Matrix is the compatibility table; nil means the embedded one.
 	Matrix *compat.Matrix
 	// Progress hears of each step as it finishes (nil: nobody listens).
