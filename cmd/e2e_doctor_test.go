@@ -173,6 +173,20 @@ func TestDoctorE2E(t *testing.T) {
 		}
 	})
 
+	t.Run("a clock three minutes off", func(t *testing.T) {
+		f, out, errOut := newTestFactory(t, runConfig{env: map[string]string{"BAVERIFY_PASSWORD": e2ePassword}})
+		f.Now = func() time.Time { return time.Now().Add(3 * time.Minute) }
+		code := Execute(context.Background(), f, append([]string{"doctor", "-o", "json"}, login...))
+		var rep doctorOutput
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("exit %d: %v\n%s", code, err, errOut)
+		}
+		c := rep.check("clock_skew")
+		if code != ExitOK || rep.Verdict != "pass_with_warnings" || !strings.HasPrefix(c, "warn") || !strings.Contains(c, "behind this machine's clock") || !strings.Contains(c, "NTP") {
+			t.Fatalf("exit %d, verdict %s, clock_skew %s", code, rep.Verdict, c)
+		}
+	})
+
 	t.Run("a progress line per step on a terminal", func(t *testing.T) {
 		f, _, errOut := newTestFactory(t, runConfig{tty: true, env: map[string]string{"BAVERIFY_PASSWORD": e2ePassword}})
 		f.Now = time.Now

@@ -191,15 +191,15 @@ func (r *run) clock(s *Step) {
 		date, local, iatRaw = parseDate(r.getSess.Header), r.sessAt, r.getSess.Token
 	case r.tokEP != nil && r.tokEP.Header.Get("Date") != "":
 		date, local, iatRaw = parseDate(r.tokEP.Header), r.tokAt, r.tokEP.Token
-	case r.doc != nil && r.doc.HTTP != nil && r.doc.HTTP.Date != "":
-		if t, err := http.ParseTime(r.doc.HTTP.Date); err == nil {
-			date, local = t, r.doc.FetchedAt
+	case r.answer != nil && r.answer.HTTP != nil && r.answer.HTTP.Date != "":
+		if t, err := http.ParseTime(r.answer.HTTP.Date); err == nil {
+			date, local = t, r.answer.FetchedAt
 		}
 	}
 	tolerance := max(skewTolerance, r.opts.Leeway)
 	if date.IsZero() {
 		why := "no answer of Better Auth carried a Date header"
-		if r.doc == nil && r.sess == nil {
+		if r.answer == nil && r.sess == nil {
 			why = "needs an answer from Better Auth (steps jwks, sign_in)"
 			s.add(notRun("clock_skew", why))
 		} else {

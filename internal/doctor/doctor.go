@@ -86,6 +86,7 @@ type run struct {
 	now  func() time.Time
 
 	doc     *jwks.Document // the JWKS before the sign-ins; nil when it could not be read
+	answer  *jwks.Document // the JWKS endpoint's answer, whatever its status (its Date)
 	sess    *betterauth.Session
 	tokEP   *betterauth.Answer // GET /token
 	getSess *betterauth.Answer // GET /get-session, with Origin
@@ -177,6 +178,7 @@ func (r *run) jwksStep(s *Step) {
 		s.add(notRun("jwks_lint", "needs the JWKS"))
 		return
 	}
+	r.answer = doc
 	lint := jwks.Lint(doc, jwks.LintOptions{Strict: true, Now: r.now(), Matrix: r.opts.Matrix})
 	s.JWKS = lint
 	if doc.HTTP != nil && doc.HTTP.Status != http.StatusOK {
@@ -185,7 +187,10 @@ func (r *run) jwksStep(s *Step) {
 			Hint:    jwks.StatusHint(doc.HTTP.Status)}
 		if remote, ok := res.Keys.(*keysource.Remote); ok && doc.HTTP.Status == http.StatusNotFound {
 			if alt := keysource.FindAlternative(r.ctx, remote.Fetcher, remote.URL, r.rep.BaseURL); alt != nil {
-				c.Hint = alt.Hint(true)
+				c.Hint = "a JWKS is served at " + alt.JWKSURL + ": give --base-url (and --jwks-path) that lead there"
+				if alt.BaseURL != "" {
+					c.Hint = "a JWKS is served at " + alt.JWKSURL + ": use --base-url " + alt.BaseURL
+				}
 			}
 		}
 		s.add(c)
