@@ -40,6 +40,7 @@ type Backend struct {
 
 // Options are the deployment, the inputs and the injected dependencies.
 type Options struct {
+	// Deployment is the Better Auth deployment (required).
 	Deployment *betterauth.Deployment
 	// KeySource are the key-source options of the base URL, resolved as
 	// token resolves them (keysource.Resolve): once for the JWKS step, and
@@ -93,7 +94,6 @@ type run struct {
 	sessAt  time.Time          // this machine's clock when get-session answered
 	tokAt   time.Time          // ... when the token endpoint answered
 	token   string             // the token sent to backends
-	results []TokenResult
 	primary *verify.Result   // the verification of token
 	keys    verify.KeySource // what primary was verified with
 }
