@@ -94,8 +94,8 @@ type run struct {
 	sessAt  time.Time          // this machine's clock when get-session answered
 	tokAt   time.Time          // ... when the token endpoint answered
 	token   string             // the token sent to backends
-	primary *verify.Result   // the verification of token
-	keys    verify.KeySource // what primary was verified with
+	primary *verify.Result     // the verification of token
+	keys    verify.KeySource   // what primary was verified with
 }
 
 // Run checks the deployment and its backends. It always returns a report.
