@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +171,10 @@ func TestDoctorE2E(t *testing.T) {
 			if f.Check == "probe" && !strings.Contains(f.Message, "ACCEPTED a forged token") {
 				t.Errorf("the flawed backend's probe: %s", f.Message)
 			}
+		}
+		// The report carries no token: not the genuine one, not a forgery.
+		if jwt := regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`).FindString(r.stdout); jwt != "" {
+			t.Errorf("a token in the JSON report: %s", jwt)
 		}
 	})
 
