@@ -3,6 +3,10 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -240,5 +244,37 @@ func TestDoctorE2ECORS(t *testing.T) {
 	}
 	if _, r := doctorJSON(t, append(args, "--strict")...); r.code != ExitNegative {
 		t.Errorf("--strict: exit %d, want 1", r.code)
+	}
+}
+
+// TestDoctorE2EForeignJWKS: a proxy in front of Better Auth serves another
+// deployment's JWKS (a fault of the path, not of Better Auth: a CDN or
+// route serving another key store). The token's kid is absent while the
+// JWKS answers with a key the token did not use.
+func TestDoctorE2EForeignJWKS(t *testing.T) {
+	ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{})
+	other := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{})
+	ba.SignUp(t, e2eEmail, e2ePassword, "Alice")
+	to, _ := url.Parse(ba.Origin)
+	from, _ := url.Parse(other.Origin)
+	own, foreign := httputil.NewSingleHostReverseProxy(to), httputil.NewSingleHostReverseProxy(from)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/auth/jwks" {
+			foreign.ServeHTTP(w, r)
+			return
+		}
+		if r.Header.Get("Origin") != "" {
+			r.Header.Set("Origin", ba.Origin) // the proxy speaks for the deployment
+		}
+		own.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	out, r := doctorJSON(t, "--base-url", proxy.URL, "--email", e2eEmail, "--issuer", ba.Origin, "--audience", ba.Origin)
+	c := out.check("kid_published")
+	if r.code != ExitNegative || !strings.HasPrefix(c, "fail") || !strings.Contains(c, "but not the token's kid") || !strings.Contains(c, "another key store") {
+		t.Fatalf("exit %d, kid_published %s", r.code, c)
+	}
+	if v := out.check("verify_token_endpoint"); !strings.HasPrefix(v, "fail") || !strings.Contains(v, "not in the JWKS") {
+		t.Errorf("verify_token_endpoint: %s", v)
 	}
 }
