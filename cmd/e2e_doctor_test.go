@@ -3,6 +3,11 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +29,7 @@ type doctorOutput struct {
 		}
 	}
 	Findings []struct {
-		Step, Check, Status, Message, Hint string
+		Step, Check, Backend, Status, Message, Hint string
 	}
 }
 
@@ -160,16 +165,36 @@ func TestDoctorE2E(t *testing.T) {
 		flawed := testenv.StartBackend(t, testenv.BackendOptions{Kind: "flawed", JWKSURL: ba.JWKSURL, Issuer: ba.Origin, Audience: ba.Origin})
 		out, r := doctorJSON(t, append(login, "--probe", "--backend", pyjwt.URL+"/api/me", "--backend", flawed.URL+"/none/api/me")...)
 		st := out.statuses()
-		if r.code != ExitNegative || st[pyjwt.URL+"/api/me/probe"] != "pass" || st[flawed.URL+"/none/api/me/probe"] != "fail" {
+		// PyJWT refuses every forgery (a warning when one makes it fail
+		// with a 500 rather than refuse); the flawed route accepts alg none.
+		if p := st[pyjwt.URL+"/api/me/probe"]; r.code != ExitNegative || (p != "pass" && p != "warn") || st[flawed.URL+"/none/api/me/probe"] != "fail" {
 			t.Fatalf("exit %d, statuses %v", r.code, st)
 		}
 		if c := out.check("probe"); !strings.Contains(c, "forgery refused") {
 			t.Errorf("the PyJWT probe: %s", c)
 		}
 		for _, f := range out.Findings {
-			if f.Check == "probe" && !strings.Contains(f.Message, "ACCEPTED a forged token") {
+			if f.Check == "probe" && f.Backend == flawed.URL+"/none/api/me" && !strings.Contains(f.Message, "ACCEPTED a forged token") {
 				t.Errorf("the flawed backend's probe: %s", f.Message)
 			}
+		}
+		// The report carries no token: not the genuine one, not a forgery.
+		if jwt := regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`).FindString(r.stdout); jwt != "" {
+			t.Errorf("a token in the JSON report: %s", jwt)
+		}
+	})
+
+	t.Run("a clock three minutes off", func(t *testing.T) {
+		f, out, errOut := newTestFactory(t, runConfig{env: map[string]string{"BAVERIFY_PASSWORD": e2ePassword}})
+		f.Now = func() time.Time { return time.Now().Add(3 * time.Minute) }
+		code := Execute(context.Background(), f, append([]string{"doctor", "-o", "json"}, login...))
+		var rep doctorOutput
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("exit %d: %v\n%s", code, err, errOut)
+		}
+		c := rep.check("clock_skew")
+		if code != ExitOK || rep.Verdict != "pass_with_warnings" || !strings.HasPrefix(c, "warn") || !strings.Contains(c, "behind this machine's clock") || !strings.Contains(c, "NTP") {
+			t.Fatalf("exit %d, verdict %s, clock_skew %s", code, rep.Verdict, c)
 		}
 	})
 
@@ -221,5 +246,37 @@ func TestDoctorE2ECORS(t *testing.T) {
 	}
 	if _, r := doctorJSON(t, append(args, "--strict")...); r.code != ExitNegative {
 		t.Errorf("--strict: exit %d, want 1", r.code)
+	}
+}
+
+// TestDoctorE2EForeignJWKS: a proxy in front of Better Auth serves another
+// deployment's JWKS (a fault of the path, not of Better Auth: a CDN or
+// route serving another key store). The token's kid is absent while the
+// JWKS answers with a key the token did not use.
+func TestDoctorE2EForeignJWKS(t *testing.T) {
+	ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{})
+	other := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{})
+	ba.SignUp(t, e2eEmail, e2ePassword, "Alice")
+	to, _ := url.Parse(ba.Origin)
+	from, _ := url.Parse(other.Origin)
+	own, foreign := httputil.NewSingleHostReverseProxy(to), httputil.NewSingleHostReverseProxy(from)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/auth/jwks" {
+			foreign.ServeHTTP(w, r)
+			return
+		}
+		if r.Header.Get("Origin") != "" {
+			r.Header.Set("Origin", ba.Origin) // the proxy speaks for the deployment
+		}
+		own.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	out, r := doctorJSON(t, "--base-url", proxy.URL, "--email", e2eEmail, "--issuer", ba.Origin, "--audience", ba.Origin)
+	c := out.check("kid_published")
+	if r.code != ExitNegative || !strings.HasPrefix(c, "fail") || !strings.Contains(c, "but not the token's kid") || !strings.Contains(c, "another key store") {
+		t.Fatalf("exit %d, kid_published %s", r.code, c)
+	}
+	if v := out.check("verify_token_endpoint"); !strings.HasPrefix(v, "fail") || !strings.Contains(v, "not in the JWKS") {
+		t.Errorf("verify_token_endpoint: %s", v)
 	}
 }

@@ -2,8 +2,12 @@ package cmd
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +36,10 @@ type probeOptions struct {
 	attackerURL    string
 	expiredToken   string
 	otherAudToken  string
+	notYetToken    string
+	otherIssToken  string
+	hmacSecrets    string
+	listenerGrace  time.Duration
 }
 
 func newProbeCmd(f *Factory) *cobra.Command {
@@ -117,6 +125,10 @@ invalid token, 2 usage error, 3 no answer.`,
 	fl.StringVar(&opts.attackerURL, "attacker-url", "", "`URL` the backend reaches the attacker listener at (a tunnel, say); default http://<--attacker-listen>")
 	fl.StringVar(&opts.expiredToken, "expired-token", "", "an expired `token` of the same deployment, which must be refused (- reads stdin)")
 	fl.StringVar(&opts.otherAudToken, "other-audience-token", "", "a `token` of the same deployment for another audience, which must be refused (- reads stdin)")
+	fl.StringVar(&opts.notYetToken, "not-yet-valid-token", "", "a `token` of the same deployment whose nbf is in the future, which must be refused (- reads stdin)")
+	fl.StringVar(&opts.otherIssToken, "other-issuer-token", "", "a `token` signed by the same key with another iss, which must be refused (- reads stdin)")
+	fl.StringVar(&opts.hmacSecrets, "hmac-secrets", "", "`FILE` of more HMAC secrets for hmac_weak_secret, one a line (at most 1000; each is three requests)")
+	fl.DurationVar(&opts.listenerGrace, "listener-grace", probe.DefaultListenerGrace, "how long the attacker listener stays open after the last answer, for late fetches (0: not at all)")
 	backendLibraryFlag(c, &opts.backend)
 	completeMethods(c)
 	return c
@@ -165,7 +177,7 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 		NewClient: func(log *call.RedirectLog) (*http.Client, error) {
 			return opts.net.httpClient(f, log.Record)
 		},
-		Listener: probe.ListenerSetup{Listen: opts.attackerListen, URL: opts.attackerURL},
+		Listener: probe.ListenerSetup{Listen: opts.attackerListen, URL: opts.attackerURL, Grace: opts.listenerGrace},
 		BaseURL:  opts.keys.baseURL, UserAgent: userAgent(f), BackendLibrary: opts.backend,
 		Concurrency: opts.concurrency, Strict: opts.strict, RequireAll: opts.requireAll,
 	}
@@ -177,6 +189,14 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 	}
 	if setup.Deployment, err = opts.deploymentTokens(f); err != nil {
 		return err
+	}
+	if opts.listenerGrace == 0 {
+		setup.Listener.Grace = -1 // none, not the default
+	}
+	if opts.hmacSecrets != "" {
+		if setup.Secrets, err = readSecrets(opts.hmacSecrets); err != nil {
+			return err
+		}
 	}
 	rep, err := probe.Execute(ctx, setup)
 	var bad *probe.SetupError
@@ -214,7 +234,9 @@ func (o *probeOptions) deploymentTokens(f *Factory) (map[probe.Kind]probe.Deploy
 		flag, value string
 	}{
 		{probe.KindExpired, "--expired-token", o.expiredToken},
+		{probe.KindNotYetValid, "--not-yet-valid-token", o.notYetToken},
 		{probe.KindOtherAudience, "--other-audience-token", o.otherAudToken},
+		{probe.KindOtherIssuer, "--other-issuer-token", o.otherIssToken},
 	} {
 		if d.value == "" {
 			continue
@@ -224,6 +246,31 @@ func (o *probeOptions) deploymentTokens(f *Factory) (map[probe.Kind]probe.Deploy
 			return nil, usageErrorf("%s: %v", d.flag, err)
 		}
 		out[d.kind] = probe.DeploymentToken{Token: tok, Source: d.flag}
+	}
+	return out, nil
+}
+
+// readSecrets reads --hmac-secrets: one secret a line, blank lines and
+// lines starting with # skipped. A secret is named by its line, never by
+// its value: the file may hold the backend's real secret.
+func readSecrets(path string) ([]probe.Secret, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErrorf("--hmac-secrets: %v", err)
+	}
+	if len(b) > 1<<20 {
+		return nil, usageErrorf("--hmac-secrets: over 1 MiB")
+	}
+	var out []probe.Secret
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, probe.Secret{Value: []byte(line), Label: fmt.Sprintf("line %d of --hmac-secrets", i+1)})
+	}
+	if len(out) > probe.MaxExtraSecrets {
+		return nil, usageErrorf("--hmac-secrets: %d secrets, at most %d (each is three requests to the backend)", len(out), probe.MaxExtraSecrets)
 	}
 	return out, nil
 }
@@ -251,6 +298,9 @@ func (o *probeOptions) validate(c *cobra.Command) error {
 	if o.concurrency < 1 || o.concurrency > 64 {
 		return usageErrorf("--concurrency must be between 1 and 64")
 	}
+	if o.listenerGrace < 0 || o.listenerGrace > time.Minute {
+		return usageErrorf("--listener-grace must be between 0 and 1m")
+	}
 	if o.attackerURL != "" {
 		u, err := url.Parse(o.attackerURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
@@ -258,13 +308,13 @@ func (o *probeOptions) validate(c *cobra.Command) error {
 		}
 	}
 	stdin := 0
-	for _, on := range append(o.readsStdin(), o.keys.jwks == "-", o.expiredToken == "-", o.otherAudToken == "-") {
+	for _, on := range append(o.readsStdin(), o.keys.jwks == "-", o.expiredToken == "-", o.otherAudToken == "-", o.notYetToken == "-", o.otherIssToken == "-") {
 		if on {
 			stdin++
 		}
 	}
 	if stdin > 1 {
-		return usageErrorf("stdin can feed only one of --token -, --password-stdin, --jwks -, --expired-token - and --other-audience-token -")
+		return usageErrorf("stdin can feed only one of --token -, --password-stdin, --jwks -, and the --*-token - flags")
 	}
 	return nil
 }

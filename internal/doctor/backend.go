@@ -146,6 +146,9 @@ var causeCodes = map[call.Code]bool{
 }
 
 func firstMessage(rep *call.Report) string {
+	if rep.Unreachable && rep.Error != "" {
+		return rep.Error
+	}
 	if len(rep.Diagnosis) > 0 {
 		return rep.Diagnosis[0].Message
 	}

@@ -191,15 +191,15 @@ func (r *run) clock(s *Step) {
 		date, local, iatRaw = parseDate(r.getSess.Header), r.sessAt, r.getSess.Token
 	case r.tokEP != nil && r.tokEP.Header.Get("Date") != "":
 		date, local, iatRaw = parseDate(r.tokEP.Header), r.tokAt, r.tokEP.Token
-	case r.doc != nil && r.doc.HTTP != nil && r.doc.HTTP.Date != "":
-		if t, err := http.ParseTime(r.doc.HTTP.Date); err == nil {
-			date, local = t, r.doc.FetchedAt
+	case r.answer != nil && r.answer.HTTP != nil && r.answer.HTTP.Date != "":
+		if t, err := http.ParseTime(r.answer.HTTP.Date); err == nil {
+			date, local = t, r.answer.FetchedAt
 		}
 	}
 	tolerance := max(skewTolerance, r.opts.Leeway)
 	if date.IsZero() {
 		why := "no answer of Better Auth carried a Date header"
-		if r.doc == nil && r.sess == nil {
+		if r.answer == nil && r.sess == nil {
 			why = "needs an answer from Better Auth (steps jwks, sign_in)"
 			s.add(notRun("clock_skew", why))
 		} else {
@@ -364,41 +364,50 @@ func (r *run) keyLifetime(s *Step) {
 		s.add(notRun("key_lifetime", "needs a verified token (step verify)"))
 		return
 	}
+	s.add(lifetimeCheck(res.Token.Claims, res.PublicJWK, r.now()))
+}
+
+// lifetimeCheck compares a token's exp with the exp its key's JWK
+// publishes, at now.
+func lifetimeCheck(claims verify.Object, jwk []byte, now time.Time) Check {
 	var lifetime time.Duration
-	iatRaw, okI := res.Token.Claims.Get("iat")
-	expRaw, okE := res.Token.Claims.Get("exp")
-	var exp verify.NumericDate
-	if okI && okE {
-		iat, err1 := verify.ParseNumericDate(iatRaw)
-		e, err2 := verify.ParseNumericDate(expRaw)
-		if err1 == nil && err2 == nil {
-			exp = e
-			lifetime = e.Time().Sub(iat.Time())
+	var exp time.Time
+	expOK := false
+	iatRaw, okI := claims.Get("iat")
+	expRaw, okE := claims.Get("exp")
+	if okE {
+		if e, err := verify.ParseNumericDate(expRaw); err == nil {
+			exp, expOK = e.Time(), true
+			if okI {
+				if iat, err := verify.ParseNumericDate(iatRaw); err == nil {
+					lifetime = exp.Sub(iat.Time())
+				}
+			}
 		}
 	}
-	keyExp, ok := jwkExp(res.PublicJWK)
+	keyExp, ok := jwkExp(jwk)
 	if !ok {
 		msg := "not checked: Better Auth's JWKS does not say when a key expires (no exp on the key), so its remaining life is unknown"
 		if lifetime > 0 {
 			msg += fmt.Sprintf("; the token lifetime is %s: keep jwks.gracePeriod longer than that, or valid tokens stop verifying after a rotation", humanize.Duration(lifetime))
 		}
-		s.add(Check{ID: "key_lifetime", Status: Skipped, Message: msg})
-		return
+		return Check{ID: "key_lifetime", Status: Skipped, Message: msg}
 	}
 	c := Check{ID: "key_lifetime", Status: Pass}
-	left := keyExp.Sub(r.now()).Truncate(time.Second)
+	left := keyExp.Sub(now).Truncate(time.Second)
 	switch {
-	case exp.Time().IsZero():
+	case !expOK:
 		c.Status = Warn
 		c.Message = "the token's exp cannot be read, so its lifetime cannot be compared with its key's"
-	case exp.Time().After(keyExp):
+	case exp.After(keyExp):
 		c.Status = Warn
-		c.Message = fmt.Sprintf("the token (lifetime %s) outlives its key, which the JWKS says expires in %s: it stops verifying before its exp", humanize.Duration(lifetime), humanize.Duration(left))
+		c.Message = fmt.Sprintf("the token outlives its key by %s: the JWKS says the key expires in %s, the token in %s; it stops verifying before its exp",
+			humanize.Duration(exp.Sub(keyExp)), humanize.Duration(left), humanize.Duration(exp.Sub(now).Truncate(time.Second)))
 		c.Hint = "keep the key published (jwks.gracePeriod) for longer than the token lifetime (jwt.expirationTime)"
 	default:
-		c.Message = fmt.Sprintf("the token (lifetime %s) expires before its key (in %s)", humanize.Duration(lifetime), humanize.Duration(left))
+		c.Message = fmt.Sprintf("the token expires before its key (the key in %s)", humanize.Duration(left))
 	}
-	s.add(c)
+	return c
 }
 
 // jwkExp reads a numeric exp member of a JWK.

@@ -40,6 +40,7 @@ type Backend struct {
 
 // Options are the deployment, the inputs and the injected dependencies.
 type Options struct {
+	// Deployment is the Better Auth deployment (required).
 	Deployment *betterauth.Deployment
 	// KeySource are the key-source options of the base URL, resolved as
 	// token resolves them (keysource.Resolve): once for the JWKS step, and
@@ -66,12 +67,12 @@ type Options struct {
 	Backends []Backend
 	// Probe asks for a full probe of each backend (probe.Execute), with
 	// the attacker listener set up as Listener says.
-	Probe    bool
-	Listener probe.ListenerSetup
-	Strict   bool
-	Leeway       time.Duration
-	Now          func() time.Time
-	UserAgent    string
+	Probe     bool
+	Listener  probe.ListenerSetup
+	Strict    bool
+	Leeway    time.Duration
+	Now       func() time.Time
+	UserAgent string
 	// Matrix is the compatibility table; nil means the embedded one.
 	Matrix *compat.Matrix
 	// Progress hears of each step as it finishes (nil: nobody listens).
@@ -86,15 +87,15 @@ type run struct {
 	now  func() time.Time
 
 	doc     *jwks.Document // the JWKS before the sign-ins; nil when it could not be read
+	answer  *jwks.Document // the JWKS endpoint's answer, whatever its status (its Date)
 	sess    *betterauth.Session
 	tokEP   *betterauth.Answer // GET /token
 	getSess *betterauth.Answer // GET /get-session, with Origin
 	sessAt  time.Time          // this machine's clock when get-session answered
 	tokAt   time.Time          // ... when the token endpoint answered
 	token   string             // the token sent to backends
-	results []TokenResult
-	primary *verify.Result   // the verification of token
-	keys    verify.KeySource // what primary was verified with
+	primary *verify.Result     // the verification of token
+	keys    verify.KeySource   // what primary was verified with
 }
 
 // Run checks the deployment and its backends. It always returns a report.
@@ -177,6 +178,7 @@ func (r *run) jwksStep(s *Step) {
 		s.add(notRun("jwks_lint", "needs the JWKS"))
 		return
 	}
+	r.answer = doc
 	lint := jwks.Lint(doc, jwks.LintOptions{Strict: true, Now: r.now(), Matrix: r.opts.Matrix})
 	s.JWKS = lint
 	if doc.HTTP != nil && doc.HTTP.Status != http.StatusOK {
@@ -185,7 +187,10 @@ func (r *run) jwksStep(s *Step) {
 			Hint:    jwks.StatusHint(doc.HTTP.Status)}
 		if remote, ok := res.Keys.(*keysource.Remote); ok && doc.HTTP.Status == http.StatusNotFound {
 			if alt := keysource.FindAlternative(r.ctx, remote.Fetcher, remote.URL, r.rep.BaseURL); alt != nil {
-				c.Hint = alt.Hint(true)
+				c.Hint = "a JWKS is served at " + alt.JWKSURL + ": give --base-url (and --jwks-path) that lead there"
+				if alt.BaseURL != "" {
+					c.Hint = "a JWKS is served at " + alt.JWKSURL + ": use --base-url " + alt.BaseURL
+				}
 			}
 		}
 		s.add(c)

@@ -1,8 +1,12 @@
 package doctor
 
 import (
+	"encoding/base64"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/baverify/baverify/internal/verify"
 )
 
 func TestVerdict(t *testing.T) {
@@ -81,5 +85,52 @@ func TestHeaderList(t *testing.T) {
 	got := headerList([]string{"X-Request-Id, set-auth-jwt", " ,Foo"})
 	if len(got) != 3 || !containsFold(got, "Set-Auth-JWT") || containsFold(got, "") {
 		t.Errorf("headerList = %q", got)
+	}
+}
+
+// FuzzServerHeaders: the header lists and the JWK members doctor reads
+// come from the server; no input makes them panic, and what they keep is
+// trimmed and non-empty.
+func FuzzServerHeaders(f *testing.F) {
+	f.Add("set-auth-jwt, X-Request-Id", []byte(`{"kty":"OKP","exp":1795708886}`))
+	f.Add(" , *,", []byte(`{"exp":"soon"}`))
+	f.Fuzz(func(t *testing.T, header string, jwk []byte) {
+		for _, h := range headerList([]string{header}) {
+			if h == "" || h != strings.TrimSpace(h) || strings.Contains(h, ",") {
+				t.Fatalf("headerList kept %q", h)
+			}
+		}
+		if exp, ok := jwkExp(jwk); ok && exp.IsZero() {
+			t.Fatalf("jwkExp(%q) = zero time, ok", jwk)
+		}
+	})
+}
+
+func TestLifetimeCheck(t *testing.T) {
+	now := time.Unix(1795708000, 0)
+	claims := func(s string) verify.Object {
+		tok, err := verify.Decode("eyJhbGciOiJFZERTQSJ9." + base64.RawURLEncoding.EncodeToString([]byte(s)) + ".c2ln")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Claims
+	}
+	ok := claims(`{"iat":1795708000,"exp":1795708900}`) // 15 minutes
+	for _, tc := range []struct {
+		name   string
+		claims verify.Object
+		jwk    string
+		want   Status
+		says   string
+	}{
+		{"Better Auth: no exp on the key", ok, `{"kty":"OKP"}`, Skipped, "the token lifetime is 15m"},
+		{"key outlives the token", ok, `{"exp":1795712000}`, Pass, "expires before its key"},
+		{"token outlives the key", ok, `{"exp":1795708300}`, Warn, "outlives its key by 10m"},
+		{"no exp on the token", claims(`{"iat":1795708000}`), `{"exp":1795712000}`, Warn, "exp cannot be read"},
+	} {
+		c := lifetimeCheck(tc.claims, []byte(tc.jwk), now)
+		if c.Status != tc.want || !strings.Contains(c.Message, tc.says) {
+			t.Errorf("%s: %s %q, want %s and %q", tc.name, c.Status, c.Message, tc.want, tc.says)
+		}
 	}
 }

@@ -114,8 +114,10 @@ type TokenResult struct {
 // Finding is a check that did not pass, flattened for scripts: every
 // fail, warn, could_not_check and not_run check, in report order.
 type Finding struct {
-	Step     string   `json:"step"`
-	Check    string   `json:"check"`
+	Step  string `json:"step"`
+	Check string `json:"check"`
+	// Backend is the backend URL of a backend step's finding.
+	Backend  string   `json:"backend,omitempty"`
 	Status   Status   `json:"status"`
 	Message  string   `json:"message"`
 	Evidence []string `json:"evidence,omitempty"`
@@ -197,7 +199,7 @@ func (r *Report) finish() {
 				r.Summary.Skipped++
 			}
 			if c.Status != Pass && c.Status != Skipped {
-				r.Findings = append(r.Findings, Finding{Step: s.ID, Check: c.ID, Status: c.Status,
+				r.Findings = append(r.Findings, Finding{Step: s.ID, Check: c.ID, Backend: s.Backend, Status: c.Status,
 					Message: c.Message, Evidence: c.Evidence, Hint: c.Hint})
 			}
 		}

@@ -193,7 +193,6 @@ func (r *run) verifyStep(s *Step) {
 		if r.ctx.Err() != nil {
 			return
 		}
-		r.results = append(r.results, TokenResult{Route: m.route, Result: res})
 		s.Tokens = append(s.Tokens, TokenResult{Route: m.route, Result: res})
 		if m.ans.Token == r.token {
 			r.primary, r.keys = res, keys

@@ -35,23 +35,35 @@ type DeploymentToken struct {
 // kindSpec is what probe knows of a kind: its case, the check that the
 // token is what it claims to be, and the flag that gives it.
 type kindSpec struct {
-	kind   Kind
-	name   string // the case name
-	flag   string // the flag that gives the token
-	what   string // "a token of this deployment that has expired"
-	attack string
-	check  func(r, genuine *verify.Result) error
+	kind     Kind
+	name     string // the case name
+	flag     string // the flag that gives the token
+	what     string // "a token of this deployment that has expired"
+	attack   string
+	validate func(r, genuine *verify.Result) error
+	check    string // the claim it tests
+	fix      string
 }
 
 // kinds are the deployment tokens probe can send, in case order.
 func kinds() []kindSpec {
 	return []kindSpec{
 		{KindExpired, CaseExpiredToken, "--expired-token", "a token of this deployment that has expired",
-			"a token this deployment signed that has expired: accepting it means exp is not checked",
-			func(r, _ *verify.Result) error { return CheckExpired(r) }},
+			"a token this deployment signed that has expired: accepting it means exp is not checked (or with a leeway longer than its age)",
+			func(r, _ *verify.Result) error { return CheckExpired(r) }, CheckExp,
+			"check exp, with a leeway of seconds"},
+		{KindNotYetValid, CaseNotYetValid, "--not-yet-valid-token", "a token of this deployment whose nbf is in the future",
+			"a token this deployment signed whose nbf is in the future: accepting it means nbf is not checked",
+			func(r, _ *verify.Result) error { return CheckNotYetValid(r) }, CheckNbf,
+			"check nbf (PyJWT: do not turn verify_nbf off)"},
 		{KindOtherAudience, CaseOtherAudience, "--other-audience-token", "a token of this deployment for another audience",
 			"a token this deployment signed for another audience: accepting it means aud is not checked",
-			CheckOtherAudience},
+			CheckOtherAudience, CheckAud,
+			"check aud against this API's audience"},
+		{KindOtherIssuer, CaseOtherIssuer, "--other-issuer-token", "a token of this deployment's key with another iss",
+			"a token signed by this deployment's key with another iss: accepting it means iss is not checked",
+			CheckOtherIssuer, CheckIss,
+			"check iss against the deployment's issuer"},
 	}
 }
 
@@ -72,7 +84,7 @@ func CheckDeploymentToken(k Kind, r, genuine *verify.Result) error {
 	if !ok {
 		return fmt.Errorf("probe does not know tokens of kind %q", k)
 	}
-	return s.check(r, genuine)
+	return s.validate(r, genuine)
 }
 
 // CheckExpired says why r, the local verification of an --expired-token,
@@ -109,6 +121,51 @@ func CheckOtherAudience(r, genuine *verify.Result) error {
 		}
 	}
 	return nil
+}
+
+// CheckNotYetValid says why r, the local verification of a
+// --not-yet-valid-token, is not a token of the deployment whose nbf is in
+// the future and is otherwise valid.
+func CheckNotYetValid(r *verify.Result) error {
+	if err := signedHere(r); err != nil {
+		return err
+	}
+	if !r.HasError(verify.CodeNotYetValid) {
+		return fmt.Errorf("it is already valid (no nbf in the future)")
+	}
+	return onlyErrors(r, verify.CodeNotYetValid)
+}
+
+// CheckOtherIssuer says why r, the local verification of an
+// --other-issuer-token, is not a token signed by the deployment's key
+// whose iss differs from the genuine token's and is otherwise valid.
+func CheckOtherIssuer(r, genuine *verify.Result) error {
+	if err := signedHere(r); err != nil {
+		return err
+	}
+	if err := onlyErrors(r, verify.CodeIssuerMismatch); err != nil {
+		return err
+	}
+	theirs, ok := stringClaim(r, "iss")
+	if !ok {
+		return fmt.Errorf("it has no iss claim")
+	}
+	if mine, _ := stringClaim(genuine, "iss"); theirs == mine {
+		return fmt.Errorf("its iss %q is also the genuine token's", theirs)
+	}
+	return nil
+}
+
+func stringClaim(r *verify.Result, name string) (string, bool) {
+	if r == nil {
+		return "", false
+	}
+	raw, ok := r.Claim(name)
+	if !ok {
+		return "", false
+	}
+	var s string
+	return s, json.Unmarshal(raw, &s) == nil
 }
 
 func signedHere(r *verify.Result) error {

@@ -26,6 +26,9 @@ type ListenerSetup struct {
 	// URL is where the backend reaches the listener (a tunnel, say); ""
 	// means http://<the address it listens on>.
 	URL string
+	// Grace is how long it stays open after the last answer; 0 is
+	// DefaultListenerGrace, a negative value none.
+	Grace time.Duration
 }
 
 // Setup is everything a probe needs, as plain values: what `baverify
@@ -55,6 +58,9 @@ type Setup struct {
 	Deployment map[Kind]DeploymentToken
 
 	Listener ListenerSetup
+	// Secrets are tried by hmac_weak_secret after the built-in ones
+	// (--hmac-secrets); at most MaxExtraSecrets.
+	Secrets []Secret
 
 	// NewClient returns the HTTP client for one case, whose redirects go
 	// to log; the client drops Authorization on any change of origin.
@@ -102,15 +108,21 @@ func Prepare(ctx context.Context, s Setup) (*Plan, error) {
 	p := &Plan{genuine: s.Result, opts: Options{
 		Method: s.Method, URL: s.URL, Header: s.Header, NewClient: s.NewClient, Now: s.Now, Expect: s.Expect,
 		BaseURL: s.BaseURL, UserAgent: s.UserAgent, Leeway: s.Policy.Leeway, BackendLibrary: s.BackendLibrary,
-		Concurrency: s.Concurrency, Strict: s.Strict, RequireAll: s.RequireAll,
+		Concurrency: s.Concurrency, Strict: s.Strict, RequireAll: s.RequireAll, ListenerGrace: s.Listener.Grace,
 	}}
+	if p.opts.ListenerGrace == 0 {
+		p.opts.ListenerGrace = DefaultListenerGrace
+	}
+	if len(s.Secrets) > MaxExtraSecrets {
+		return nil, setupErrorf("--hmac-secrets", "%d secrets, at most %d (each is three requests to the backend)", len(s.Secrets), MaxExtraSecrets)
+	}
 	if s.Header.Get("Authorization") != "" {
 		return nil, setupErrorf("-H Authorization", "the probe sets Authorization itself, for every case")
 	}
 	if p.notRun = NotProbeable(s.Result); p.notRun != "" {
 		return p, nil
 	}
-	in := Inputs{Token: s.Token}
+	in := Inputs{Token: s.Token, Secrets: s.Secrets, Now: s.Now}
 	if s.Result != nil && s.Result.Verified {
 		in.Key, in.JWK = s.Result.PublicKey, s.Result.PublicJWK
 	}
@@ -199,7 +211,7 @@ func checkDeployment(ctx context.Context, s Setup) (map[Kind]DeploymentToken, er
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := k.check(r, s.Result); err != nil {
+		if err := k.validate(r, s.Result); err != nil {
 			return nil, &SetupError{Field: d.Source, Err: err}
 		}
 		out[k.kind] = d
@@ -245,7 +257,7 @@ func startListener(token, target string, ls ListenerSetup, in *Inputs) (*Listene
 	if err != nil {
 		return nil, &SetupError{Field: "--attacker-listen", Err: err}
 	}
-	in.Attacker, in.AttackerURL = a, l.URL
+	in.Attacker, in.AttackerURL = a, l.Base()
 	return l, nil
 }
 
