@@ -3,17 +3,19 @@
 # when it is already there:
 #   - the Better Auth test server's npm packages (npm ci, pinned by its lock file)
 #   - Debian's Python packages for the FastAPI test backends, and Debian's
-#     Python and Ruby JWT libraries that the compatibility suite measures
+#     Python and Ruby JWT libraries and frameworks that the compatibility
+#     suite measures (Django REST framework + simplejwt, json-jwt)
 #   - the compatibility suite's npm packages (testdata/compat/node, npm ci)
 #     and Go modules (testdata/compat/go, its own module)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debian_packages=(python3-fastapi python3-uvicorn python3-jose python3-jwt python3-httpx python3-cryptography
-	python3-authlib python3-jwcrypto ruby ruby-jwt)
+	python3-authlib python3-jwcrypto python3-django python3-djangorestframework python3-djangorestframework-simplejwt
+	ruby ruby-jwt ruby-json-jwt)
 
-if ! /usr/bin/python3 -c 'import fastapi, uvicorn, jose, jwt, httpx, cryptography, authlib, jwcrypto' 2>/dev/null ||
-	! /usr/bin/ruby -e 'require "jwt"' 2>/dev/null; then
+if ! /usr/bin/python3 -c 'import fastapi, uvicorn, jose, jwt, httpx, cryptography, authlib, jwcrypto, django, rest_framework, rest_framework_simplejwt' 2>/dev/null ||
+	! /usr/bin/ruby -e 'require "jwt"; require "json/jwt"' 2>/dev/null; then
 	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
 		echo "deps: installing ${debian_packages[*]}"
 		apt-get update -qq

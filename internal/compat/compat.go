@@ -37,7 +37,9 @@ func Algorithms() []string { return []string{"EdDSA", "ES256", "ES512", "RS256",
 // Libraries returns the library names the table may use, in table order.
 // They are a public interface (output, JSON, --expect-library).
 func Libraries() []string {
-	return []string{"python-jose", "PyJWT", "Authlib", "jwcrypto", "jose", "jsonwebtoken", "fast-jwt", "ruby-jwt", "golang-jwt", "go-jose", "jwx"}
+	return []string{"python-jose", "PyJWT", "Authlib", "jwcrypto", "jose", "jsonwebtoken", "fast-jwt", "ruby-jwt", "golang-jwt", "go-jose", "jwx",
+		"express-jwt", "passport-jwt", "koa-jwt", "@nestjs/passport", "@nestjs/jwt", "@fastify/jwt", "hono", "aws-jwt-verify", "node-jose",
+		"djangorestframework-simplejwt", "json-jwt", "go-oidc", "go-jwt-middleware", "gofiber/contrib/jwt"}
 }
 
 // Result is one setup's measured behaviour for one algorithm.
@@ -45,29 +47,71 @@ type Result struct {
 	Outcome Outcome `json:"outcome"`
 	// Error is the error class and message the library raises (non-ok).
 	Error string `json:"error,omitempty"`
-	// Fix is another setup, another library or a Better Auth
-	// keyPairConfig.alg that works (non-ok).
+	// Fix is another setup, another library, a setting or a Better Auth
+	// keyPairConfig.alg that was measured to work (non-ok).
 	Fix string `json:"fix,omitempty"`
+	// Status is the HTTP status a framework setup was measured to answer
+	// (non-ok results of setups with a Framework only).
+	Status int `json:"status,omitempty"`
+	// Cause is "claims" when the setup refuses the token for a claim it
+	// requires, not for the algorithm or its key ("" then): the row is
+	// no evidence about the algorithm.
+	Cause string `json:"cause,omitempty"`
 }
+
+// CauseClaims marks a result that fails on claims, not on the algorithm.
+const CauseClaims = "claims"
 
 // Setup is one way of verifying with one library.
 type Setup struct {
-	ID       string            `json:"id"`
-	Library  string            `json:"library"`
-	Language string            `json:"language"`
-	Setup    string            `json:"setup"`
-	Version  string            `json:"version"`
-	Results  map[string]Result `json:"results"`
+	ID       string `json:"id"`
+	Library  string `json:"library"`
+	Language string `json:"language"`
+	// Framework is the framework or plugin the setup runs in, measured
+	// behind a real HTTP route ("Express", "Django REST framework"); ""
+	// for a library called directly.
+	Framework string `json:"framework,omitempty"`
+	Setup     string `json:"setup"`
+	Version   string `json:"version"`
+	// Names are other names a user types for this setup: the framework,
+	// package aliases ("express", "nestjs", "coreos/go-oidc").
+	Names []string `json:"names,omitempty"`
+	// Over is the library a framework setup verifies with underneath
+	// (express-jwt over jsonwebtoken), when it is a row of the table.
+	Over    string            `json:"over,omitempty"`
+	Results map[string]Result `json:"results"`
 }
 
 // Name is how output names a setup: library and version.
 func (s *Setup) Name() string { return s.Library + " " + s.Version }
+
+// Unmeasured is a stack the table says nothing about, and why.
+type Unmeasured struct {
+	Stack    string   `json:"stack"`
+	Language string   `json:"language"`
+	Names    []string `json:"names"`
+	Reason   string   `json:"reason"`
+}
 
 // Matrix is the whole table.
 type Matrix struct {
 	Schema       int     `json:"schema"`
 	MeasuredWith string  `json:"measuredWith"`
 	Setups       []Setup `json:"setups"`
+	// NotMeasured are the stacks known not to be measured, and why.
+	NotMeasured []Unmeasured `json:"notMeasured,omitempty"`
+	// measured is the number of setups of the whole table, when this is a
+	// narrowed view of it (Narrow); 0 for the table itself.
+	measured int
+}
+
+// MeasuredSetups is the number of setups measured: the whole table's,
+// also in a narrowed view of it.
+func (m *Matrix) MeasuredSetups() int {
+	if m.measured > 0 {
+		return m.measured
+	}
+	return len(m.Setups)
 }
 
 //go:embed matrix.json
@@ -142,21 +186,39 @@ func (m *Matrix) validate() error {
 			}
 			switch r.Outcome {
 			case OK:
-				if r.Error != "" {
+				if r.Error != "" || r.Status != 0 || r.Cause != "" {
 					return fmt.Errorf("%s %s: outcome ok with an error", where, alg)
 				}
 			case Rejected, Crash:
 				if strings.TrimSpace(r.Error) == "" || strings.TrimSpace(r.Fix) == "" {
 					return fmt.Errorf("%s %s: outcome %s needs an error and a fix", where, alg, r.Outcome)
 				}
+				if r.Cause != "" && r.Cause != CauseClaims {
+					return fmt.Errorf("%s %s: cause %q, want %q or none", where, alg, r.Cause, CauseClaims)
+				}
+				if s.Framework != "" && (r.Status < 400 || r.Status > 599 || (r.Outcome == Rejected) != (r.Status == 401)) {
+					return fmt.Errorf("%s %s: a framework setup's %s result needs the status it answers (401 for rejected, another 4xx or 5xx for crash), not %d", where, alg, r.Outcome, r.Status)
+				}
 			default:
 				return fmt.Errorf("%s %s: unknown outcome %q (ok, rejected or crash)", where, alg, r.Outcome)
+			}
+		}
+		if s.Framework == "" {
+			for alg, r := range s.Results {
+				if r.Status != 0 {
+					return fmt.Errorf("%s %s: a status without a framework (only framework setups are measured over HTTP)", where, alg)
+				}
 			}
 		}
 		for _, alg := range Algorithms() {
 			if _, ok := s.Results[alg]; !ok {
 				return fmt.Errorf("%s: no result for %s (every setup is measured with all five algorithms)", where, alg)
 			}
+		}
+	}
+	for i, u := range m.NotMeasured {
+		if strings.TrimSpace(u.Stack) == "" || strings.TrimSpace(u.Language) == "" || strings.TrimSpace(u.Reason) == "" {
+			return fmt.Errorf("notMeasured #%d: stack, language and reason are required", i)
 		}
 	}
 	return nil
@@ -188,39 +250,6 @@ func (m *Matrix) Rows(alg string) []Row {
 // Measured reports whether alg is a column of the table.
 func Measured(alg string) bool { return slices.Contains(Algorithms(), alg) }
 
-// Select returns the setups a name designates: a library name (its every
-// setup) or a setup id, matched without regard to case. A name that is
-// neither is an error listing the valid names; a known library that the
-// table has no setup of yet gives no setups and no error.
-func (m *Matrix) Select(name string) ([]Setup, error) {
-	name = strings.TrimSpace(name)
-	var out []Setup
-	for _, s := range m.Setups {
-		if strings.EqualFold(s.ID, name) {
-			return []Setup{s}, nil
-		}
-		if strings.EqualFold(s.Library, name) {
-			out = append(out, s)
-		}
-	}
-	for _, lib := range Libraries() {
-		if strings.EqualFold(lib, name) {
-			return out, nil
-		}
-	}
-	return nil, fmt.Errorf("unknown library %q: one of %s, or a setup id (%s)", name, strings.Join(Libraries(), ", "), strings.Join(m.IDs(), ", "))
-}
-
-// CanonicalLibrary returns the library's name as the table spells it.
-func CanonicalLibrary(name string) (string, bool) {
-	for _, lib := range Libraries() {
-		if strings.EqualFold(lib, strings.TrimSpace(name)) {
-			return lib, true
-		}
-	}
-	return "", false
-}
-
 // IDs returns every setup id, in table order.
 func (m *Matrix) IDs() []string {
 	ids := make([]string, len(m.Setups))
@@ -246,22 +275,22 @@ func KeyShape(alg string) (kty, crv string, ok bool) {
 	return "", "", false
 }
 
-// Consequence says what a non-ok outcome does to a backend, in the words
-// of the language's usual framework.
+// Consequence says what a non-ok outcome of a library called directly
+// does to a backend: what a handler that maps the library's documented
+// error to 401, and lets any other escape, answers. A framework over the
+// library answers what its own row says (Status), which may differ.
 func Consequence(o Outcome, language string) string {
 	switch o {
 	case Rejected:
-		return "the backend answers 401"
+		return "a backend that maps its documented error to 401 answers 401"
 	case Crash:
 		switch language {
 		case "Python":
 			return "a FastAPI backend answers 500"
-		case "Ruby":
-			return "a Rails backend answers 500"
 		case "Go":
 			return "a Go backend fails (a panic, or a 500)"
 		}
-		return "an Express backend answers 500"
+		return "a backend that does not catch it answers 500"
 	}
 	return ""
 }
@@ -269,7 +298,7 @@ func Consequence(o Outcome, language string) string {
 // Narrow returns a copy of the table with only the given algorithms (nil:
 // all) and setups (nil: all), for `baverify compat --alg --library`.
 func (m *Matrix) Narrow(algs []string, setups []Setup) *Matrix {
-	out := &Matrix{Schema: m.Schema, MeasuredWith: m.MeasuredWith, Setups: []Setup{}}
+	out := &Matrix{Schema: m.Schema, MeasuredWith: m.MeasuredWith, Setups: []Setup{}, NotMeasured: m.NotMeasured, measured: m.MeasuredSetups()}
 	for _, s := range m.Setups {
 		if setups != nil && !containsSetup(setups, s.ID) {
 			continue

@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -173,8 +174,60 @@ func TestSelect(t *testing.T) {
 		t.Errorf("a known library the table has no row of: %v %v", s, err)
 	}
 	_, err := m.Select("nimbus")
-	if err == nil || !strings.Contains(err.Error(), "python-jose, PyJWT, Authlib") || !strings.Contains(err.Error(), "ruby-jwt/jwks") {
+	if err == nil || !strings.Contains(err.Error(), "nimbus is not measured: baverify cannot tell what it verifies") {
 		t.Errorf("unknown name: %v", err)
+	}
+	// A typo names the closest measured setups.
+	if _, err := m.Select("pyton-jose"); err == nil || !strings.Contains(err.Error(), "the closest measured setups: python-jose/jwk-dict") {
+		t.Errorf("a typo: %v", err)
+	}
+}
+
+// The names a user types resolve to the setups they mean, and a name the
+// table does not measure is said to be not measured, with why when the
+// data file knows, and the closest measured setups.
+func TestFind(t *testing.T) {
+	m := Default()
+	tests := []struct {
+		name, language string
+		want           []string // setup ids; nil: not measured
+		statement      string   // in Statement(), when not measured
+	}{
+		{"express", "", []string{"express-jwt/jwks-rsa"}, ""},
+		{"Express-JWT", "", []string{"express-jwt/jwks-rsa"}, ""},
+		{"nestjs", "", []string{"@nestjs/passport/passport-jwt", "@nestjs/jwt/verifyAsync"}, ""},
+		{"@nestjs/jwt", "", []string{"@nestjs/jwt/verifyAsync"}, ""},
+		{"nestjs/jwt", "", []string{"@nestjs/jwt/verifyAsync"}, ""},
+		{"fastify", "", []string{"@fastify/jwt/get-jwks", "@fastify/jwt/createPublicKey"}, ""},
+		{"@fastify/jwt", "", []string{"@fastify/jwt/get-jwks", "@fastify/jwt/createPublicKey"}, ""},
+		{"django", "", []string{"djangorestframework-simplejwt/default-claims", "djangorestframework-simplejwt/sub-claims"}, ""},
+		{"DRF", "", []string{"djangorestframework-simplejwt/default-claims", "djangorestframework-simplejwt/sub-claims"}, ""},
+		{"simplejwt", "python", []string{"djangorestframework-simplejwt/default-claims", "djangorestframework-simplejwt/sub-claims"}, ""},
+		{"go-oidc", "", []string{"go-oidc/default-config", "go-oidc/SupportedSigningAlgs"}, ""},
+		{"coreos/go-oidc", "", []string{"go-oidc/default-config", "go-oidc/SupportedSigningAlgs"}, ""},
+		{"github.com/coreos/go-oidc/v3", "", []string{"go-oidc/default-config", "go-oidc/SupportedSigningAlgs"}, ""},
+		{"hono", "", []string{"hono/jwk"}, ""},
+		{"jose4", "", []string{"jose/createRemoteJWKSet-v4"}, ""},
+		{"jsonwebtoken", "node", []string{"jsonwebtoken/jwks-rsa", "jsonwebtoken/createPublicKey"}, ""},
+		{"jsonwebtoken", "", []string{"jsonwebtoken/jwks-rsa", "jsonwebtoken/createPublicKey"}, ""},
+		{"jsonwebtoken", "rust", nil, "jsonwebtoken (Rust jsonwebtoken) is not measured: crates.io is not reachable"},
+		{"spring-security", "", nil, "spring-security (Java"},
+		{"elysia", "", nil, "elysia (Elysia @elysiajs/jwt) is not measured"},
+		{"fastapi-jwt-whatever", "python", nil, "the closest measured setups: python-jose/jwk-dict"},
+		{"expres", "", nil, "the closest measured setups: express-jwt/jwks-rsa"},
+	}
+	for _, tt := range tests {
+		l := m.Find(tt.name, tt.language)
+		var got []string
+		for _, s := range l.Setups {
+			got = append(got, s.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Find(%q, %q) = %v, want %v", tt.name, tt.language, got, tt.want)
+		}
+		if st := l.Statement(); tt.want == nil && !strings.Contains(st, tt.statement) {
+			t.Errorf("Find(%q, %q).Statement() = %q, want it to contain %q", tt.name, tt.language, st, tt.statement)
+		}
 	}
 }
 
