@@ -50,11 +50,11 @@ func TestDiagnoseAlgorithmFromTheTable(t *testing.T) {
 	}{
 		{name: "500: the crash rows, not the refusal", tok: validEd, status: 500, body: "Internal Server Error",
 			want:     []Code{CodeErrorValid, CodeAlgUnsupported, CodeStatusMismatch},
-			contains: []string{"likely cause", "python-jose 1.0 (python-jose/jwk-dict setup): raises JWKError", "fast-jwt 1.0", "an Express backend answers 500", "PyJWT with PyJWKClient", "fast-jwt with a PEM", "--backend-library"},
+			contains: []string{"likely cause", "python-jose 1.0 (python-jose/jwk-dict setup): raises JWKError", "fast-jwt 1.0", "a backend that does not catch it answers 500", "PyJWT with PyJWKClient", "fast-jwt with a PEM", "--backend-library"},
 			absent:   []string{"jsonwebtoken", "PyJWT 1.0"}},
 		{name: "401: the refusal rows", tok: validEd, status: 401, body: `{"error":"Unauthorized"}`,
 			want:     []Code{CodeRejectedValid, CodeAlgUnsupported, CodeStatusMismatch},
-			contains: []string{"possible cause", "jsonwebtoken 1.0", "refuses it: JsonWebTokenError", "the backend answers 401"},
+			contains: []string{"possible cause", "jsonwebtoken 1.0", "refuses it: JsonWebTokenError", "a backend that maps its documented error to 401 answers 401"},
 			absent:   []string{"python-jose", "fast-jwt"}},
 		{name: "401 naming the audience: no algorithm guess", tok: validEd, status: 401, body: `{"detail":"Invalid audience"}`,
 			want: []Code{CodeRejectedValid, CodeAudienceDiffers, CodeStatusMismatch}},
@@ -79,11 +79,14 @@ func TestDiagnoseAlgorithmFromTheTable(t *testing.T) {
 			absent:   []string{"python-jose"}},
 		{name: "a known library not in the table yet", lib: "jwx", tok: validEd, status: 500, body: "Internal Server Error",
 			want:     []Code{CodeErrorValid, CodeStatusMismatch},
-			contains: []string{"jwx is not in the measured table yet: baverify cannot tell whether it verifies EdDSA"}},
+			contains: []string{"jwx is not measured: baverify cannot tell whether it verifies EdDSA"}},
+		{name: "a name the table does not know: no usage error, no algorithm claimed", lib: "nimbus", tok: validEd, status: 500, body: "Internal Server Error",
+			want:     []Code{CodeErrorValid, CodeStatusMismatch},
+			contains: []string{"nimbus is not measured: baverify cannot tell whether it verifies EdDSA"}},
 		{name: "RS256, 500: every setup verifies it", tok: validRS, status: 500, body: "Internal Server Error",
 			want: []Code{CodeErrorValid, CodeStatusMismatch}},
 		{name: "RS256, 401: the evidence says every setup verifies it", tok: validRS, status: 401, body: `{"detail":"nope"}`,
-			want: []Code{CodeRejectedValid, CodeStatusMismatch}, contains: []string{"alg RS256: the backend must allow it (every measured library setup verifies it)"}},
+			want: []Code{CodeRejectedValid, CodeStatusMismatch}, contains: []string{"alg RS256: the backend must allow it (every measured setup verifies it; 4 setups measured; any other stack is unknown)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			exp, _ := ParseExpectation("")

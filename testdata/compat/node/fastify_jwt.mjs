@@ -1,7 +1,7 @@
 // Fastify with @fastify/jwt and get-jwks, as @fastify/jwt's README shows
 // for a JWKS ("secret" a function of the decoded token asking get-jwks),
-// verified in an onRequest hook. FASTIFY_KEY=pem is the fix measured: the
-// JWK turned into a PEM with crypto.createPublicKey.
+// verified in an onRequest hook. `node fastify_jwt.mjs pem` measures the
+// fix: the JWK turned into a PEM with crypto.createPublicKey.
 import { createPublicKey } from "node:crypto";
 import Fastify from "fastify";
 import fjwt from "@fastify/jwt";
