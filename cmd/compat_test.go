@@ -47,8 +47,8 @@ func TestCompatLibraryNames(t *testing.T) {
 		{[]string{"--library", "fastify", "--alg", "EdDSA"}, []string{"crash 500", "the framework answers 500 (measured)", "setup @fastify/jwt/createPublicKey"}, ""},
 		{[]string{"--library", "drf"}, []string{"djangorestframework-simplejwt", "Token has no id", "USER_ID_CLAIM"}, ""},
 		{[]string{"--library", "coreos/go-oidc", "--alg", "ES256"}, []string{"SupportedSigningAlgs", "keyPairConfig.alg RS256"}, ""},
-		{[]string{"--library", "jsonwebtoken", "--language", "rust"}, []string{"jsonwebtoken  JavaScript"},
-			"jsonwebtoken (Rust jsonwebtoken) is not measured: crates.io is not reachable"},
+		{[]string{"--library", "jsonwebtoken", "--language", "rust", "--alg", "ES512"}, []string{"jsonwebtoken-rs  Rust", "JwkSet: unknown variant `ES512`"}, ""},
+		{[]string{"--library", "jsonwebtoken", "--alg", "EdDSA"}, []string{"jsonwebtoken  JavaScript  9.0.3    crash"}, ""},
 		{[]string{"--library", "expres"}, []string{"express-jwt"}, "expres is not measured: baverify cannot tell what it verifies; the closest measured setups: express-jwt/jwks-rsa"},
 		{[]string{"--library", "nimbus-nothing"}, []string{"no measured setup matches", "not measured"}, "nimbus-nothing is not measured"},
 	} {

@@ -7,6 +7,8 @@
 #     suite measures (Django REST framework + simplejwt, json-jwt)
 #   - the compatibility suite's npm packages (testdata/compat/node, npm ci)
 #     and Go modules (testdata/compat/go, its own module)
+#   - its Rust verifier (testdata/compat/rust), built offline from Debian's
+#     crates (crates.io is not needed) with cargo
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,3 +41,20 @@ done
 # The Go libraries the compatibility suite measures live in their own module,
 # never in baverify's go.mod. A no-op when the module cache has them.
 (cd testdata/compat/go && go mod download)
+
+# The Rust verifier: Debian's jsonwebtoken crate and cargo (any cargo; Debian's
+# when none is installed), built once into testdata/compat/rust/target so
+# that the conformance test's own build is a no-op.
+rust_packages=(librust-jsonwebtoken-dev librust-serde-json-dev)
+if ! ls -d /usr/share/cargo/registry/jsonwebtoken-* >/dev/null 2>&1 || ! command -v cargo >/dev/null; then
+	command -v cargo >/dev/null || rust_packages+=(cargo)
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+		echo "deps: installing ${rust_packages[*]}"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${rust_packages[@]}" >/dev/null
+	else
+		echo "deps: the compatibility suite's Rust verifier needs Debian's ${rust_packages[*]}; install them (as root: apt-get install ${rust_packages[*]})" >&2
+		exit 1
+	fi
+fi
+(cd testdata/compat/rust && cargo build --offline --quiet)

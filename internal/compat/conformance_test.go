@@ -36,13 +36,13 @@ func confAlgs() []string { return []string{"EdDSA", "ES256", "ES512", "RS256", "
 func confLibraries() []string {
 	return []string{"python-jose", "PyJWT", "Authlib", "jwcrypto", "jose", "jsonwebtoken", "fast-jwt", "ruby-jwt", "golang-jwt", "go-jose", "jwx",
 		"express-jwt", "passport-jwt", "koa-jwt", "@nestjs/passport", "@nestjs/jwt", "@fastify/jwt", "hono", "aws-jwt-verify", "node-jose",
-		"djangorestframework-simplejwt", "json-jwt", "go-oidc", "go-jwt-middleware", "gofiber/contrib/jwt"}
+		"djangorestframework-simplejwt", "json-jwt", "go-oidc", "go-jwt-middleware", "gofiber/contrib/jwt", "jsonwebtoken-rs"}
 }
 
 // confVerifier is the program that runs one setup (testdata/compat/README.md).
 type confVerifier struct {
 	id      string // the setup's id in matrix.json
-	lang    string // python, node, ruby or go: the directory under testdata/compat
+	lang    string // python, node, ruby, go or rust: the directory under testdata/compat
 	program string // the script, or the setup name of the Go command compat-go
 	needs   string // what installs the library, for the failure message
 	args    []string
@@ -93,6 +93,7 @@ func confVerifiers() []confVerifier {
 		{"golang-jwt/keyfunc-v2", "go", "keyfunc-v2", gomod, nil},
 		{"golang-jwt/v4-keyfunc-v1", "go", "golang-jwt-v4", gomod, nil},
 		{"jwx/v2-jwk.Fetch", "go", "jwx-v2", gomod, nil},
+		{"jsonwebtoken-rs/JwkSet", "rust", "compat-rust", "cargo and Debian's librust-jsonwebtoken-dev (scripts/deps.sh installs them)", nil},
 	}
 }
 
@@ -300,13 +301,19 @@ func TestConformance(t *testing.T) {
 	// at once only makes each server slower to answer).
 	algs := confAlgs()
 	cases := make([]confCase, 2*len(algs)) // genuine, tampered, per alg
-	var goBin string
+	var goBin, rustBin string
 	serverSlots := make(chan struct{}, 2)
-	testenv.Concurrently(t, len(algs)+1, func(tb testing.TB, i int) {
-		if i == len(algs) {
+	testenv.Concurrently(t, len(algs)+2, func(tb testing.TB, i int) {
+		switch i {
+		case len(algs):
 			began := time.Now()
 			goBin = buildGoVerifiers(tb, filepath.Join(root, "testdata", "compat", "go"))
 			tb.Logf("Go verifiers built in %s", time.Since(began).Round(time.Millisecond))
+			return
+		case len(algs) + 1:
+			began := time.Now()
+			rustBin = buildRustVerifier(tb, filepath.Join(root, "testdata", "compat", "rust"))
+			tb.Logf("the Rust verifier built in %s", time.Since(began).Round(time.Millisecond))
 			return
 		}
 		serverSlots <- struct{}{}
@@ -354,7 +361,7 @@ func TestConformance(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			began := time.Now()
-			measured[i], cpu[i], failures[i] = runVerifier(root, goBin, v, input.Bytes(), len(cases))
+			measured[i], cpu[i], failures[i] = runVerifier(root, goBin, rustBin, v, input.Bytes(), len(cases))
 			wall[i] = time.Since(began)
 		}()
 	}
@@ -429,9 +436,26 @@ func buildGoVerifiers(tb testing.TB, dir string) string {
 	return out
 }
 
+// buildRustVerifier builds compat-rust, the Rust verifier, offline from
+// Debian's crates (testdata/compat/rust/.cargo/config.toml), and returns its
+// path. The build stays in testdata/compat/rust/target (git-ignored), so
+// only the first one compiles; scripts/deps.sh makes that one.
+func buildRustVerifier(tb testing.TB, dir string) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "cargo", "build", "--offline", "--quiet")
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("building the Rust verifier in testdata/compat/rust: %v (it needs cargo and Debian's librust-jsonwebtoken-dev and librust-serde-json-dev; scripts/deps.sh installs them)\n%s", err, b)
+	}
+	return filepath.Join(dir, "target", "debug", "compat-rust")
+}
+
 // runVerifier runs v on the cases of input and returns its n results and
-// the CPU time it took, or why it could not. goBin is compat-go.
-func runVerifier(root, goBin string, v confVerifier, input []byte, n int) ([]confMeasured, time.Duration, string) {
+// the CPU time it took, or why it could not. goBin is compat-go, rustBin
+// compat-rust.
+func runVerifier(root, goBin, rustBin string, v confVerifier, input []byte, n int) ([]confMeasured, time.Duration, string) {
 	dir := filepath.Join(root, "testdata", "compat", v.lang)
 	var prog string
 	var args []string
@@ -447,6 +471,8 @@ func runVerifier(root, goBin string, v confVerifier, input []byte, n int) ([]con
 		prog, args = "node", append([]string{v.program}, v.args...)
 	case "go":
 		prog, args = goBin, []string{v.program}
+	case "rust":
+		prog = rustBin
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

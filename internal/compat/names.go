@@ -72,16 +72,21 @@ func (m *Matrix) Find(name, language string) Lookup {
 			}
 		}
 	}
-	for _, s := range m.Setups {
-		if lang != "" && !strings.EqualFold(s.Language, lang) {
-			continue
+	// A library's own name wins over the names other setups are also
+	// known by: jsonwebtoken is the Node library unless --language says
+	// Rust.
+	for _, match := range []func(Setup) bool{
+		func(s Setup) bool { return libraryKey(s.Library) == key || normalName(s.Library) == key },
+		func(s Setup) bool { return slices.Contains(setupKeys(s), key) },
+	} {
+		for _, s := range m.Setups {
+			if (lang == "" || strings.EqualFold(s.Language, lang)) && match(s) {
+				l.Setups = append(l.Setups, s)
+			}
 		}
-		if slices.Contains(setupKeys(s), key) {
-			l.Setups = append(l.Setups, s)
+		if len(l.Setups) > 0 {
+			return l
 		}
-	}
-	if len(l.Setups) > 0 {
-		return l
 	}
 	for i := range m.NotMeasured {
 		u := &m.NotMeasured[i]
@@ -147,6 +152,10 @@ func (m *Matrix) Keys() []string {
 	}
 	return out
 }
+
+// libraryKey is a scoped npm package's name without its @, as it is also
+// typed ("nestjs/jwt").
+func libraryKey(lib string) string { return normalName(strings.TrimPrefix(lib, "@")) }
 
 func setupKeys(s Setup) []string {
 	keys := []string{normalName(s.Library), normalName(s.Framework)}
