@@ -2,6 +2,7 @@ package call
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/baverify/baverify/internal/compat"
 )
@@ -35,6 +36,17 @@ func (d *diagnosis) backendNamed() bool { return d.backend != nil }
 func (d *diagnosis) backendName() string {
 	if lib, ok := compat.CanonicalLibrary(d.f.BackendLibrary); ok {
 		return lib
+	}
+	// A framework or an alias: the libraries it designates ("express" is
+	// express-jwt).
+	var libs []string
+	for _, s := range d.backend {
+		if !slices.Contains(libs, s.Library) {
+			libs = append(libs, s.Library)
+		}
+	}
+	if len(libs) > 0 {
+		return compat.JoinAnd(libs)
 	}
 	return d.f.BackendLibrary
 }

@@ -116,3 +116,45 @@ func TestDiagnoseAlgorithmFromTheTable(t *testing.T) {
 		})
 	}
 }
+
+// The names a user types reach the framework rows of the embedded table:
+// "express" is express-jwt behind Express, and the diagnosis names it so,
+// with the status it was measured to answer and its measured fix; a claim
+// refusal (simplejwt's default claims) is evidence for a claim, not for the
+// algorithm.
+func TestDiagnoseFrameworkNames(t *testing.T) {
+	eddsa, rs256 := loadReal(t, "EdDSA"), loadReal(t, "RS256")
+	validEd := verifyAt(t, eddsa, eddsa.During(), true)
+	validRS := verifyAt(t, rs256, rs256.During(), true)
+	for _, tc := range []struct {
+		lib      string
+		tok      *verify.Result
+		status   int
+		contains []string
+		absent   []string
+	}{
+		{"express", validEd, 401, []string{"likely cause: express-jwt cannot verify EdDSA (measured)", "the framework answers 401 (measured)", "keyPairConfig.alg ES256 or RS256"}, []string{"python-jose"}},
+		{"fastify", validEd, 500, []string{"likely cause: @fastify/jwt cannot verify EdDSA (measured)", "the framework answers 500 (measured)", "setup @fastify/jwt/createPublicKey"}, nil},
+		{"drf", validRS, 401, []string{"Token has no id", "a claim it requires, not the algorithm", "USER_ID_CLAIM"}, []string{"cannot verify RS256"}},
+	} {
+		t.Run(tc.lib, func(t *testing.T) {
+			exp, _ := ParseExpectation("")
+			got := Diagnose(Facts{Token: tc.tok, TokenSent: true, Response: response(tc.status, "", nil), Expect: exp,
+				Now: eddsa.During(), BaseURL: eddsa.Origin, BackendLibrary: tc.lib, Matrix: compat.Default()})
+			text := dump(got)
+			for _, f := range got {
+				text += "\nhint: " + f.Hint
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(text, s) {
+					t.Errorf("does not say %q:\n%s", s, text)
+				}
+			}
+			for _, s := range tc.absent {
+				if strings.Contains(text, s) {
+					t.Errorf("says %q:\n%s", s, text)
+				}
+			}
+		})
+	}
+}
