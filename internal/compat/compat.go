@@ -80,6 +80,21 @@ type Setup struct {
 	// (express-jwt over jsonwebtoken), when it is a row of the table.
 	Over    string            `json:"over,omitempty"`
 	Results map[string]Result `json:"results"`
+	// over is, per algorithm, what the framework setups over this library
+	// answer ("express-jwt/jwks-rsa (Express) answers 401"), filled by
+	// Parse.
+	over map[string][]string
+}
+
+// OverNote says what the measured frameworks over this library answer for
+// alg, when the library itself fails it: "measured over it:
+// express-jwt/jwks-rsa (Express) answers 401 and koa-jwt/jwks-rsa (Koa)
+// answers 401"; "" when no framework over it was measured.
+func (s *Setup) OverNote(alg string) string {
+	if len(s.over[alg]) == 0 {
+		return ""
+	}
+	return "measured over it: " + JoinAnd(s.over[alg])
 }
 
 // Name is how output names a setup: library and version.
@@ -213,6 +228,30 @@ func (m *Matrix) validate() error {
 		for _, alg := range Algorithms() {
 			if _, ok := s.Results[alg]; !ok {
 				return fmt.Errorf("%s: no result for %s (every setup is measured with all five algorithms)", where, alg)
+			}
+		}
+	}
+	for i := range m.Setups {
+		lib := &m.Setups[i]
+		for _, fw := range m.Setups {
+			if fw.Over != lib.Library || fw.Framework == "" {
+				continue
+			}
+			for alg, r := range fw.Results {
+				what := "verifies it"
+				if r.Outcome != OK {
+					what = fmt.Sprintf("answers %d", r.Status)
+				}
+				if lib.Results[alg].Outcome == OK {
+					continue // the library verifies it: nothing to set right
+				}
+				if lib.over == nil {
+					lib.over = map[string][]string{}
+				}
+				note := fw.ID + " (" + fw.Framework + ") " + what
+				if !slices.Contains(lib.over[alg], note) {
+					lib.over[alg] = append(lib.over[alg], note)
+				}
 			}
 		}
 	}

@@ -258,3 +258,24 @@ func TestForToken(t *testing.T) {
 		}
 	}
 }
+
+// A library row says what the frameworks measured over it answer instead,
+// so that its own consequence is not read as theirs: jsonwebtoken crashes
+// on EdDSA, the frameworks over it answer 401; fast-jwt with get-jwks
+// refuses it, the Fastify plugin answers 500.
+func TestOverNote(t *testing.T) {
+	m := Default()
+	for id, want := range map[string]string{
+		"jsonwebtoken/jwks-rsa": "measured over it: express-jwt/jwks-rsa (Express) answers 401, passport-jwt/jwks-rsa (Passport) answers 401, koa-jwt/jwks-rsa (Koa) answers 401, @nestjs/passport/passport-jwt (NestJS) answers 401 and @nestjs/jwt/verifyAsync (NestJS) answers 401",
+		"fast-jwt/get-jwks":     "measured over it: @fastify/jwt/get-jwks (Fastify) answers 500 and @fastify/jwt/createPublicKey (Fastify) verifies it",
+		"PyJWT/PyJWKClient":     "",
+	} {
+		s, err := m.Select(id)
+		if err != nil || len(s) != 1 {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if got := s[0].OverNote("EdDSA"); got != want {
+			t.Errorf("%s: %q, want %q", id, got, want)
+		}
+	}
+}

@@ -34,8 +34,15 @@ func Behaviour(r Result, language string) string {
 	return verb + ": " + Consequence(r.Outcome, language)
 }
 
-// RowLine is Describe and Behaviour together.
-func RowLine(r Row) string { return Describe(r.Setup) + ": " + Behaviour(r.Result, r.Setup.Language) }
+// RowLine is Describe and Behaviour together, and what the measured
+// frameworks over the library answer instead (OverNote).
+func RowLine(r Row) string {
+	line := Describe(r.Setup) + ": " + Behaviour(r.Result, r.Setup.Language)
+	if note := r.Setup.OverNote(r.Alg); note != "" {
+		line += " (" + note + ")"
+	}
+	return line
+}
 
 // FixHint joins the fixes of rows, each once, and explains keyPairConfig
 // when a fix names it.

@@ -20,6 +20,9 @@ type Entry struct {
 	// Cause is "claims" when the setup refuses the token for a claim it
 	// requires, not for its algorithm or key (Result.Cause).
 	Cause string `json:"cause,omitempty"`
+	// Frameworks says what the measured frameworks over the library answer
+	// (Setup.OverNote), for output; not part of the JSON.
+	Frameworks string `json:"-"`
 }
 
 // Coverage says how much the table measured: what every place that shows
@@ -84,7 +87,7 @@ func (m *Matrix) ForToken(alg, kty, crv string) TokenReport {
 	for _, r := range m.Rows(alg) {
 		rep.Entries = append(rep.Entries, Entry{
 			Library: r.Setup.Library, Language: r.Setup.Language, Setup: r.Setup.Setup, Version: r.Setup.Version,
-			Verifies: r.Verifies(), Outcome: r.Outcome, Error: r.Error, Fix: r.Fix, Cause: r.Cause,
+			Verifies: r.Verifies(), Outcome: r.Outcome, Error: r.Error, Fix: r.Fix, Cause: r.Cause, Frameworks: r.Setup.OverNote(alg),
 		})
 	}
 	return rep

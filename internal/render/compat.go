@@ -49,7 +49,11 @@ func BackendsText(w io.Writer, rep *compat.TokenReport, st Styles) error {
 		if e.Verifies {
 			continue
 		}
-		p.line("  " + compatTag(e.Outcome, st) + " " + SafeLine(e.Library+" "+e.Version+" ("+e.Setup+"): "+compat.Behaviour(compat.Result{Outcome: e.Outcome, Error: e.Error, Fix: e.Fix}, e.Language)))
+		line := e.Library + " " + e.Version + " (" + e.Setup + "): " + compat.Behaviour(compat.Result{Outcome: e.Outcome, Error: e.Error, Fix: e.Fix}, e.Language)
+		if e.Frameworks != "" {
+			line += " (" + e.Frameworks + ")"
+		}
+		p.line("  " + compatTag(e.Outcome, st) + " " + SafeLine(line))
 		p.line("    " + apply(st.Dim, "fix: ") + SafeLine(e.Fix))
 	}
 	p.line("  " + apply(st.Dim, fmt.Sprintf("measured with %s; %d setups measured, any other stack is unknown; baverify compat shows the whole table", rep.MeasuredWith, rep.Coverage.MeasuredSetups)))
@@ -97,6 +101,15 @@ type failure struct {
 	setup *compat.Setup
 	algs  []string
 	compat.Result
+}
+
+// overNote is what the measured frameworks over a failing library answer
+// instead, in parentheses; "" when none was measured.
+func overNote(f failure) string {
+	if note := f.setup.OverNote(f.algs[0]); note != "" {
+		return " (" + note + ")"
+	}
+	return ""
 }
 
 func failures(m *compat.Matrix) []failure {
@@ -180,7 +193,7 @@ func CompatText(w io.Writer, m *compat.Matrix, st Styles) error {
 		p.line("")
 		p.line(apply(st.Heading, "What fails, and the fix"))
 		for _, f := range fs {
-			p.line("  " + compatTag(f.Outcome, st) + " " + SafeLine(compat.Describe(f.setup)+", "+compat.JoinAnd(f.algs)+": "+compat.Behaviour(f.Result, f.setup.Language)))
+			p.line("  " + compatTag(f.Outcome, st) + " " + SafeLine(compat.Describe(f.setup)+", "+compat.JoinAnd(f.algs)+": "+compat.Behaviour(f.Result, f.setup.Language)+overNote(f)))
 			p.line("    " + apply(st.Dim, "fix: ") + SafeLine(f.Fix))
 		}
 	}
@@ -239,7 +252,7 @@ func CompatMarkdown(m *compat.Matrix) string {
 	if fs := failures(m); len(fs) > 0 {
 		b.WriteString("\nWhat fails, and the fix:\n\n")
 		for _, f := range fs {
-			fmt.Fprintf(&b, "- %s, %s: %s. Fix: %s.\n", mdText(compat.Describe(f.setup)), compat.JoinAnd(f.algs), mdText(compat.Behaviour(f.Result, f.setup.Language)), mdText(f.Fix))
+			fmt.Fprintf(&b, "- %s, %s: %s. Fix: %s.\n", mdText(compat.Describe(f.setup)), compat.JoinAnd(f.algs), mdText(compat.Behaviour(f.Result, f.setup.Language)+overNote(f)), mdText(f.Fix))
 		}
 	}
 	if len(m.NotMeasured) > 0 {
