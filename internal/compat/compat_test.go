@@ -213,7 +213,8 @@ func TestFind(t *testing.T) {
 		{"jsonwebtoken", "rust", []string{"jsonwebtoken-rs/JwkSet"}, ""},
 		{"jsonwebtoken (Rust)", "", []string{"jsonwebtoken-rs/JwkSet"}, ""},
 		{"spring-security", "", nil, "spring-security (Java"},
-		{"elysia", "", nil, "elysia (Elysia @elysiajs/jwt) is not measured"},
+		{"elysia", "", []string{"@elysiajs/jwt/jwks-key"}, ""},
+		{"laravel", "", nil, "laravel (PHP (firebase/php-jwt, lcobucci/jwt)) is not measured: Packagist is not reachable"},
 		{"fastapi-jwt-whatever", "python", nil, "the closest measured setups: python-jose/jwk-dict"},
 		{"expres", "", nil, "the closest measured setups: express-jwt/jwks-rsa"},
 	}

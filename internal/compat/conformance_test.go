@@ -36,7 +36,7 @@ func confAlgs() []string { return []string{"EdDSA", "ES256", "ES512", "RS256", "
 func confLibraries() []string {
 	return []string{"python-jose", "PyJWT", "Authlib", "jwcrypto", "jose", "jsonwebtoken", "fast-jwt", "ruby-jwt", "golang-jwt", "go-jose", "jwx",
 		"express-jwt", "passport-jwt", "koa-jwt", "@nestjs/passport", "@nestjs/jwt", "@fastify/jwt", "hono", "aws-jwt-verify", "node-jose",
-		"djangorestframework-simplejwt", "json-jwt", "go-oidc", "go-jwt-middleware", "gofiber/contrib/jwt", "jsonwebtoken-rs"}
+		"djangorestframework-simplejwt", "json-jwt", "go-oidc", "go-jwt-middleware", "gofiber/contrib/jwt", "jsonwebtoken-rs", "@elysiajs/jwt"}
 }
 
 // confVerifier is the program that runs one setup (testdata/compat/README.md).
@@ -78,6 +78,7 @@ func confVerifiers() []confVerifier {
 		{"@fastify/jwt/get-jwks", "node", "fastify_jwt.mjs", npm, nil},
 		{"@fastify/jwt/createPublicKey", "node", "fastify_jwt.mjs", npm, []string{"pem"}},
 		{"hono/jwk", "node", "hono_jwk.mjs", npm, nil},
+		{"@elysiajs/jwt/jwks-key", "node", "elysia_jwt.mjs", npm, nil},
 		{"djangorestframework-simplejwt/default-claims", "python", "drf_simplejwt.py", fmt.Sprintf(debian, "python3-djangorestframework-simplejwt"), []string{"default"}},
 		{"djangorestframework-simplejwt/sub-claims", "python", "drf_simplejwt.py", fmt.Sprintf(debian, "python3-djangorestframework-simplejwt"), []string{"claims"}},
 		{"go-jwt-middleware/jwks.Provider", "go", "go-jwt-middleware", gomod, nil},
