@@ -202,7 +202,7 @@ func (m *Matrix) validate() error {
 			switch r.Outcome {
 			case OK:
 				if r.Error != "" || r.Status != 0 || r.Cause != "" {
-					return fmt.Errorf("%s %s: outcome ok with an error", where, alg)
+					return fmt.Errorf("%s %s: outcome ok with an error, a status or a cause", where, alg)
 				}
 			case Rejected, Crash:
 				if strings.TrimSpace(r.Error) == "" || strings.TrimSpace(r.Fix) == "" {

@@ -41,6 +41,16 @@ func TestParseIsStrict(t *testing.T) {
 		{"schema", strings.Replace(setupJSON(fiveOK+`,"PS256":{"outcome":"ok"}`), `"schema":1`, `"schema":2`, 1), "schema 2"},
 		{"empty version", strings.Replace(setupJSON(fiveOK+`,"PS256":{"outcome":"ok"}`), `"version":"1"`, `"version":""`, 1), "version is empty"},
 		{"trailing data", setupJSON(fiveOK+`,"PS256":{"outcome":"ok"}`) + "{}", "data after"},
+		// A framework's failure says the status it answers; a library's none.
+		{"framework status", framework(`,"PS256":{"outcome":"rejected","status":401,"error":"E: m","fix":"f"}`), ""},
+		{"framework crash status", framework(`,"PS256":{"outcome":"crash","status":500,"error":"E: m","fix":"f"}`), ""},
+		{"framework without status", framework(`,"PS256":{"outcome":"rejected","error":"E: m","fix":"f"}`), "needs the status it answers"},
+		{"framework rejected, not 401", framework(`,"PS256":{"outcome":"rejected","status":500,"error":"E: m","fix":"f"}`), "needs the status it answers"},
+		{"library with a status", setupJSON(fiveOK + `,"PS256":{"outcome":"rejected","status":401,"error":"E: m","fix":"f"}`), "a status without a framework"},
+		{"ok with a status", framework(`,"PS256":{"outcome":"ok","status":200}`), "ok with an error, a status or a cause"},
+		{"claims cause", setupJSON(fiveOK + `,"PS256":{"outcome":"rejected","cause":"claims","error":"E: m","fix":"f"}`), ""},
+		{"unknown cause", setupJSON(fiveOK + `,"PS256":{"outcome":"rejected","cause":"mood","error":"E: m","fix":"f"}`), `cause "mood"`},
+		{"not measured without reason", strings.Replace(setupJSON(fiveOK+`,"PS256":{"outcome":"ok"}`), `"schema":1`, `"schema":1,"notMeasured":[{"stack":"Java","language":"Java","names":[]}]`, 1), "reason are required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +63,11 @@ func TestParseIsStrict(t *testing.T) {
 			}
 		})
 	}
+}
+
+// framework is setupJSON's setup as a framework row.
+func framework(ps256 string) string {
+	return strings.Replace(setupJSON(fiveOK+ps256), `"setup":`, `"framework":"Express","setup":`, 1)
 }
 
 func TestParseDuplicateIDAndLanguage(t *testing.T) {
