@@ -17,6 +17,10 @@ type Entry struct {
 	Outcome  Outcome `json:"outcome"`
 	Error    string  `json:"error"`
 	Fix      string  `json:"fix"`
+	// Status is the HTTP status a framework setup was measured to answer
+	// when it does not verify the token (Result.Status); absent for a
+	// library called directly.
+	Status int `json:"status,omitempty"`
 	// Cause is "claims" when the setup refuses the token for a claim it
 	// requires, not for its algorithm or key (Result.Cause).
 	Cause string `json:"cause,omitempty"`
@@ -87,7 +91,7 @@ func (m *Matrix) ForToken(alg, kty, crv string) TokenReport {
 	for _, r := range m.Rows(alg) {
 		rep.Entries = append(rep.Entries, Entry{
 			Library: r.Setup.Library, Language: r.Setup.Language, Setup: r.Setup.Setup, Version: r.Setup.Version,
-			Verifies: r.Verifies(), Outcome: r.Outcome, Error: r.Error, Fix: r.Fix, Cause: r.Cause, Frameworks: r.Setup.OverNote(alg),
+			Verifies: r.Verifies(), Outcome: r.Outcome, Error: r.Error, Fix: r.Fix, Status: r.Status, Cause: r.Cause, Frameworks: r.Setup.OverNote(alg),
 		})
 	}
 	return rep

@@ -49,7 +49,7 @@ func BackendsText(w io.Writer, rep *compat.TokenReport, st Styles) error {
 		if e.Verifies {
 			continue
 		}
-		line := e.Library + " " + e.Version + " (" + e.Setup + "): " + compat.Behaviour(compat.Result{Outcome: e.Outcome, Error: e.Error, Fix: e.Fix}, e.Language)
+		line := e.Library + " " + e.Version + " (" + e.Setup + "): " + compat.Behaviour(compat.Result{Outcome: e.Outcome, Error: e.Error, Fix: e.Fix, Status: e.Status}, e.Language)
 		if e.Frameworks != "" {
 			line += " (" + e.Frameworks + ")"
 		}
