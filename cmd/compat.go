@@ -66,6 +66,7 @@ Use it to choose a library or an algorithm before deploying.`,
 	c.Flags().StringVar(&opts.language, "language", "", "the `LANG` of --library when several languages share the name (node, python, go, ruby, rust)")
 	_ = c.RegisterFlagCompletionFunc("alg", cobra.FixedCompletions(compat.Algorithms(), cobra.ShellCompDirectiveNoFileComp))
 	completeLibraries(c, "library")
+	_ = c.RegisterFlagCompletionFunc("language", cobra.FixedCompletions([]string{"node", "python", "go", "ruby", "rust"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 
