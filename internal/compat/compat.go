@@ -23,10 +23,12 @@ const (
 	// OK: the setup verifies the token.
 	OK Outcome = "ok"
 	// Rejected: the setup refuses the token with the library's documented
-	// error, which a backend maps to 401.
+	// error, which a backend usually maps to 401 (a framework setup: it
+	// answered 401, Result.Status).
 	Rejected Outcome = "rejected"
-	// Crash: another exception escapes: FastAPI, Express and Rails then
-	// answer 500.
+	// Crash: another exception escapes, which a backend that does not
+	// catch it turns into a 500 (a framework setup: it answered another
+	// status, Result.Status).
 	Crash Outcome = "crash"
 )
 

@@ -249,11 +249,10 @@ func CompatMarkdown(m *compat.Matrix) string {
 		}
 		b.WriteString("\n")
 	}
-	if fs := failures(m); len(fs) > 0 {
-		b.WriteString("\nWhat fails, and the fix:\n\n")
-		for _, f := range fs {
-			fmt.Fprintf(&b, "- %s, %s: %s. Fix: %s.\n", mdText(compat.Describe(f.setup)), compat.JoinAnd(f.algs), mdText(compat.Behaviour(f.Result, f.setup.Language)+overNote(f)), mdText(f.Fix))
-		}
+	// Each failure's error and measured fix is one command away; listing
+	// them all here would make README a reference (docs/ holds those).
+	if len(failures(m)) > 0 {
+		b.WriteString("\nEach failure's error, what the backend answers and the fix that was itself measured to work: `baverify compat --alg ALG` (or `--library LIB`, with the names you would type: `express`, `nestjs`, `fastify`, `drf`, `go-oidc`, ...).\n")
 	}
 	if len(m.NotMeasured) > 0 {
 		b.WriteString("\nNot measured here, so unknown:\n\n")
@@ -306,20 +305,20 @@ func CompatMarkdown(m *compat.Matrix) string {
 		}
 	}
 	if len(claims) > 0 {
-		fmt.Fprintf(&b, "\nLeft out of this table: what %s refuses for a claim it requires, not for the algorithm (its fix above).\n", mdText(compat.JoinAnd(claims)))
+		fmt.Fprintf(&b, "\nLeft out of this table: what %s refuses for a claim it requires, not for the algorithm (`baverify compat` shows its fix).\n", mdText(compat.JoinAnd(claims)))
 	}
 	example := "RS256"
 	if len(universal) > 0 {
 		example = universal[0]
 		aside := ""
 		if len(claims) > 0 {
-			aside = " (apart from the claim refusals above)"
+			aside = " (apart from the claim refusals just said)"
 		}
 		fmt.Fprintf(&b, "\nEvery measured setup verifies %s%s.", compat.JoinAnd(universal), aside)
 	} else {
 		b.WriteString("\nNo algorithm is verified by every measured setup.")
 	}
-	b.WriteString(" Keep Better Auth's default, EdDSA, when your backend's library and setup have `ok` in the EdDSA column; otherwise switch the setup as the fixes above say, or configure an algorithm your stack verifies (`jwt({ jwks: { keyPairConfig: { alg: \"" + example + "\" } } })`; a live key keeps signing with its old algorithm until it is rotated or removed). `baverify compat --library LIB` shows one library; `baverify jwks --expect-library LIB` checks a deployment in CI.\n")
+	b.WriteString(" Keep Better Auth's default, EdDSA, when your backend's library and setup have `ok` in the EdDSA column; otherwise switch the setup as its measured fix says (`baverify compat`), or configure an algorithm your stack verifies (`jwt({ jwks: { keyPairConfig: { alg: \"" + example + "\" } } })`; a live key keeps signing with its old algorithm until it is rotated or removed). `baverify compat --library LIB` shows one library; `baverify jwks --expect-library LIB` checks a deployment in CI.\n")
 	return b.String()
 }
 
