@@ -26,24 +26,59 @@ func TestCompatText(t *testing.T) {
 	}
 }
 
-// A library without rows yet is named on stderr, not shown as an empty,
-// clean table.
-func TestCompatUnmeasuredLibrary(t *testing.T) {
+// Every library, and the names a user types for a framework, answer with
+// their measured rows; a name the table does not measure is said to be
+// not measured on stderr, with the closest measured setups shown, and is
+// no usage error (exit 0).
+func TestCompatLibraryNames(t *testing.T) {
 	for _, lib := range compat.Libraries() {
-		setups, err := compat.Default().Select(lib)
-		if err != nil {
-			t.Fatal(err)
-		}
 		r := run(t, runConfig{}, "compat", "--library", lib)
-		said := strings.Contains(r.stderr, lib+" is not in the measured table yet")
-		switch {
-		case r.code != 0:
-			t.Fatalf("%s: exit %d: %s", lib, r.code, r.stderr)
-		case len(setups) == 0 && (!said || !strings.Contains(r.stdout, "no measured setup matches")):
-			t.Errorf("%s has no row, and the output does not say so:\n%s\n%s", lib, r.stdout, r.stderr)
-		case len(setups) > 0 && (said || r.stderr != ""):
-			t.Errorf("%s is measured, yet stderr says %q", lib, r.stderr)
+		if r.code != 0 || r.stderr != "" || !strings.Contains(r.stdout, lib) {
+			t.Errorf("%s: exit %d, stderr %q\n%s", lib, r.code, r.stderr, r.stdout)
 		}
+	}
+	for _, tc := range []struct {
+		args   []string
+		stdout []string
+		stderr string
+	}{
+		{[]string{"--library", "express"}, []string{"express-jwt", "rejected 401", "Express 5.3.0"}, ""},
+		{[]string{"--library", "nestjs"}, []string{"@nestjs/passport", "@nestjs/jwt"}, ""},
+		{[]string{"--library", "fastify", "--alg", "EdDSA"}, []string{"crash 500", "the framework answers 500 (measured)", "setup @fastify/jwt/createPublicKey"}, ""},
+		{[]string{"--library", "drf"}, []string{"djangorestframework-simplejwt", "Token has no id", "USER_ID_CLAIM"}, ""},
+		{[]string{"--library", "coreos/go-oidc", "--alg", "ES256"}, []string{"SupportedSigningAlgs", "keyPairConfig.alg RS256"}, ""},
+		{[]string{"--library", "jsonwebtoken", "--language", "rust", "--alg", "ES512"}, []string{"jsonwebtoken-rs  Rust", "JwkSet: unknown variant `ES512`"}, ""},
+		{[]string{"--library", "jsonwebtoken", "--alg", "EdDSA"}, []string{"jsonwebtoken  JavaScript  9.0.3    crash"}, ""},
+		{[]string{"--library", "expres"}, []string{"express-jwt"}, "expres is not measured: baverify cannot tell what it verifies; the closest measured setups: express-jwt/jwks-rsa"},
+		{[]string{"--library", "nimbus-nothing"}, []string{"no measured setup matches", "not measured"}, "nimbus-nothing is not measured"},
+	} {
+		r := run(t, runConfig{}, append([]string{"compat"}, tc.args...)...)
+		if r.code != 0 {
+			t.Errorf("%v: exit %d: %s", tc.args, r.code, r.stderr)
+		}
+		for _, want := range tc.stdout {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%v: stdout lacks %q:\n%s", tc.args, want, r.stdout)
+			}
+		}
+		if (tc.stderr == "") != (r.stderr == "") || !strings.Contains(r.stderr, tc.stderr) {
+			t.Errorf("%v: stderr %q, want %q", tc.args, r.stderr, tc.stderr)
+		}
+	}
+	// As JSON: the closest setups, and what was not measured.
+	r := run(t, runConfig{}, "compat", "-o", "json", "--library", "spring-boot")
+	var got struct {
+		Setups     []compat.Setup `json:"setups"`
+		Unmeasured []struct {
+			Name, Statement string
+			Closest         []string
+		} `json:"unmeasured"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != 0 {
+		t.Fatalf("exit %d, %v: %s", r.code, err, r.stdout)
+	}
+	if len(got.Unmeasured) != 1 || got.Unmeasured[0].Name != "spring-boot" || !strings.Contains(got.Unmeasured[0].Statement, "Maven Central is not reachable") {
+		t.Errorf("unmeasured: %+v", got.Unmeasured)
 	}
 }
 
@@ -76,10 +111,7 @@ func TestCompatUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"compat", "--alg", "HS256"}, `--alg "HS256" is not measured: one of EdDSA, ES256, ES512, RS256, PS256`},
-		{[]string{"compat", "--library", "nimbus"}, `unknown library "nimbus": one of python-jose, PyJWT, Authlib, jwcrypto, jose, jsonwebtoken, fast-jwt, ruby-jwt, golang-jwt, go-jose, jwx`},
-		{[]string{"call", "--no-token", "--backend-library", "nimbus", "http://127.0.0.1:1/"}, `--backend-library: unknown library "nimbus"`},
-		{[]string{"probe", "--token", "x.y.z", "--backend-library", "express", "http://127.0.0.1:1/"}, `--backend-library: unknown library "express"`},
-		{[]string{"jwks", "--expect-library", "nimbus", "../testdata/real/EdDSA/jwks.json"}, `--expect-library: unknown library "nimbus"`},
+		{[]string{"jwks", "--expect-library", "nimbus", "../testdata/real/EdDSA/jwks.json"}, `--expect-library: unknown library "nimbus": nimbus is not measured`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			r := run(t, runConfig{}, tc.args...)
@@ -87,6 +119,21 @@ func TestCompatUsageErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want exit 2 and %q", r.code, r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// A --backend-library name the table has not measured never stops call or
+// probe: they go on, and the diagnosis says it is not measured.
+func TestBackendLibraryUnmeasuredIsNoUsageError(t *testing.T) {
+	for _, args := range [][]string{
+		{"call", "--no-token", "--backend-library", "nimbus", "http://127.0.0.1:1/"},
+		{"probe", "--token", "x.y.z", "--backend-library", "nimbus", "http://127.0.0.1:1/"},
+		{"call", "--no-token", "--backend-library", "express", "http://127.0.0.1:1/"},
+	} {
+		r := run(t, runConfig{}, args...)
+		if r.code == ExitUsage || strings.Contains(r.stderr, "unknown library") {
+			t.Errorf("%v: exit %d, stderr %q: a name is never a usage error", args, r.code, r.stderr)
+		}
 	}
 }
 
@@ -101,6 +148,7 @@ func TestTokenCompatibilityJSON(t *testing.T) {
 	var got struct {
 		Valid         bool
 		Compatibility []map[string]any `json:"compatibility"`
+		Coverage      *compat.Coverage `json:"compatibilityCoverage"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatal(err)
@@ -108,10 +156,24 @@ func TestTokenCompatibilityJSON(t *testing.T) {
 	if !got.Valid || len(got.Compatibility) != len(compat.Default().Setups) {
 		t.Fatalf("%+v", got)
 	}
+	// The measured count, and that any other stack is unknown.
+	if got.Coverage == nil || got.Coverage.MeasuredSetups != len(compat.Default().Setups) || !strings.Contains(got.Coverage.Unmeasured, "a stack not in the table is not measured") {
+		t.Errorf("compatibilityCoverage: %+v", got.Coverage)
+	}
 	byLib := map[string]map[string]any{}
 	for _, e := range got.Compatibility {
-		if len(e) != 8 {
-			t.Errorf("entry has %d fields, want library, language, setup, version, verifies, outcome, error, fix: %v", len(e), e)
+		extra := 0
+		for _, k := range []string{"cause", "status"} {
+			if _, ok := e[k]; ok {
+				extra++
+			}
+		}
+		if len(e) != 8+extra {
+			t.Errorf("entry has %d fields, want library, language, setup, version, verifies, outcome, error, fix (and status for a framework's failure, cause for a claim): %v", len(e), e)
+		}
+		// A framework's failure carries the status it was measured to answer.
+		if e["library"] == "express-jwt" && e["status"] != float64(401) {
+			t.Errorf("express-jwt on EdDSA: %v, want status 401", e)
 		}
 		byLib[e["library"].(string)] = e
 	}
@@ -133,6 +195,9 @@ func TestTokenCompatibilityJSON(t *testing.T) {
 		}
 		if c, ok := out["compatibility"]; !ok || string(c) != "null" {
 			t.Errorf("%s: compatibility %s, want null", name, c)
+		}
+		if c, ok := out["compatibilityCoverage"]; !ok || string(c) != "null" {
+			t.Errorf("%s: compatibilityCoverage %s, want null", name, c)
 		}
 	}
 	// Without a pinned issuer the token still gets its Backends line, and

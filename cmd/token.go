@@ -187,6 +187,7 @@ func runToken(ctx context.Context, f *Factory, opts *tokenOptions) error {
 		out := tokenJSON{Result: result}
 		if backends != nil {
 			out.Compatibility = backends.Entries
+			out.CompatibilityCoverage = &backends.Coverage
 		}
 		err = render.JSON(f.IO.Out, out)
 	} else {

@@ -2,6 +2,7 @@ package call
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/baverify/baverify/internal/compat"
 )
@@ -16,10 +17,10 @@ func (d *diagnosis) initBackend() {
 		d.matrix = compat.Default()
 	}
 	if d.f.BackendLibrary != "" {
-		// The command validated the name; a name unknown here names nothing.
-		if s, err := d.matrix.Select(d.f.BackendLibrary); err == nil {
-			d.backend = append([]compat.Setup{}, s...)
-		}
+		// A name the table has not measured names no setup (a non-nil,
+		// empty list): the diagnosis says so and claims nothing of it.
+		d.lookup = d.matrix.Find(d.f.BackendLibrary, "")
+		d.backend = append([]compat.Setup{}, d.lookup.Setups...)
 	}
 	for _, r := range d.matrix.Rows(d.tok.alg) {
 		if r.Outcome != compat.OK && compat.Quotes(d.said, r.Error) {
@@ -36,6 +37,17 @@ func (d *diagnosis) backendName() string {
 	if lib, ok := compat.CanonicalLibrary(d.f.BackendLibrary); ok {
 		return lib
 	}
+	// A framework or an alias: the libraries it designates ("express" is
+	// express-jwt).
+	var libs []string
+	for _, s := range d.backend {
+		if !slices.Contains(libs, s.Library) {
+			libs = append(libs, s.Library)
+		}
+	}
+	if len(libs) > 0 {
+		return compat.JoinAnd(libs)
+	}
 	return d.f.BackendLibrary
 }
 
@@ -49,11 +61,11 @@ func (d *diagnosis) algEvidence() string {
 	if d.backendNamed() {
 		return line + ": the backend must allow it"
 	}
-	if cannot := d.matrix.Cannot(alg, nil); len(cannot) > 0 {
-		return line + ": the backend's library must support it (measured: " + compat.JoinAnd(compat.Names(cannot)) + " cannot)"
+	if cannot := d.matrix.CannotAlg(alg, nil); len(cannot) > 0 {
+		return line + ": the backend's library must support it (measured: " + compat.JoinAnd(compat.Names(cannot)) + " cannot; " + d.matrix.CoverageLine() + ")"
 	}
 	if compat.Measured(alg) {
-		return line + ": the backend must allow it (every measured library setup verifies it)"
+		return line + ": the backend must allow it (every measured setup verifies it; " + d.matrix.CoverageLine() + ")"
 	}
 	return line + ": the backend must allow it"
 }
@@ -69,19 +81,29 @@ func (d *diagnosis) libraryEvidence() []string {
 	lib := d.backendName()
 	switch {
 	case len(d.backend) == 0:
-		return []string{lib + " is not in the measured table yet: baverify cannot tell whether it verifies " + alg}
+		return []string{d.lookup.CannotTell("whether it verifies " + alg)}
 	case !compat.Measured(alg):
 		return []string{alg + " is not measured: baverify cannot tell whether " + lib + " verifies it"}
-	case len(d.matrix.Cannot(alg, d.backend)) == 0:
-		var setups []string
+	case len(d.matrix.CannotAlg(alg, d.backend)) == 0:
+		var setups, claims []string
 		for _, r := range d.matrix.Rows(alg) {
-			for _, s := range d.backend {
-				if s.ID == r.Setup.ID {
-					setups = append(setups, compat.Describe(r.Setup))
-				}
+			if !containsID(d.backend, r.Setup.ID) {
+				continue
+			}
+			switch {
+			case r.Verifies():
+				setups = append(setups, compat.Describe(r.Setup))
+			case r.Cause == compat.CauseClaims:
+				// Measured to refuse on a claim it requires, whatever the
+				// algorithm: the evidence for a claim, not the algorithm.
+				claims = append(claims, "measured: "+compat.RowLine(r)+" (a claim it requires, not the algorithm; fix: "+r.Fix+")")
 			}
 		}
-		return []string{fmt.Sprintf("measured: %s verifies %s: the algorithm is not the cause, look at the rest of the evidence", compat.JoinAnd(setups), alg)}
+		var out []string
+		if len(setups) > 0 {
+			out = append(out, fmt.Sprintf("measured: %s verifies %s: the algorithm is not the cause, look at the rest of the evidence", compat.JoinAnd(setups), alg))
+		}
+		return append(out, claims...)
 	}
 	return nil
 }
@@ -136,7 +158,7 @@ func (d *diagnosis) algCause(valid bool) (f *Finding, decisive bool) {
 			Hint:     compat.FixHint([]compat.Row{s.Row})}, true
 	}
 	if d.backendNamed() {
-		if cannot := d.matrix.Cannot(alg, d.backend); len(cannot) > 0 {
+		if cannot := d.matrix.CannotAlg(alg, d.backend); len(cannot) > 0 {
 			lib := d.backendName()
 			msg := fmt.Sprintf("likely cause: %s cannot verify %s (measured)", lib, alg)
 			if len(suspects) == 0 {
@@ -176,4 +198,13 @@ func (d *diagnosis) algCause(valid bool) (f *Finding, decisive bool) {
 	return &Finding{Code: CodeAlgUnsupported, Severity: SeverityWarning,
 		Message:  fmt.Sprintf("possible cause: the backend's JWT library refuses %s", alg),
 		Evidence: ev, Hint: hint}, false
+}
+
+func containsID(list []compat.Setup, id string) bool {
+	for _, s := range list {
+		if s.ID == id {
+			return true
+		}
+	}
+	return false
 }

@@ -50,11 +50,11 @@ func TestDiagnoseAlgorithmFromTheTable(t *testing.T) {
 	}{
 		{name: "500: the crash rows, not the refusal", tok: validEd, status: 500, body: "Internal Server Error",
 			want:     []Code{CodeErrorValid, CodeAlgUnsupported, CodeBackendKeyFetch, CodeStatusMismatch},
-			contains: []string{"likely cause", "python-jose 1.0 (python-jose/jwk-dict setup): raises JWKError", "fast-jwt 1.0", "an Express backend answers 500", "PyJWT with PyJWKClient", "fast-jwt with a PEM", "--backend-library"},
+			contains: []string{"likely cause", "python-jose 1.0 (python-jose/jwk-dict setup): raises JWKError", "fast-jwt 1.0", "a backend that does not catch it answers 500", "PyJWT with PyJWKClient", "fast-jwt with a PEM", "--backend-library"},
 			absent:   []string{"jsonwebtoken", "PyJWT 1.0"}},
 		{name: "401: the refusal rows, one cause among those that fit", tok: validEd, status: 401, body: `{"error":"Unauthorized"}`,
 			want:     []Code{CodeRejectedValid, CodeAudienceDiffers, CodeIssuerDiffers, CodeKeyDiffers, CodeAlgUnsupported, CodeClaimRequired, CodeClockSkew, CodeStatusMismatch},
-			contains: []string{"possible cause", "jsonwebtoken 1.0", "refuses it: JsonWebTokenError", "the backend answers 401"},
+			contains: []string{"possible cause", "jsonwebtoken 1.0", "refuses it: JsonWebTokenError", "a backend that maps its documented error to 401 answers 401"},
 			absent:   []string{"python-jose", "fast-jwt"}},
 		{name: "401 naming the audience: no algorithm guess", tok: validEd, status: 401, body: `{"detail":"Invalid audience"}`,
 			want: []Code{CodeRejectedValid, CodeAudienceDiffers, CodeStatusMismatch}},
@@ -79,11 +79,14 @@ func TestDiagnoseAlgorithmFromTheTable(t *testing.T) {
 			absent:   []string{"python-jose"}},
 		{name: "a known library not in the table yet", lib: "jwx", tok: validEd, status: 500, body: "Internal Server Error",
 			want:     []Code{CodeErrorValid, CodeBackendKeyFetch, CodeStatusMismatch},
-			contains: []string{"jwx is not in the measured table yet: baverify cannot tell whether it verifies EdDSA"}},
+			contains: []string{"jwx is not measured: baverify cannot tell whether it verifies EdDSA"}},
+		{name: "a name the table does not know: no usage error, no algorithm claimed", lib: "nimbus", tok: validEd, status: 500, body: "Internal Server Error",
+			want:     []Code{CodeErrorValid, CodeBackendKeyFetch, CodeStatusMismatch},
+			contains: []string{"nimbus is not measured: baverify cannot tell whether it verifies EdDSA"}},
 		{name: "RS256, 500: every setup verifies it", tok: validRS, status: 500, body: "Internal Server Error",
 			want: []Code{CodeErrorValid, CodeBackendKeyFetch, CodeStatusMismatch}},
 		{name: "RS256, 401: the evidence says every setup verifies it", tok: validRS, status: 401, body: `{"detail":"nope"}`,
-			want: []Code{CodeRejectedValid, CodeAudienceDiffers, CodeIssuerDiffers, CodeKeyDiffers, CodeClaimRequired, CodeClockSkew, CodeStatusMismatch}, contains: []string{"alg RS256: the backend must allow it (every measured library setup verifies it)"}},
+			want: []Code{CodeRejectedValid, CodeAudienceDiffers, CodeIssuerDiffers, CodeKeyDiffers, CodeClaimRequired, CodeClockSkew, CodeStatusMismatch}, contains: []string{"alg RS256: the backend must allow it (every measured setup verifies it; 4 setups measured; any other stack is unknown)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			exp, _ := ParseExpectation("")
@@ -99,6 +102,48 @@ func TestDiagnoseAlgorithmFromTheTable(t *testing.T) {
 			text := findingText(got, CodeAlgUnsupported)
 			if text == "" {
 				text = findingText(got, got[0].Code)
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(text, s) {
+					t.Errorf("does not say %q:\n%s", s, text)
+				}
+			}
+			for _, s := range tc.absent {
+				if strings.Contains(text, s) {
+					t.Errorf("says %q:\n%s", s, text)
+				}
+			}
+		})
+	}
+}
+
+// The names a user types reach the framework rows of the embedded table:
+// "express" is express-jwt behind Express, and the diagnosis names it so,
+// with the status it was measured to answer and its measured fix; a claim
+// refusal (simplejwt's default claims) is evidence for a claim, not for the
+// algorithm.
+func TestDiagnoseFrameworkNames(t *testing.T) {
+	eddsa, rs256 := loadReal(t, "EdDSA"), loadReal(t, "RS256")
+	validEd := verifyAt(t, eddsa, eddsa.During(), true)
+	validRS := verifyAt(t, rs256, rs256.During(), true)
+	for _, tc := range []struct {
+		lib      string
+		tok      *verify.Result
+		status   int
+		contains []string
+		absent   []string
+	}{
+		{"express", validEd, 401, []string{"likely cause: express-jwt cannot verify EdDSA (measured)", "the framework answers 401 (measured)", "keyPairConfig.alg ES256 or RS256"}, []string{"python-jose"}},
+		{"fastify", validEd, 500, []string{"likely cause: @fastify/jwt cannot verify EdDSA (measured)", "the framework answers 500 (measured)", "setup @fastify/jwt/createPublicKey"}, nil},
+		{"drf", validRS, 401, []string{"Token has no id", "a claim it requires, not the algorithm", "USER_ID_CLAIM"}, []string{"cannot verify RS256"}},
+	} {
+		t.Run(tc.lib, func(t *testing.T) {
+			exp, _ := ParseExpectation("")
+			got := Diagnose(Facts{Token: tc.tok, TokenSent: true, Response: response(tc.status, "", nil), Expect: exp,
+				Now: eddsa.During(), BaseURL: eddsa.Origin, BackendLibrary: tc.lib, Matrix: compat.Default()})
+			text := dump(got)
+			for _, f := range got {
+				text += "\nhint: " + f.Hint
 			}
 			for _, s := range tc.contains {
 				if !strings.Contains(text, s) {

@@ -457,6 +457,7 @@ type diagnosis struct {
 	// (nil: not named), and whether its answer quotes a measured error.
 	matrix  *compat.Matrix
 	backend []compat.Setup
+	lookup  compat.Lookup // what the table says of --backend-library
 	quoted  bool
 }
 

@@ -23,10 +23,12 @@ const (
 	// OK: the setup verifies the token.
 	OK Outcome = "ok"
 	// Rejected: the setup refuses the token with the library's documented
-	// error, which a backend maps to 401.
+	// error, which a backend usually maps to 401 (a framework setup: it
+	// answered 401, Result.Status).
 	Rejected Outcome = "rejected"
-	// Crash: another exception escapes: FastAPI, Express and Rails then
-	// answer 500.
+	// Crash: another exception escapes, which a backend that does not
+	// catch it turns into a 500 (a framework setup: it answered another
+	// status, Result.Status).
 	Crash Outcome = "crash"
 )
 
@@ -37,7 +39,9 @@ func Algorithms() []string { return []string{"EdDSA", "ES256", "ES512", "RS256",
 // Libraries returns the library names the table may use, in table order.
 // They are a public interface (output, JSON, --expect-library).
 func Libraries() []string {
-	return []string{"python-jose", "PyJWT", "Authlib", "jwcrypto", "jose", "jsonwebtoken", "fast-jwt", "ruby-jwt", "golang-jwt", "go-jose", "jwx"}
+	return []string{"python-jose", "PyJWT", "Authlib", "jwcrypto", "jose", "jsonwebtoken", "fast-jwt", "ruby-jwt", "golang-jwt", "go-jose", "jwx",
+		"express-jwt", "passport-jwt", "koa-jwt", "@nestjs/passport", "@nestjs/jwt", "@fastify/jwt", "hono", "aws-jwt-verify", "node-jose",
+		"djangorestframework-simplejwt", "json-jwt", "go-oidc", "go-jwt-middleware", "gofiber/contrib/jwt", "jsonwebtoken-rs", "@elysiajs/jwt"}
 }
 
 // Result is one setup's measured behaviour for one algorithm.
@@ -45,29 +49,86 @@ type Result struct {
 	Outcome Outcome `json:"outcome"`
 	// Error is the error class and message the library raises (non-ok).
 	Error string `json:"error,omitempty"`
-	// Fix is another setup, another library or a Better Auth
-	// keyPairConfig.alg that works (non-ok).
+	// Fix is another setup, another library, a setting or a Better Auth
+	// keyPairConfig.alg that was measured to work (non-ok).
 	Fix string `json:"fix,omitempty"`
+	// Status is the HTTP status a framework setup was measured to answer
+	// (non-ok results of setups with a Framework only).
+	Status int `json:"status,omitempty"`
+	// Cause is "claims" when the setup refuses the token for a claim it
+	// requires, not for the algorithm or its key ("" then): the row is
+	// no evidence about the algorithm.
+	Cause string `json:"cause,omitempty"`
 }
+
+// CauseClaims marks a result that fails on claims, not on the algorithm.
+const CauseClaims = "claims"
 
 // Setup is one way of verifying with one library.
 type Setup struct {
-	ID       string            `json:"id"`
-	Library  string            `json:"library"`
-	Language string            `json:"language"`
-	Setup    string            `json:"setup"`
-	Version  string            `json:"version"`
-	Results  map[string]Result `json:"results"`
+	ID       string `json:"id"`
+	Library  string `json:"library"`
+	Language string `json:"language"`
+	// Framework is the framework or plugin the setup runs in, measured
+	// behind a real HTTP route ("Express", "Django REST framework"); ""
+	// for a library called directly.
+	Framework string `json:"framework,omitempty"`
+	Setup     string `json:"setup"`
+	Version   string `json:"version"`
+	// Names are other names a user types for this setup: the framework,
+	// package aliases ("express", "nestjs", "coreos/go-oidc").
+	Names []string `json:"names,omitempty"`
+	// Over is the library a framework setup verifies with underneath
+	// (express-jwt over jsonwebtoken), when it is a row of the table.
+	Over    string            `json:"over,omitempty"`
+	Results map[string]Result `json:"results"`
+	// over is, per algorithm, what the framework setups over this library
+	// answer ("express-jwt/jwks-rsa (Express) answers 401"), filled by
+	// Parse.
+	over map[string][]string
+}
+
+// OverNote says what the measured frameworks over this library answer for
+// alg, when the library itself fails it: "measured over it:
+// express-jwt/jwks-rsa (Express) answers 401 and koa-jwt/jwks-rsa (Koa)
+// answers 401"; "" when no framework over it was measured.
+func (s *Setup) OverNote(alg string) string {
+	if len(s.over[alg]) == 0 {
+		return ""
+	}
+	return "measured over it: " + JoinAnd(s.over[alg])
 }
 
 // Name is how output names a setup: library and version.
 func (s *Setup) Name() string { return s.Library + " " + s.Version }
+
+// Unmeasured is a stack the table says nothing about, and why.
+type Unmeasured struct {
+	Stack    string   `json:"stack"`
+	Language string   `json:"language"`
+	Names    []string `json:"names"`
+	Reason   string   `json:"reason"`
+}
 
 // Matrix is the whole table.
 type Matrix struct {
 	Schema       int     `json:"schema"`
 	MeasuredWith string  `json:"measuredWith"`
 	Setups       []Setup `json:"setups"`
+	// NotMeasured are the stacks known not to be measured, and why.
+	NotMeasured []Unmeasured `json:"notMeasured,omitempty"`
+	// measured is the number of setups of the whole table, when this is a
+	// narrowed view of it (Narrow); 0 for the table itself.
+	measured int
+}
+
+// MeasuredSetups is the number of setups measured: the whole table's,
+// also in a narrowed view of it.
+func (m *Matrix) MeasuredSetups() int {
+	if m.measured > 0 {
+		return m.measured
+	}
+	return len(m.Setups)
 }
 
 //go:embed matrix.json
@@ -142,21 +203,63 @@ func (m *Matrix) validate() error {
 			}
 			switch r.Outcome {
 			case OK:
-				if r.Error != "" {
-					return fmt.Errorf("%s %s: outcome ok with an error", where, alg)
+				if r.Error != "" || r.Status != 0 || r.Cause != "" {
+					return fmt.Errorf("%s %s: outcome ok with an error, a status or a cause", where, alg)
 				}
 			case Rejected, Crash:
 				if strings.TrimSpace(r.Error) == "" || strings.TrimSpace(r.Fix) == "" {
 					return fmt.Errorf("%s %s: outcome %s needs an error and a fix", where, alg, r.Outcome)
 				}
+				if r.Cause != "" && r.Cause != CauseClaims {
+					return fmt.Errorf("%s %s: cause %q, want %q or none", where, alg, r.Cause, CauseClaims)
+				}
+				if s.Framework != "" && (r.Status < 400 || r.Status > 599 || (r.Outcome == Rejected) != (r.Status == 401)) {
+					return fmt.Errorf("%s %s: a framework setup's %s result needs the status it answers (401 for rejected, another 4xx or 5xx for crash), not %d", where, alg, r.Outcome, r.Status)
+				}
 			default:
 				return fmt.Errorf("%s %s: unknown outcome %q (ok, rejected or crash)", where, alg, r.Outcome)
+			}
+		}
+		if s.Framework == "" {
+			for alg, r := range s.Results {
+				if r.Status != 0 {
+					return fmt.Errorf("%s %s: a status without a framework (only framework setups are measured over HTTP)", where, alg)
+				}
 			}
 		}
 		for _, alg := range Algorithms() {
 			if _, ok := s.Results[alg]; !ok {
 				return fmt.Errorf("%s: no result for %s (every setup is measured with all five algorithms)", where, alg)
 			}
+		}
+	}
+	for i := range m.Setups {
+		lib := &m.Setups[i]
+		for _, fw := range m.Setups {
+			if fw.Over != lib.Library || fw.Framework == "" {
+				continue
+			}
+			for alg, r := range fw.Results {
+				what := "verifies it"
+				if r.Outcome != OK {
+					what = fmt.Sprintf("answers %d", r.Status)
+				}
+				if lib.Results[alg].Outcome == OK {
+					continue // the library verifies it: nothing to set right
+				}
+				if lib.over == nil {
+					lib.over = map[string][]string{}
+				}
+				note := fw.ID + " (" + fw.Framework + ") " + what
+				if !slices.Contains(lib.over[alg], note) {
+					lib.over[alg] = append(lib.over[alg], note)
+				}
+			}
+		}
+	}
+	for i, u := range m.NotMeasured {
+		if strings.TrimSpace(u.Stack) == "" || strings.TrimSpace(u.Language) == "" || strings.TrimSpace(u.Reason) == "" {
+			return fmt.Errorf("notMeasured #%d: stack, language and reason are required", i)
 		}
 	}
 	return nil
@@ -188,39 +291,6 @@ func (m *Matrix) Rows(alg string) []Row {
 // Measured reports whether alg is a column of the table.
 func Measured(alg string) bool { return slices.Contains(Algorithms(), alg) }
 
-// Select returns the setups a name designates: a library name (its every
-// setup) or a setup id, matched without regard to case. A name that is
-// neither is an error listing the valid names; a known library that the
-// table has no setup of yet gives no setups and no error.
-func (m *Matrix) Select(name string) ([]Setup, error) {
-	name = strings.TrimSpace(name)
-	var out []Setup
-	for _, s := range m.Setups {
-		if strings.EqualFold(s.ID, name) {
-			return []Setup{s}, nil
-		}
-		if strings.EqualFold(s.Library, name) {
-			out = append(out, s)
-		}
-	}
-	for _, lib := range Libraries() {
-		if strings.EqualFold(lib, name) {
-			return out, nil
-		}
-	}
-	return nil, fmt.Errorf("unknown library %q: one of %s, or a setup id (%s)", name, strings.Join(Libraries(), ", "), strings.Join(m.IDs(), ", "))
-}
-
-// CanonicalLibrary returns the library's name as the table spells it.
-func CanonicalLibrary(name string) (string, bool) {
-	for _, lib := range Libraries() {
-		if strings.EqualFold(lib, strings.TrimSpace(name)) {
-			return lib, true
-		}
-	}
-	return "", false
-}
-
 // IDs returns every setup id, in table order.
 func (m *Matrix) IDs() []string {
 	ids := make([]string, len(m.Setups))
@@ -246,22 +316,22 @@ func KeyShape(alg string) (kty, crv string, ok bool) {
 	return "", "", false
 }
 
-// Consequence says what a non-ok outcome does to a backend, in the words
-// of the language's usual framework.
+// Consequence says what a non-ok outcome of a library called directly
+// does to a backend: what a handler that maps the library's documented
+// error to 401, and lets any other escape, answers. A framework over the
+// library answers what its own row says (Status), which may differ.
 func Consequence(o Outcome, language string) string {
 	switch o {
 	case Rejected:
-		return "the backend answers 401"
+		return "a backend that maps its documented error to 401 answers 401"
 	case Crash:
 		switch language {
 		case "Python":
 			return "a FastAPI backend answers 500"
-		case "Ruby":
-			return "a Rails backend answers 500"
 		case "Go":
 			return "a Go backend fails (a panic, or a 500)"
 		}
-		return "an Express backend answers 500"
+		return "a backend that does not catch it answers 500"
 	}
 	return ""
 }
@@ -269,7 +339,7 @@ func Consequence(o Outcome, language string) string {
 // Narrow returns a copy of the table with only the given algorithms (nil:
 // all) and setups (nil: all), for `baverify compat --alg --library`.
 func (m *Matrix) Narrow(algs []string, setups []Setup) *Matrix {
-	out := &Matrix{Schema: m.Schema, MeasuredWith: m.MeasuredWith, Setups: []Setup{}}
+	out := &Matrix{Schema: m.Schema, MeasuredWith: m.MeasuredWith, Setups: []Setup{}, NotMeasured: m.NotMeasured, measured: m.MeasuredSetups()}
 	for _, s := range m.Setups {
 		if setups != nil && !containsSetup(setups, s.ID) {
 			continue

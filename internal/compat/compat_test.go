@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,6 +41,16 @@ func TestParseIsStrict(t *testing.T) {
 		{"schema", strings.Replace(setupJSON(fiveOK+`,"PS256":{"outcome":"ok"}`), `"schema":1`, `"schema":2`, 1), "schema 2"},
 		{"empty version", strings.Replace(setupJSON(fiveOK+`,"PS256":{"outcome":"ok"}`), `"version":"1"`, `"version":""`, 1), "version is empty"},
 		{"trailing data", setupJSON(fiveOK+`,"PS256":{"outcome":"ok"}`) + "{}", "data after"},
+		// A framework's failure says the status it answers; a library's none.
+		{"framework status", framework(`,"PS256":{"outcome":"rejected","status":401,"error":"E: m","fix":"f"}`), ""},
+		{"framework crash status", framework(`,"PS256":{"outcome":"crash","status":500,"error":"E: m","fix":"f"}`), ""},
+		{"framework without status", framework(`,"PS256":{"outcome":"rejected","error":"E: m","fix":"f"}`), "needs the status it answers"},
+		{"framework rejected, not 401", framework(`,"PS256":{"outcome":"rejected","status":500,"error":"E: m","fix":"f"}`), "needs the status it answers"},
+		{"library with a status", setupJSON(fiveOK + `,"PS256":{"outcome":"rejected","status":401,"error":"E: m","fix":"f"}`), "a status without a framework"},
+		{"ok with a status", framework(`,"PS256":{"outcome":"ok","status":200}`), "ok with an error, a status or a cause"},
+		{"claims cause", setupJSON(fiveOK + `,"PS256":{"outcome":"rejected","cause":"claims","error":"E: m","fix":"f"}`), ""},
+		{"unknown cause", setupJSON(fiveOK + `,"PS256":{"outcome":"rejected","cause":"mood","error":"E: m","fix":"f"}`), `cause "mood"`},
+		{"not measured without reason", strings.Replace(setupJSON(fiveOK+`,"PS256":{"outcome":"ok"}`), `"schema":1`, `"schema":1,"notMeasured":[{"stack":"Java","language":"Java","names":[]}]`, 1), "reason are required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +63,11 @@ func TestParseIsStrict(t *testing.T) {
 			}
 		})
 	}
+}
+
+// framework is setupJSON's setup as a framework row.
+func framework(ps256 string) string {
+	return strings.Replace(setupJSON(fiveOK+ps256), `"setup":`, `"framework":"Express","setup":`, 1)
 }
 
 func TestParseDuplicateIDAndLanguage(t *testing.T) {
@@ -173,8 +189,62 @@ func TestSelect(t *testing.T) {
 		t.Errorf("a known library the table has no row of: %v %v", s, err)
 	}
 	_, err := m.Select("nimbus")
-	if err == nil || !strings.Contains(err.Error(), "python-jose, PyJWT, Authlib") || !strings.Contains(err.Error(), "ruby-jwt/jwks") {
+	if err == nil || !strings.Contains(err.Error(), "nimbus is not measured: baverify cannot tell what it verifies") {
 		t.Errorf("unknown name: %v", err)
+	}
+	// A typo names the closest measured setups.
+	if _, err := m.Select("pyton-jose"); err == nil || !strings.Contains(err.Error(), "the closest measured setups: python-jose/jwk-dict") {
+		t.Errorf("a typo: %v", err)
+	}
+}
+
+// The names a user types resolve to the setups they mean, and a name the
+// table does not measure is said to be not measured, with why when the
+// data file knows, and the closest measured setups.
+func TestFind(t *testing.T) {
+	m := Default()
+	tests := []struct {
+		name, language string
+		want           []string // setup ids; nil: not measured
+		statement      string   // in Statement(), when not measured
+	}{
+		{"express", "", []string{"express-jwt/jwks-rsa"}, ""},
+		{"Express-JWT", "", []string{"express-jwt/jwks-rsa"}, ""},
+		{"nestjs", "", []string{"@nestjs/passport/passport-jwt", "@nestjs/jwt/verifyAsync"}, ""},
+		{"@nestjs/jwt", "", []string{"@nestjs/jwt/verifyAsync"}, ""},
+		{"nestjs/jwt", "", []string{"@nestjs/jwt/verifyAsync"}, ""},
+		{"fastify", "", []string{"@fastify/jwt/get-jwks", "@fastify/jwt/createPublicKey"}, ""},
+		{"@fastify/jwt", "", []string{"@fastify/jwt/get-jwks", "@fastify/jwt/createPublicKey"}, ""},
+		{"django", "", []string{"djangorestframework-simplejwt/default-claims", "djangorestframework-simplejwt/sub-claims"}, ""},
+		{"DRF", "", []string{"djangorestframework-simplejwt/default-claims", "djangorestframework-simplejwt/sub-claims"}, ""},
+		{"simplejwt", "python", []string{"djangorestframework-simplejwt/default-claims", "djangorestframework-simplejwt/sub-claims"}, ""},
+		{"go-oidc", "", []string{"go-oidc/default-config", "go-oidc/SupportedSigningAlgs"}, ""},
+		{"coreos/go-oidc", "", []string{"go-oidc/default-config", "go-oidc/SupportedSigningAlgs"}, ""},
+		{"github.com/coreos/go-oidc/v3", "", []string{"go-oidc/default-config", "go-oidc/SupportedSigningAlgs"}, ""},
+		{"hono", "", []string{"hono/jwk"}, ""},
+		{"jose4", "", []string{"jose/createRemoteJWKSet-v4"}, ""},
+		{"jsonwebtoken", "node", []string{"jsonwebtoken/jwks-rsa", "jsonwebtoken/createPublicKey"}, ""},
+		{"jsonwebtoken", "", []string{"jsonwebtoken/jwks-rsa", "jsonwebtoken/createPublicKey"}, ""},
+		{"jsonwebtoken", "rust", []string{"jsonwebtoken-rs/JwkSet"}, ""},
+		{"jsonwebtoken (Rust)", "", []string{"jsonwebtoken-rs/JwkSet"}, ""},
+		{"spring-security", "", nil, "spring-security (Java"},
+		{"elysia", "", []string{"@elysiajs/jwt/jwks-key"}, ""},
+		{"laravel", "", nil, "laravel (PHP (firebase/php-jwt, lcobucci/jwt)) is not measured: Packagist is not reachable"},
+		{"fastapi-jwt-whatever", "python", nil, "the closest measured setups: python-jose/jwk-dict"},
+		{"expres", "", nil, "the closest measured setups: express-jwt/jwks-rsa"},
+	}
+	for _, tt := range tests {
+		l := m.Find(tt.name, tt.language)
+		var got []string
+		for _, s := range l.Setups {
+			got = append(got, s.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Find(%q, %q) = %v, want %v", tt.name, tt.language, got, tt.want)
+		}
+		if st := l.Statement(); tt.want == nil && !strings.Contains(st, tt.statement) {
+			t.Errorf("Find(%q, %q).Statement() = %q, want it to contain %q", tt.name, tt.language, st, tt.statement)
+		}
 	}
 }
 
@@ -223,5 +293,26 @@ func TestFixHintSaysEachAlternativeOnce(t *testing.T) {
 	}
 	if got := FixHint([]Row{{Result: Result{Fix: "jose with createRemoteJWKSet"}}}); got != "jose with createRemoteJWKSet" {
 		t.Errorf("a single fix: %q", got)
+	}
+}
+
+// A library row says what the frameworks measured over it answer instead,
+// so that its own consequence is not read as theirs: jsonwebtoken crashes
+// on EdDSA, the frameworks over it answer 401; fast-jwt with get-jwks
+// refuses it, the Fastify plugin answers 500.
+func TestOverNote(t *testing.T) {
+	m := Default()
+	for id, want := range map[string]string{
+		"jsonwebtoken/jwks-rsa": "measured over it: express-jwt/jwks-rsa (Express) answers 401, passport-jwt/jwks-rsa (Passport) answers 401, koa-jwt/jwks-rsa (Koa) answers 401, @nestjs/passport/passport-jwt (NestJS) answers 401 and @nestjs/jwt/verifyAsync (NestJS) answers 401",
+		"fast-jwt/get-jwks":     "measured over it: @fastify/jwt/get-jwks (Fastify) answers 500 and @fastify/jwt/createPublicKey (Fastify) verifies it",
+		"PyJWT/PyJWKClient":     "",
+	} {
+		s, err := m.Select(id)
+		if err != nil || len(s) != 1 {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if got := s[0].OverNote("EdDSA"); got != want {
+			t.Errorf("%s: %q, want %q", id, got, want)
+		}
 	}
 }

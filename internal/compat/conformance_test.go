@@ -34,15 +34,18 @@ func confAlgs() []string { return []string{"EdDSA", "ES256", "ES512", "RS256", "
 
 // confLibraries are the library names matrix.json may use.
 func confLibraries() []string {
-	return []string{"python-jose", "PyJWT", "Authlib", "jwcrypto", "jose", "jsonwebtoken", "fast-jwt", "ruby-jwt", "golang-jwt", "go-jose", "jwx"}
+	return []string{"python-jose", "PyJWT", "Authlib", "jwcrypto", "jose", "jsonwebtoken", "fast-jwt", "ruby-jwt", "golang-jwt", "go-jose", "jwx",
+		"express-jwt", "passport-jwt", "koa-jwt", "@nestjs/passport", "@nestjs/jwt", "@fastify/jwt", "hono", "aws-jwt-verify", "node-jose",
+		"djangorestframework-simplejwt", "json-jwt", "go-oidc", "go-jwt-middleware", "gofiber/contrib/jwt", "jsonwebtoken-rs", "@elysiajs/jwt"}
 }
 
 // confVerifier is the program that runs one setup (testdata/compat/README.md).
 type confVerifier struct {
 	id      string // the setup's id in matrix.json
-	lang    string // python, node, ruby or go: the directory under testdata/compat
+	lang    string // python, node, ruby, go or rust: the directory under testdata/compat
 	program string // the script, or the setup name of the Go command compat-go
 	needs   string // what installs the library, for the failure message
+	args    []string
 }
 
 func confVerifiers() []confVerifier {
@@ -52,19 +55,46 @@ func confVerifiers() []confVerifier {
 		gomod  = "the Go modules of testdata/compat/go (scripts/deps.sh downloads them)"
 	)
 	return []confVerifier{
-		{"python-jose/jwk-dict", "python", "python_jose.py", fmt.Sprintf(debian, "python3-jose")},
-		{"PyJWT/PyJWKClient", "python", "pyjwt.py", fmt.Sprintf(debian, "python3-jwt")},
-		{"Authlib/authlib.jose", "python", "authlib_jose.py", fmt.Sprintf(debian, "python3-authlib")},
-		{"jwcrypto/JWKSet", "python", "jwcrypto_jwkset.py", fmt.Sprintf(debian, "python3-jwcrypto")},
-		{"jose/createRemoteJWKSet", "node", "jose.mjs", npm},
-		{"jsonwebtoken/jwks-rsa", "node", "jsonwebtoken_jwks_rsa.mjs", npm},
-		{"jsonwebtoken/createPublicKey", "node", "jsonwebtoken_public_key.mjs", npm},
-		{"fast-jwt/get-jwks", "node", "fast_jwt_get_jwks.mjs", npm},
-		{"fast-jwt/createPublicKey", "node", "fast_jwt_pem.mjs", npm},
-		{"ruby-jwt/jwks", "ruby", "ruby_jwt.rb", fmt.Sprintf(debian, "ruby and ruby-jwt")},
-		{"golang-jwt/keyfunc", "go", "golang-jwt", gomod},
-		{"go-jose/JSONWebKeySet", "go", "go-jose", gomod},
-		{"jwx/jwk.Fetch", "go", "jwx", gomod},
+		{"python-jose/jwk-dict", "python", "python_jose.py", fmt.Sprintf(debian, "python3-jose"), nil},
+		{"PyJWT/PyJWKClient", "python", "pyjwt.py", fmt.Sprintf(debian, "python3-jwt"), nil},
+		{"Authlib/authlib.jose", "python", "authlib_jose.py", fmt.Sprintf(debian, "python3-authlib"), nil},
+		{"jwcrypto/JWKSet", "python", "jwcrypto_jwkset.py", fmt.Sprintf(debian, "python3-jwcrypto"), nil},
+		{"jose/createRemoteJWKSet", "node", "jose.mjs", npm, nil},
+		{"jsonwebtoken/jwks-rsa", "node", "jsonwebtoken_jwks_rsa.mjs", npm, nil},
+		{"jsonwebtoken/createPublicKey", "node", "jsonwebtoken_public_key.mjs", npm, nil},
+		{"fast-jwt/get-jwks", "node", "fast_jwt_get_jwks.mjs", npm, nil},
+		{"fast-jwt/createPublicKey", "node", "fast_jwt_pem.mjs", npm, nil},
+		{"ruby-jwt/jwks", "ruby", "ruby_jwt.rb", fmt.Sprintf(debian, "ruby and ruby-jwt"), nil},
+		{"golang-jwt/keyfunc", "go", "golang-jwt", gomod, nil},
+		{"go-jose/JSONWebKeySet", "go", "go-jose", gomod, nil},
+		{"jwx/jwk.Fetch", "go", "jwx", gomod, nil},
+		// Frameworks, each behind a real HTTP route on 127.0.0.1: one
+		// process per setup serves the ten cases (one app per case).
+		{"express-jwt/jwks-rsa", "node", "express_jwt.mjs", npm, nil},
+		{"passport-jwt/jwks-rsa", "node", "passport_jwt.mjs", npm, nil},
+		{"koa-jwt/jwks-rsa", "node", "koa_jwt.mjs", npm, nil},
+		{"@nestjs/passport/passport-jwt", "node", "nest_passport.mjs", npm, nil},
+		{"@nestjs/jwt/verifyAsync", "node", "nest_jwt.mjs", npm, nil},
+		{"@fastify/jwt/get-jwks", "node", "fastify_jwt.mjs", npm, nil},
+		{"@fastify/jwt/createPublicKey", "node", "fastify_jwt.mjs", npm, []string{"pem"}},
+		{"hono/jwk", "node", "hono_jwk.mjs", npm, nil},
+		{"@elysiajs/jwt/jwks-key", "node", "elysia_jwt.mjs", npm, nil},
+		{"djangorestframework-simplejwt/default-claims", "python", "drf_simplejwt.py", fmt.Sprintf(debian, "python3-djangorestframework-simplejwt"), []string{"default"}},
+		{"djangorestframework-simplejwt/sub-claims", "python", "drf_simplejwt.py", fmt.Sprintf(debian, "python3-djangorestframework-simplejwt"), []string{"claims"}},
+		{"go-jwt-middleware/jwks.Provider", "go", "go-jwt-middleware", gomod, nil},
+		{"gofiber/contrib/jwt/JWKSetURLs", "go", "fiber-jwt", gomod, nil},
+		// Libraries called directly.
+		{"aws-jwt-verify/JwtVerifier", "node", "aws_jwt_verify.mjs", npm, nil},
+		{"node-jose/JWS.createVerify", "node", "node_jose.mjs", npm, nil},
+		{"jose/createRemoteJWKSet-v5", "node", "jose.mjs", npm, []string{"jose5"}},
+		{"jose/createRemoteJWKSet-v4", "node", "jose.mjs", npm, []string{"jose4"}},
+		{"json-jwt/JWK-Set", "ruby", "json_jwt.rb", fmt.Sprintf(debian, "ruby-json-jwt"), nil},
+		{"go-oidc/default-config", "go", "go-oidc", gomod, nil},
+		{"go-oidc/SupportedSigningAlgs", "go", "go-oidc-algs", gomod, nil},
+		{"golang-jwt/keyfunc-v2", "go", "keyfunc-v2", gomod, nil},
+		{"golang-jwt/v4-keyfunc-v1", "go", "golang-jwt-v4", gomod, nil},
+		{"jwx/v2-jwk.Fetch", "go", "jwx-v2", gomod, nil},
+		{"jsonwebtoken-rs/JwkSet", "rust", "compat-rust", "cargo and Debian's librust-jsonwebtoken-dev (scripts/deps.sh installs them)", nil},
 	}
 }
 
@@ -82,22 +112,28 @@ type confMatrix struct {
 	Schema       int                   `json:"schema"`
 	MeasuredWith string                `json:"measuredWith"`
 	Setups       []confSetup           `json:"setups"`
+	NotMeasured  []json.RawMessage     `json:"notMeasured"`
 	byID         map[string]*confSetup // filled by readConfMatrix
 }
 
 type confSetup struct {
-	ID       string                `json:"id"`
-	Library  string                `json:"library"`
-	Language string                `json:"language"`
-	Setup    string                `json:"setup"`
-	Version  string                `json:"version"`
-	Results  map[string]confResult `json:"results"`
+	ID        string                `json:"id"`
+	Library   string                `json:"library"`
+	Language  string                `json:"language"`
+	Framework string                `json:"framework"`
+	Setup     string                `json:"setup"`
+	Version   string                `json:"version"`
+	Names     []string              `json:"names"`
+	Over      string                `json:"over"`
+	Results   map[string]confResult `json:"results"`
 }
 
 type confResult struct {
 	Outcome string `json:"outcome"`
 	Error   string `json:"error,omitempty"`
 	Fix     string `json:"fix,omitempty"`
+	Status  int    `json:"status,omitempty"`
+	Cause   string `json:"cause,omitempty"`
 }
 
 // confCase is one line a verifier reads.
@@ -115,6 +151,8 @@ type confMeasured struct {
 	Error   string `json:"error"`
 	Version string `json:"version"`
 	With    string `json:"with"`
+	// Status is what a framework answered over HTTP; 0 for a library.
+	Status int `json:"status"`
 }
 
 func readConfMatrix(t *testing.T, path string) *confMatrix {
@@ -141,6 +179,11 @@ func readConfMatrix(t *testing.T, path string) *confMatrix {
 		m.byID[s.ID] = s
 		if !slices.Contains(confLibraries(), s.Library) {
 			t.Errorf("%s: setup %s: unknown library %q", path, s.ID, s.Library)
+		}
+		for alg, r := range s.Results {
+			if (s.Framework != "") != (r.Outcome != "ok" && r.Status != 0) && r.Outcome != "ok" {
+				t.Errorf("%s: setup %s %s: a framework's non-ok result has the status it answers, a library's none", path, s.ID, alg)
+			}
 		}
 		if !strings.HasPrefix(s.ID, s.Library+"/") {
 			t.Errorf("%s: setup id %s does not start with its library %s", path, s.ID, s.Library)
@@ -171,6 +214,7 @@ func readConfMatrix(t *testing.T, path string) *confMatrix {
 // one of its setups. A fix that does not work would send users in circles.
 func TestConformanceFixesWork(t *testing.T) {
 	m := readConfMatrix(t, "matrix.json")
+	algWord := regexp.MustCompile(`\b(EdDSA|ES256|ES512|RS256|PS256)\b`)
 	algRun := regexp.MustCompile(`keyPairConfig\.alg ((?:[A-Za-z0-9]+)(?:(?:, | or )[A-Za-z0-9]+)*)`)
 	for _, s := range m.Setups {
 		for _, alg := range confAlgs() {
@@ -179,7 +223,13 @@ func TestConformanceFixesWork(t *testing.T) {
 				continue
 			}
 			named := 0
-			for _, run := range algRun.FindAllStringSubmatch(r.Fix, -1) {
+			// What a fix says of another setup is checked below; the
+			// library and keyPairConfig checks read the rest.
+			rest := r.Fix
+			for _, other := range m.Setups {
+				rest = strings.ReplaceAll(rest, "setup "+other.ID, "")
+			}
+			for _, run := range algRun.FindAllStringSubmatch(rest, -1) {
 				for _, a := range regexp.MustCompile(`, | or `).Split(run[1], -1) {
 					named++
 					if !slices.Contains(confAlgs(), a) {
@@ -190,7 +240,7 @@ func TestConformanceFixesWork(t *testing.T) {
 				}
 			}
 			for _, lib := range confLibraries() {
-				if !regexp.MustCompile(`(^|[^\w-])` + regexp.QuoteMeta(lib) + `($|[^\w-])`).MatchString(r.Fix) {
+				if !regexp.MustCompile(`(^|[^\w-])` + regexp.QuoteMeta(lib) + `($|[^\w-])`).MatchString(rest) {
 					continue
 				}
 				named++
@@ -204,8 +254,25 @@ func TestConformanceFixesWork(t *testing.T) {
 					t.Errorf("%s %s: fix %q names %s, but no setup of %s verifies %s", s.ID, alg, r.Fix, lib, lib, alg)
 				}
 			}
+			// A setup a fix names must verify the algorithms the fix
+			// names, or this one when it names none.
+			for _, other := range m.Setups {
+				if !strings.Contains(r.Fix, "setup "+other.ID) {
+					continue
+				}
+				named++
+				want := []string{alg}
+				if algs := algWord.FindAllString(r.Fix, -1); len(algs) > 0 {
+					want = algs
+				}
+				for _, a := range want {
+					if other.Results[a].Outcome != "ok" {
+						t.Errorf("%s %s: fix %q names setup %s, which does not verify %s", s.ID, alg, r.Fix, other.ID, a)
+					}
+				}
+			}
 			if named == 0 {
-				t.Errorf("%s %s: fix %q names neither a library nor a keyPairConfig.alg", s.ID, alg, r.Fix)
+				t.Errorf("%s %s: fix %q names neither a library, a setup nor a keyPairConfig.alg", s.ID, alg, r.Fix)
 			}
 		}
 	}
@@ -235,13 +302,19 @@ func TestConformance(t *testing.T) {
 	// at once only makes each server slower to answer).
 	algs := confAlgs()
 	cases := make([]confCase, 2*len(algs)) // genuine, tampered, per alg
-	var goBin string
+	var goBin, rustBin string
 	serverSlots := make(chan struct{}, 2)
-	testenv.Concurrently(t, len(algs)+1, func(tb testing.TB, i int) {
-		if i == len(algs) {
+	testenv.Concurrently(t, len(algs)+2, func(tb testing.TB, i int) {
+		switch i {
+		case len(algs):
 			began := time.Now()
 			goBin = buildGoVerifiers(tb, filepath.Join(root, "testdata", "compat", "go"))
 			tb.Logf("Go verifiers built in %s", time.Since(began).Round(time.Millisecond))
+			return
+		case len(algs) + 1:
+			began := time.Now()
+			rustBin = buildRustVerifier(tb, filepath.Join(root, "testdata", "compat", "rust"))
+			tb.Logf("the Rust verifier built in %s", time.Since(began).Round(time.Millisecond))
 			return
 		}
 		serverSlots <- struct{}{}
@@ -279,6 +352,7 @@ func TestConformance(t *testing.T) {
 	measured := make([][]confMeasured, len(verifiers))
 	failures := make([]string, len(verifiers))
 	cpu := make([]time.Duration, len(verifiers))
+	wall := make([]time.Duration, len(verifiers))
 	sem := make(chan struct{}, 4)
 	var wg sync.WaitGroup
 	for i, v := range verifiers {
@@ -287,7 +361,9 @@ func TestConformance(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			measured[i], cpu[i], failures[i] = runVerifier(root, goBin, v, input.Bytes(), len(cases))
+			began := time.Now()
+			measured[i], cpu[i], failures[i] = runVerifier(root, goBin, rustBin, v, input.Bytes(), len(cases))
+			wall[i] = time.Since(began)
 		}()
 	}
 	wg.Wait()
@@ -309,6 +385,7 @@ func TestConformance(t *testing.T) {
 
 	for i, v := range verifiers {
 		s := m.byID[v.id]
+		t.Logf("%s: ran in %s (%s of CPU)", v.id, wall[i].Round(time.Millisecond), cpu[i].Round(time.Millisecond))
 		// Every result of one process carries the same versions.
 		if got := measured[i][0]; got.Version != s.Version {
 			t.Errorf("%s: ran %s %s, but matrix.json says version %s: measure again and update it", v.id, s.Library, got.Version, s.Version)
@@ -321,6 +398,15 @@ func TestConformance(t *testing.T) {
 			if genuine.Outcome != want.Outcome || !strings.HasPrefix(genuine.Error, want.Error) {
 				t.Errorf("%s with a genuine %s token: measured %s %q, matrix.json says %s %q",
 					v.id, alg, genuine.Outcome, genuine.Error, want.Outcome, want.Error)
+			}
+			// A framework answers over HTTP: the status is part of the row.
+			if wantStatus := want.Status; s.Framework != "" && want.Outcome == "ok" {
+				wantStatus = 200
+				if genuine.Status != wantStatus {
+					t.Errorf("%s with a genuine %s token: the framework answered %d, matrix.json says %d", v.id, alg, genuine.Status, wantStatus)
+				}
+			} else if genuine.Status != wantStatus {
+				t.Errorf("%s with a genuine %s token: the framework answered %d, matrix.json says %d", v.id, alg, genuine.Status, wantStatus)
 			}
 			switch {
 			case tampered.Outcome == "ok":
@@ -351,24 +437,43 @@ func buildGoVerifiers(tb testing.TB, dir string) string {
 	return out
 }
 
+// buildRustVerifier builds compat-rust, the Rust verifier, offline from
+// Debian's crates (testdata/compat/rust/.cargo/config.toml), and returns its
+// path. The build stays in testdata/compat/rust/target (git-ignored), so
+// only the first one compiles; scripts/deps.sh makes that one.
+func buildRustVerifier(tb testing.TB, dir string) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "cargo", "build", "--offline", "--quiet")
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("building the Rust verifier in testdata/compat/rust: %v (it needs cargo and Debian's librust-jsonwebtoken-dev and librust-serde-json-dev; scripts/deps.sh installs them)\n%s", err, b)
+	}
+	return filepath.Join(dir, "target", "debug", "compat-rust")
+}
+
 // runVerifier runs v on the cases of input and returns its n results and
-// the CPU time it took, or why it could not. goBin is compat-go.
-func runVerifier(root, goBin string, v confVerifier, input []byte, n int) ([]confMeasured, time.Duration, string) {
+// the CPU time it took, or why it could not. goBin is compat-go, rustBin
+// compat-rust.
+func runVerifier(root, goBin, rustBin string, v confVerifier, input []byte, n int) ([]confMeasured, time.Duration, string) {
 	dir := filepath.Join(root, "testdata", "compat", v.lang)
 	var prog string
 	var args []string
 	switch v.lang {
 	case "python":
-		prog, args = confPython, []string{v.program}
+		prog, args = confPython, append([]string{v.program}, v.args...)
 	case "ruby":
 		prog, args = confRuby, []string{v.program}
 	case "node":
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json")); err != nil {
 			return nil, 0, fmt.Sprintf("%s: the npm packages are not installed: %s", v.id, v.needs)
 		}
-		prog, args = "node", []string{v.program}
+		prog, args = "node", append([]string{v.program}, v.args...)
 	case "go":
 		prog, args = goBin, []string{v.program}
+	case "rust":
+		prog = rustBin
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

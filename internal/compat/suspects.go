@@ -18,7 +18,9 @@ type Suspect struct {
 // their outcome: a backend may catch a crash and answer 401 with its
 // message), then those whose outcome fits the status (5xx: crash; 401 or
 // 403: rejected), each group in table order. Setups that verify alg never
-// fit. among limits the search to some setups (nil: the whole table).
+// fit, nor do those that fail on a claim rather than on the algorithm
+// (Cause "claims"). among limits the search to some setups (nil: the
+// whole table).
 func (m *Matrix) Suspects(alg string, status int, said string, among []Setup) []Suspect {
 	want := Outcome("")
 	switch {
@@ -29,7 +31,7 @@ func (m *Matrix) Suspects(alg string, status int, said string, among []Setup) []
 	}
 	var quoted, fitting []Suspect
 	for _, r := range m.Rows(alg) {
-		if r.Outcome == OK || (among != nil && !containsSetup(among, r.Setup.ID)) {
+		if r.Outcome == OK || r.Cause == CauseClaims || (among != nil && !containsSetup(among, r.Setup.ID)) {
 			continue
 		}
 		switch {
@@ -76,6 +78,18 @@ func ErrorPhrase(measured string) string {
 		}
 	}
 	return strings.TrimSpace(s)
+}
+
+// CannotAlg is Cannot without the setups that fail on a claim rather
+// than on the algorithm: the measured evidence about the algorithm.
+func (m *Matrix) CannotAlg(alg string, among []Setup) []Row {
+	var out []Row
+	for _, r := range m.Cannot(alg, among) {
+		if r.Cause != CauseClaims {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Cannot returns the setups, among those given (nil: all), that do not

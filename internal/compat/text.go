@@ -1,6 +1,7 @@
 package compat
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -11,21 +12,37 @@ func Describe(s *Setup) string { return s.Name() + " (" + s.Setup + ")" }
 // verify, what a backend then answers, and the fix, e.g.
 // `raises JWKError: Unable to find an algorithm for key, not the library's
 // documented error: a FastAPI backend answers 500`. It is "" for ok.
+//
+// A framework setup's result carries the status the framework was
+// measured to answer, and says that instead.
 func Behaviour(r Result, language string) string {
 	var verb string
 	switch r.Outcome {
 	case Crash:
 		verb = "raises " + r.Error + ", not the library's documented error"
+		if r.Status != 0 {
+			verb = "lets " + r.Error + " escape"
+		}
 	case Rejected:
 		verb = "refuses it: " + r.Error
 	default:
 		return ""
 	}
+	if r.Status != 0 {
+		return fmt.Sprintf("%s: the framework answers %d (measured)", verb, r.Status)
+	}
 	return verb + ": " + Consequence(r.Outcome, language)
 }
 
-// RowLine is Describe and Behaviour together.
-func RowLine(r Row) string { return Describe(r.Setup) + ": " + Behaviour(r.Result, r.Setup.Language) }
+// RowLine is Describe and Behaviour together, and what the measured
+// frameworks over the library answer instead (OverNote).
+func RowLine(r Row) string {
+	line := Describe(r.Setup) + ": " + Behaviour(r.Result, r.Setup.Language)
+	if note := r.Setup.OverNote(r.Alg); note != "" {
+		line += " (" + note + ")"
+	}
+	return line
+}
 
 // FixHint joins the fixes of rows, each alternative once, and explains
 // keyPairConfig when a fix names it. A fix is a list of alternatives

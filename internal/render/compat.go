@@ -49,10 +49,14 @@ func BackendsText(w io.Writer, rep *compat.TokenReport, st Styles) error {
 		if e.Verifies {
 			continue
 		}
-		p.line("  " + compatTag(e.Outcome, st) + " " + SafeLine(e.Library+" "+e.Version+" ("+e.Setup+"): "+compat.Behaviour(compat.Result{Outcome: e.Outcome, Error: e.Error, Fix: e.Fix}, e.Language)))
+		line := e.Library + " " + e.Version + " (" + e.Setup + "): " + compat.Behaviour(compat.Result{Outcome: e.Outcome, Error: e.Error, Fix: e.Fix, Status: e.Status}, e.Language)
+		if e.Frameworks != "" {
+			line += " (" + e.Frameworks + ")"
+		}
+		p.line("  " + compatTag(e.Outcome, st) + " " + SafeLine(line))
 		p.line("    " + apply(st.Dim, "fix: ") + SafeLine(e.Fix))
 	}
-	p.line("  " + apply(st.Dim, "measured with "+rep.MeasuredWith+"; baverify compat shows the whole table"))
+	p.line("  " + apply(st.Dim, fmt.Sprintf("measured with %s; %d setups measured, any other stack is unknown; baverify compat shows the whole table", rep.MeasuredWith, rep.Coverage.MeasuredSetups)))
 	return p.err
 }
 
@@ -128,6 +132,15 @@ type failure struct {
 	compat.Result
 }
 
+// overNote is what the measured frameworks over a failing library answer
+// instead, in parentheses; "" when none was measured.
+func overNote(f failure) string {
+	if note := f.setup.OverNote(f.algs[0]); note != "" {
+		return " (" + note + ")"
+	}
+	return ""
+}
+
 func failures(m *compat.Matrix) []failure {
 	var out []failure
 	for i := range m.Setups {
@@ -162,6 +175,8 @@ func CompatText(w io.Writer, m *compat.Matrix, st Styles) error {
 	p.line("")
 	if len(m.Setups) == 0 {
 		p.line("  no measured setup matches")
+		p.line("")
+		p.line(apply(st.Dim, "a stack not in the table is not measured: baverify cannot tell what it verifies"))
 		return p.err
 	}
 	cols := m.Columns()
@@ -172,7 +187,7 @@ func CompatText(w io.Writer, m *compat.Matrix, st Styles) error {
 	for _, s := range m.Setups {
 		row := []string{s.Library, s.Language, s.Version}
 		for _, alg := range cols {
-			row = append(row, string(s.Results[alg].Outcome))
+			row = append(row, outcomeCell(s.Results[alg]))
 		}
 		rows = append(rows, append(row, s.Setup))
 	}
@@ -192,7 +207,8 @@ func CompatText(w io.Writer, m *compat.Matrix, st Styles) error {
 			case n == 0:
 				cell = apply(st.Key, cell)
 			case i >= 3 && i < 3+len(cols):
-				cell = compatColor(compat.Outcome(c), st)(cell)
+				o, _, _ := strings.Cut(c, " ")
+				cell = compatColor(compat.Outcome(o), st)(cell)
 			}
 			b.WriteString(" " + cell)
 			if i < len(r)-1 {
@@ -206,13 +222,26 @@ func CompatText(w io.Writer, m *compat.Matrix, st Styles) error {
 		p.line("")
 		p.line(apply(st.Heading, "What fails, and the fix"))
 		for _, f := range fs {
-			p.line("  " + compatTag(f.Outcome, st) + " " + SafeLine(compat.Describe(f.setup)+", "+compat.JoinAnd(f.algs)+": "+compat.Behaviour(f.Result, f.setup.Language)))
+			p.line("  " + compatTag(f.Outcome, st) + " " + SafeLine(compat.Describe(f.setup)+", "+compat.JoinAnd(f.algs)+": "+compat.Behaviour(f.Result, f.setup.Language)+overNote(f)))
 			p.line("    " + apply(st.Dim, "fix: ") + SafeLine(f.Fix))
 		}
 	}
 	p.line("")
-	p.line(apply(st.Dim, "ok: verifies the token; rejected: the library's documented error (a backend answers 401); crash: another error escapes (FastAPI, Express and Rails answer 500)"))
+	p.line(apply(st.Dim, "ok: verifies the token; rejected: the library's documented error (a backend that maps it to 401 answers 401); crash: another error escapes (a backend that does not catch it answers 500); a framework's row says the status it was measured to answer"))
+	p.line(apply(st.Dim, fmt.Sprintf("%d of %d measured setups shown; any stack not in the table is not measured: baverify cannot tell what it verifies", len(m.Setups), m.MeasuredSetups())))
+	for _, u := range m.NotMeasured {
+		p.line(apply(st.Dim, SafeLine("not measured: "+u.Stack+" ("+u.Reason+")")))
+	}
 	return p.err
+}
+
+// outcomeCell is a result in a table cell: the outcome, and the status a
+// framework was measured to answer ("rejected 401", "crash 500").
+func outcomeCell(r compat.Result) string {
+	if r.Status != 0 {
+		return fmt.Sprintf("%s %d", r.Outcome, r.Status)
+	}
+	return string(r.Outcome)
 }
 
 func compatColor(o compat.Outcome, st Styles) func(string) string {
@@ -232,7 +261,7 @@ func compatColor(o compat.Outcome, st Styles) func(string) string {
 func CompatMarkdown(m *compat.Matrix) string {
 	var b strings.Builder
 	cols := m.Columns()
-	fmt.Fprintf(&b, "Measured with %s.\n\n", m.MeasuredWith)
+	fmt.Fprintf(&b, "Measured with %s: %d setups. A stack not in this table is not measured, and baverify says so rather than guess.\n\n", m.MeasuredWith, len(m.Setups))
 	b.WriteString("| library | language | version | setup |")
 	for _, a := range cols {
 		b.WriteString(" " + a + " |")
@@ -241,19 +270,23 @@ func CompatMarkdown(m *compat.Matrix) string {
 	for _, s := range m.Setups {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |", mdCell(s.Library), mdCell(s.Language), mdCell(s.Version), mdCell(s.Setup))
 		for _, a := range cols {
-			o := s.Results[a].Outcome
-			cell := string(o)
-			if o != compat.OK {
+			cell := outcomeCell(s.Results[a])
+			if s.Results[a].Outcome != compat.OK {
 				cell = "**" + cell + "**"
 			}
 			b.WriteString(" " + cell + " |")
 		}
 		b.WriteString("\n")
 	}
-	if fs := failures(m); len(fs) > 0 {
-		b.WriteString("\nWhat fails, and the fix:\n\n")
-		for _, f := range fs {
-			fmt.Fprintf(&b, "- %s, %s: %s. Fix: %s.\n", mdText(compat.Describe(f.setup)), compat.JoinAnd(f.algs), mdText(compat.Behaviour(f.Result, f.setup.Language)), mdText(f.Fix))
+	// Each failure's error and measured fix is one command away; listing
+	// them all here would make README a reference (docs/ holds those).
+	if len(failures(m)) > 0 {
+		b.WriteString("\nEach failure's error, what the backend answers and the fix that was itself measured to work: `baverify compat --alg ALG` (or `--library LIB`, with the names you would type: `express`, `nestjs`, `fastify`, `drf`, `go-oidc`, ...).\n")
+	}
+	if len(m.NotMeasured) > 0 {
+		b.WriteString("\nNot measured here, so unknown:\n\n")
+		for _, u := range m.NotMeasured {
+			fmt.Fprintf(&b, "- %s: %s.\n", mdText(u.Stack), mdText(u.Reason))
 		}
 	}
 	b.WriteString("\nWhich `jwks.keyPairConfig.alg` to configure in Better Auth, by backend stack (from the table):\n\n")
@@ -269,7 +302,7 @@ func CompatMarkdown(m *compat.Matrix) string {
 		for _, a := range cols {
 			var failing []string
 			for _, s := range m.Setups {
-				if s.Language == lang && s.Results[a].Outcome != compat.OK && !containsString(failing, s.Library) {
+				if r := s.Results[a]; s.Language == lang && r.Outcome != compat.OK && r.Cause != compat.CauseClaims && !containsString(failing, s.Library) {
 					failing = append(failing, s.Library)
 				}
 			}
@@ -285,20 +318,36 @@ func CompatMarkdown(m *compat.Matrix) string {
 	for _, a := range cols {
 		every := true
 		for _, s := range m.Setups {
-			every = every && s.Results[a].Outcome == compat.OK
+			r := s.Results[a]
+			every = every && (r.Outcome == compat.OK || r.Cause == compat.CauseClaims)
 		}
 		if every {
 			universal = append(universal, a)
 		}
 	}
+	var claims []string
+	for _, s := range m.Setups {
+		for _, a := range cols {
+			if s.Results[a].Cause == compat.CauseClaims && !containsString(claims, s.ID) {
+				claims = append(claims, s.ID)
+			}
+		}
+	}
+	if len(claims) > 0 {
+		fmt.Fprintf(&b, "\nLeft out of this table: what %s refuses for a claim it requires, not for the algorithm (`baverify compat` shows its fix).\n", mdText(compat.JoinAnd(claims)))
+	}
 	example := "RS256"
 	if len(universal) > 0 {
 		example = universal[0]
-		fmt.Fprintf(&b, "\nEvery measured setup verifies %s.", compat.JoinAnd(universal))
+		aside := ""
+		if len(claims) > 0 {
+			aside = " (apart from the claim refusals just said)"
+		}
+		fmt.Fprintf(&b, "\nEvery measured setup verifies %s%s.", compat.JoinAnd(universal), aside)
 	} else {
 		b.WriteString("\nNo algorithm is verified by every measured setup.")
 	}
-	b.WriteString(" Keep Better Auth's default, EdDSA, when your backend's library and setup have `ok` in the EdDSA column; otherwise switch the setup as the fixes above say, or configure an algorithm your stack verifies (`jwt({ jwks: { keyPairConfig: { alg: \"" + example + "\" } } })`; a live key keeps signing with its old algorithm until it is rotated or removed). `baverify compat --library LIB` shows one library; `baverify jwks --expect-library LIB` checks a deployment in CI.\n")
+	b.WriteString(" Keep Better Auth's default, EdDSA, when your backend's library and setup have `ok` in the EdDSA column; otherwise switch the setup as its measured fix says (`baverify compat`), or configure an algorithm your stack verifies (`jwt({ jwks: { keyPairConfig: { alg: \"" + example + "\" } } })`; a live key keeps signing with its old algorithm until it is rotated or removed). `baverify compat --library LIB` shows one library; `baverify jwks --expect-library LIB` checks a deployment in CI.\n")
 	return b.String()
 }
 
@@ -354,7 +403,7 @@ func keyBackends(p *printer, keys []jwks.KeySummary, st Styles) {
 		return
 	}
 	p.line("")
-	p.line(apply(st.Heading, "Backends") + apply(st.Dim, " (measured; baverify compat --alg ALG shows the errors and the fixes)"))
+	p.line(apply(st.Heading, "Backends") + apply(st.Dim, " ("+compat.Default().CoverageLine()+"; baverify compat --alg ALG shows the errors and the fixes)"))
 	for _, l := range lines {
 		p.line(l)
 	}

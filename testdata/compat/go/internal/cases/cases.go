@@ -38,6 +38,8 @@ type result struct {
 	Error   string `json:"error"`
 	Version string `json:"version"`
 	With    string `json:"with"`
+	// Status is what a framework answered (RunHTTP); 0 for a library.
+	Status int `json:"status,omitempty"`
 }
 
 // Module is a module the verifier links, named for people.
