@@ -129,6 +129,7 @@ func startDocsWorld(t *testing.T) *docsWorld {
 		x, docsFakeX,
 		thumb, docsFakeThumb,
 		hostPort(w.ba.Origin), "127.0.0.1:"+docsBAPort,
+		strings.Replace(hostPort(w.ba.Origin), "127.0.0.1", "localhost", 1), "localhost:"+docsBAPort,
 		hostPort(w.jose.URL), "127.0.0.1:"+docsJosePort,
 		hostPort(w.joseWide.URL), "127.0.0.1:"+docsJoseWidePort,
 		hostPort(w.pyjwt.URL), "127.0.0.1:"+docsPyJWTPort,
@@ -244,12 +245,22 @@ func docsReal(t *testing.T, now string, args ...string) testRun {
 	return run(t, runConfig{now: at}, args...)
 }
 
-// docsLive runs baverify at the world's clock.
+// docsLive runs baverify with the real clock (normalise moves the times).
 func docsLive(t *testing.T, w *docsWorld, args ...string) testRun {
 	t.Helper()
-	f, out, errOut := newTestFactory(t, runConfig{})
+	return docsLiveIn(t, runConfig{}, "", args...)
+}
+
+// docsLiveIn is docsLive with stdin and a cache directory of its own
+// ("" for a fresh one).
+func docsLiveIn(t *testing.T, cfg runConfig, cacheDir string, args ...string) testRun {
+	t.Helper()
+	f, out, errOut := newTestFactory(t, cfg)
 	f.Now = time.Now                      // the servers date their answers with it
 	f.Version = BuildInfo{Version: "dev"} // what a build from the checkout says
+	if cacheDir != "" {
+		f.CacheDir = func() (string, error) { return cacheDir, nil }
+	}
 	code := Execute(context.Background(), f, args)
 	return testRun{code: code, stdout: out.String(), stderr: errOut.String()}
 }
@@ -316,6 +327,32 @@ func docsScenarios() map[string]docsScenario {
 			run: func(t *testing.T, _ *docsWorld) testRun {
 				return docsReal(t, "2026-11-26T19:50:00Z", "token", "--jwks", realJWKS, "--issuer", "http://127.0.0.1:46791",
 					"--audience", "http://127.0.0.1:46791", "--token-file", realToken)
+			},
+		},
+		"jwks-second-run": {
+			shown: `baverify jwks http://127.0.0.1:3000`, live: true,
+			run: func(t *testing.T, w *docsWorld) testRun {
+				cache := t.TempDir()
+				docsLiveIn(t, runConfig{}, cache, "jwks", w.ba.BaseURL)
+				return docsLiveIn(t, runConfig{}, cache, "jwks", w.ba.BaseURL)
+			},
+		},
+		"jwks-expect-alg": {
+			shown: `baverify jwks --strict --expect-alg ES256 --min-keys 1 http://127.0.0.1:3000`, live: true, exit: true,
+			run: func(t *testing.T, w *docsWorld) testRun {
+				return docsLive(t, w, "jwks", "--no-cache", "--strict", "--expect-alg", "ES256", "--min-keys", "1", w.ba.BaseURL)
+			},
+		},
+		"login-failures": {
+			live: true,
+			run: func(t *testing.T, w *docsWorld) testRun {
+				wrong := docsLiveIn(t, runConfig{stdin: "wrong-password\n"}, "", "login", "--base-url", w.ba.BaseURL, "--email", e2eEmail, "--password-stdin")
+				local := strings.Replace(w.ba.BaseURL, "127.0.0.1", "localhost", 1)
+				origin := docsLiveIn(t, runConfig{stdin: e2ePassword + "\n"}, "", "login", "--base-url", local, "--email", e2eEmail, "--password-stdin")
+				return testRun{code: origin.code, stdout: "$ echo wrong-password | baverify login --base-url http://127.0.0.1:3000 --email " + e2eEmail + " --password-stdin\n" +
+					wrong.stdout + wrong.stderr +
+					"$ baverify login --base-url http://localhost:3000 --email " + e2eEmail + " --password-stdin < pw.txt\n" +
+					origin.stdout + origin.stderr}
 			},
 		},
 		"backend401-call-jose": {
