@@ -61,7 +61,12 @@ func readPassword(ctx context.Context, fd int) (string, error) {
 		return "", err
 	}
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, endingSignals()...)
+	for _, sig := range endingSignals() {
+		// A signal ignored from the start (nohup) ends nothing: leave it so.
+		if !signal.Ignored(sig) {
+			signal.Notify(sigs, sig)
+		}
+	}
 	defer signal.Stop(sigs)
 	return promptWith(ctx, sigs,
 		func() ([]byte, error) { return term.ReadPassword(fd) },
