@@ -355,6 +355,32 @@ func docsScenarios() map[string]docsScenario {
 					origin.stdout + origin.stderr}
 			},
 		},
+		"token-batch-json-line": {
+			live: true,
+			run: func(t *testing.T, w *docsWorld) testRun {
+				// A log of three lines: a token, a blank line, the token with
+				// its signature changed; the block shows the third line's object.
+				parts := strings.Split(w.token, ".")
+				sig := []byte(parts[2])
+				if i := len(sig) / 2; sig[i] == 'A' {
+					sig[i] = 'B'
+				} else {
+					sig[i] = 'A'
+				}
+				file := filepath.Join(t.TempDir(), "tokens.txt")
+				if err := os.WriteFile(file, []byte(w.token+"\n\n"+parts[0]+"."+parts[1]+"."+string(sig)+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				r := docsLive(t, w, "token", "--no-cache", "--batch", file, "-o", "json", "--base-url", w.ba.BaseURL)
+				for _, l := range strings.Split(r.stdout, "\n") {
+					if strings.HasPrefix(l, `{"line":3,`) {
+						return testRun{code: r.code, stdout: l + "\n"}
+					}
+				}
+				t.Fatalf("no object for line 3 in:\n%s\n%s", r.stdout, r.stderr)
+				return r
+			},
+		},
 		"backend401-call-jose": {
 			shown: `baverify call http://127.0.0.1:8000/api/me --base-url http://127.0.0.1:3000 --token "$TOKEN"`, live: true,
 			run: func(t *testing.T, w *docsWorld) testRun {
