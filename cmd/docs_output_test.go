@@ -75,7 +75,7 @@ type docsWorld struct {
 	shift                     time.Duration // from the token's real iat to docsFakeIssuedRFC
 	fakeIat, fakeExp, fakeNow time.Time
 	replace                   *strings.Replacer
-	portRE                    *regexp.Regexp
+	raw                       []string // the values replace replaces
 }
 
 func startDocsWorld(t *testing.T) *docsWorld {
@@ -123,6 +123,7 @@ func startDocsWorld(t *testing.T) *docsWorld {
 	w.fakeIat, w.fakeExp = fake, fake.Add(time.Duration(claims.Exp-claims.Iat)*time.Second)
 	w.fakeNow = fake.Add(9 * time.Second)
 	hostPort := func(u string) string { return strings.TrimPrefix(u, "http://") }
+	w.raw = []string{header.Kid, claims.Sub, x, thumb, hostPort(w.ba.Origin), hostPort(w.jose.URL), hostPort(w.pyjwt.URL)}
 	w.replace = strings.NewReplacer(
 		header.Kid, docsFakeKid,
 		claims.Sub, docsFakeSub,
@@ -622,6 +623,25 @@ func TestDocsOutput(t *testing.T) {
 		}
 		outputs[name] = o
 		return o
+	}
+	if w != nil {
+		// Nothing of this run's servers is left after normalising, and a
+		// second run of a scenario prints the same.
+		for _, name := range []string{"readme-call-jose", "readme-jwks-strict"} {
+			first := output(name)
+			for _, raw := range w.raw {
+				if strings.Contains(first, raw) {
+					t.Errorf("%s: %q of this run survives normalising:\n%s", name, raw, first)
+				}
+			}
+			mu.Lock()
+			delete(outputs, name)
+			mu.Unlock()
+			time.Sleep(1100 * time.Millisecond) // another second on the clock
+			if again := output(name); again != first {
+				t.Errorf("%s: two runs differ after normalising:\n--- first\n%s\n--- second\n%s", name, first, again)
+			}
+		}
 	}
 	files := make([]string, 0, len(docs))
 	for f := range docs {
