@@ -1,7 +1,8 @@
 // Package batch verifies a stream of tokens, one per line, with several
 // workers, and hands the results back in input order. Memory is bounded by
-// a fixed number of chunks in flight, never by the size of the input, so a
-// log of any size streams through. It never prints.
+// the bytes of input in flight (MaxInFlightBytes), whatever the number of
+// workers, never by the size of the input, so a log of any size streams
+// through. It never prints.
 package batch
 
 import (
@@ -60,15 +61,127 @@ type Options struct {
 	Extract bool
 	// MaxLine overrides MaxLineBytes (tests).
 	MaxLine int
+	// MaxInFlight overrides MaxInFlightBytes (tests).
+	MaxInFlight int
+	// held and verifying, when set, are called with the bytes of input
+	// held and of long lines being verified after every change (tests).
+	held, verifying func(int)
 }
 
 // Sizes of the pipeline. A chunk holds up to chunkLines lines or about
-// chunkBytes of input; window chunks are in flight at most, so memory is
-// bounded by window × (chunkBytes + one longest line).
+// chunkBytes of input; window chunks are in flight at most (4 per worker),
+// which keeps the workers busy and the reordering short. What bounds memory
+// is the bytes: the buffers of the chunks in flight (being read, waiting,
+// being verified, waiting to be emitted) hold at most MaxInFlightBytes, or
+// one chunk when a single line is larger; a worker verifies only lines
+// that are held, so the verification's own memory follows the same bound.
+// Buffers kept for reuse between chunks count too.
 const (
 	chunkLines = 256
 	chunkBytes = 64 << 10
 )
+
+// MaxInFlightBytes bounds the input that a run holds at once. With the
+// verification of what is held, peak memory stays within about 64 MiB at
+// any number of workers (docs/performance.md).
+const MaxInFlightBytes = 4 << 20
+
+// MaxVerifyingBytes bounds the long lines (longer than a chunk) verified at
+// once, in bytes: verifying a token takes memory in proportion to its
+// size (measured: over 20 MiB for a 1 MiB token that the full pipeline
+// reads), so workers take turns on them. A line longer than this is
+// verified alone.
+const MaxVerifyingBytes = 1 << 20
+
+// maxPooledBytes bounds the buffers that done chunks keep for reuse: enough
+// for every chunk of a run with few workers, so that ordinary input
+// allocates no new buffers.
+const maxPooledBytes = 2 << 20
+
+// budget counts the bytes of the chunks' buffers: used, those of the chunks
+// in flight; pooled, those kept by done chunks for reuse. The reader takes
+// bytes before it reads into a buffer, waiting while the chunks in flight
+// hold too much; a chunk gives them back when it is done.
+type budget struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	used   int
+	pooled int
+	max    int
+	held   func(int)
+}
+
+func newBudget(max int, held func(int)) *budget {
+	b := &budget{max: max, held: held}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// take waits until n more bytes fit beside what the other chunks in flight
+// hold (own is what the caller's chunk holds already: with nothing else in
+// flight it never waits, so one line larger than the budget still passes),
+// or ctx ends.
+func (b *budget) take(ctx context.Context, n, own int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.used-own > 0 && b.used+n > b.max {
+		if ctx.Err() != nil {
+			return false
+		}
+		b.cond.Wait()
+	}
+	b.used += n
+	b.report()
+	return true
+}
+
+// give returns n bytes of a chunk in flight.
+func (b *budget) give(n int) {
+	b.mu.Lock()
+	b.used -= n
+	b.report()
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// done returns the bytes of a chunk that is done, and says whether it may
+// keep its buffer (of cap n) for reuse: an ordinary chunk's buffer, while
+// the pool has room.
+func (b *budget) done(n int) bool {
+	b.mu.Lock()
+	b.used -= n
+	keep := n <= 2*chunkBytes && b.pooled+n <= maxPooledBytes
+	if keep {
+		b.pooled += n
+	}
+	b.report()
+	b.mu.Unlock()
+	b.cond.Broadcast()
+	return keep
+}
+
+// reuse takes a pooled buffer of cap n back into flight, waiting as take.
+func (b *budget) reuse(ctx context.Context, n int) bool {
+	b.mu.Lock()
+	b.pooled -= n
+	b.mu.Unlock()
+	return b.take(ctx, n, 0)
+}
+
+// report tells the test hook what the buffers hold; b.mu is held.
+func (b *budget) report() {
+	if b.held != nil {
+		b.held(b.used + b.pooled)
+	}
+}
+
+// wake lets a waiter see that ctx ended. It takes the lock so that the
+// waiter is either before its ctx check or already waiting.
+func (b *budget) wake() {
+	b.mu.Lock()
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
 
 type lineRef struct {
 	start, end int
@@ -81,6 +194,21 @@ type chunk struct {
 	data  []byte
 	lines []lineRef
 	out   []Line
+	// long: a line longer than chunkBytes.
+	long bool
+}
+
+// release drops what a chunk's results refer to (claims of the tokens, up
+// to a line's size each) once they are emitted, keeping the slices for
+// reuse: a done chunk holds no token's bytes.
+func release(c *chunk) {
+	for i := range c.out {
+		o := &c.out[i]
+		errs, aud := o.Errors[:cap(o.Errors)], o.Aud[:cap(o.Aud)]
+		clear(errs)
+		clear(aud)
+		*o = Line{Outcome: verify.Outcome{Errors: errs[:0], Aud: aud[:0]}}
+	}
 }
 
 // Run reads in line by line, verifies every line with b, and calls emit for
@@ -101,8 +229,18 @@ func Run(ctx context.Context, in io.Reader, b *verify.Batch, opts Options, emit 
 	if window < 4 {
 		window = 4
 	}
+	maxInFlight := opts.MaxInFlight
+	if maxInFlight <= 0 {
+		maxInFlight = MaxInFlightBytes
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	bud := newBudget(maxInFlight, opts.held)
+	stopWake := context.AfterFunc(ctx, bud.wake)
+	defer stopWake()
+	long := newBudget(MaxVerifyingBytes, opts.verifying)
+	stopWakeLong := context.AfterFunc(ctx, long.wake)
+	defer stopWakeLong()
 
 	free := make(chan *chunk, window)
 	for i := 0; i < window; i++ {
@@ -115,7 +253,7 @@ func Run(ctx context.Context, in io.Reader, b *verify.Batch, opts Options, emit 
 	var lines int64
 	go func() {
 		defer close(work)
-		lines, readErr = read(ctx, in, maxLine, free, work)
+		lines, readErr = read(ctx, in, maxLine, bud, free, work)
 	}()
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
@@ -124,7 +262,12 @@ func Run(ctx context.Context, in io.Reader, b *verify.Batch, opts Options, emit 
 			defer wg.Done()
 			var sc verify.Scratch
 			for c := range work {
-				process(ctx, b, c, &sc, opts.Extract)
+				process(ctx, b, c, &sc, opts.Extract, long)
+				if c.long {
+					// The scratch grew to the long line's size: let it go,
+					// or every worker would keep one.
+					sc = verify.Scratch{}
+				}
 				done <- c
 			}
 		}()
@@ -156,8 +299,9 @@ func Run(ctx context.Context, in io.Reader, b *verify.Batch, opts Options, emit 
 					}
 				}
 			}
-			if cap(c.data) > 4*chunkBytes {
-				c.data = nil // a very long line passed: do not keep its buffer
+			release(c)
+			if !bud.done(cap(c.data)) {
+				c.data = nil // a long line passed, or the pool is full
 			}
 			free <- c
 		}
@@ -171,8 +315,9 @@ func Run(ctx context.Context, in io.Reader, b *verify.Batch, opts Options, emit 
 	return lines, ctx.Err()
 }
 
-// read splits the input into chunks of lines.
-func read(ctx context.Context, in io.Reader, maxLine int, free <-chan *chunk, work chan<- *chunk) (int64, error) {
+// read splits the input into chunks of lines. Every byte of a chunk's
+// buffer is taken from bud before the buffer grows to hold it.
+func read(ctx context.Context, in io.Reader, maxLine int, bud *budget, free <-chan *chunk, work chan<- *chunk) (int64, error) {
 	br := bufio.NewReaderSize(in, 64<<10)
 	var seq, number int64
 	var c *chunk
@@ -187,8 +332,11 @@ func read(ctx context.Context, in io.Reader, maxLine int, free <-chan *chunk, wo
 			case <-ctx.Done():
 				return number, nil
 			}
+			if !bud.reuse(ctx, cap(c.data)) {
+				return number, nil
+			}
 			c.seq, seq = seq, seq+1
-			c.data, c.lines = c.data[:0], c.lines[:0]
+			c.data, c.lines, c.long = c.data[:0], c.lines[:0], false
 		}
 		start := len(c.data)
 		tooLong, eof := false, false
@@ -203,6 +351,11 @@ func read(ctx context.Context, in io.Reader, maxLine int, free <-chan *chunk, wo
 					tooLong = true
 					c.data = c.data[:start]
 				} else {
+					if need := len(c.data) + len(part); need > cap(c.data) {
+						if !grow(ctx, bud, c, need) {
+							return number, nil
+						}
+					}
 					c.data = append(c.data, part...)
 				}
 			}
@@ -232,6 +385,7 @@ func read(ctx context.Context, in io.Reader, maxLine int, free <-chan *chunk, wo
 				end--
 			}
 			c.lines = append(c.lines, lineRef{start: start, end: end, number: number, tooLong: tooLong})
+			c.long = c.long || end-start > chunkBytes
 		}
 		if eof {
 			if len(c.lines) > 0 {
@@ -245,8 +399,28 @@ func read(ctx context.Context, in io.Reader, maxLine int, free <-chan *chunk, wo
 	}
 }
 
+// grow gives c a buffer of at least need bytes, taking the new bytes from
+// bud first; false when ctx ended while it waited.
+func grow(ctx context.Context, bud *budget, c *chunk, need int) bool {
+	n := 2 * cap(c.data)
+	if n < need {
+		n = need
+	}
+	if n < 4096 {
+		n = 4096
+	}
+	if !bud.take(ctx, n, cap(c.data)) {
+		return false
+	}
+	data := make([]byte, len(c.data), n)
+	copy(data, c.data)
+	bud.give(cap(c.data))
+	c.data = data
+	return true
+}
+
 // process verifies the lines of a chunk into c.out.
-func process(ctx context.Context, b *verify.Batch, c *chunk, sc *verify.Scratch, extract bool) {
+func process(ctx context.Context, b *verify.Batch, c *chunk, sc *verify.Scratch, extract bool, long *budget) {
 	if cap(c.out) < len(c.lines) {
 		c.out = append(c.out[:cap(c.out)], make([]Line, len(c.lines)-cap(c.out))...)
 	}
@@ -262,7 +436,17 @@ func process(ctx context.Context, b *verify.Batch, c *chunk, sc *verify.Scratch,
 			malformed(out, fmt.Sprintf("the line is longer than %d bytes and was skipped (a token is at most %d bytes)", MaxLineBytes, verify.MaxTokenBytes))
 			continue
 		}
+		n := ref.end - ref.start
+		if n <= chunkBytes {
+			checkLine(ctx, b, c.data[ref.start:ref.end], sc, extract, out)
+			continue
+		}
+		if !long.take(ctx, n, 0) {
+			out.Verdict = blank
+			continue
+		}
 		checkLine(ctx, b, c.data[ref.start:ref.end], sc, extract, out)
+		long.give(n)
 	}
 }
 

@@ -5,8 +5,10 @@ package iostreams
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"os/signal"
 
 	"github.com/mattn/go-isatty"
 	"golang.org/x/term"
@@ -48,29 +50,55 @@ func System() *IOStreams {
 }
 
 // readPassword reads a line from the terminal fd with echo off. Ctrl-C
-// cancels ctx (the command's signal handler catches SIGINT while it waits):
-// the terminal's state is then put back, since the read itself cannot be
-// interrupted and the process is about to exit with echo still off.
+// cancels ctx (the command's signal handler catches SIGINT while it waits);
+// the other signals that end a run (SIGHUP, SIGTERM, SIGQUIT) are caught
+// here for as long as echo is off. Either way the terminal's state is put
+// back first, since the read itself cannot be interrupted and the process
+// is about to end: without that, the shell is left with echo off.
 func readPassword(ctx context.Context, fd int) (string, error) {
 	state, err := term.GetState(fd)
 	if err != nil {
 		return "", err
 	}
+	sigs := make(chan os.Signal, 1)
+	for _, sig := range endingSignals() {
+		// A signal ignored from the start (nohup) ends nothing: leave it so.
+		if !signal.Ignored(sig) {
+			signal.Notify(sigs, sig)
+		}
+	}
+	defer signal.Stop(sigs)
+	return promptWith(ctx, sigs,
+		func() ([]byte, error) { return term.ReadPassword(fd) },
+		func() { _ = term.Restore(fd, state) },
+		reraise)
+}
+
+// promptWith runs read (a terminal read with echo off) until it returns,
+// ctx ends, or a signal comes on sigs. On ctx's end it calls restore and
+// returns ctx's error; on a signal it calls restore, then die with the
+// signal, which ends the process as the signal would have.
+func promptWith(ctx context.Context, sigs <-chan os.Signal, read func() ([]byte, error), restore func(), die func(os.Signal)) (string, error) {
 	type line struct {
 		b   []byte
 		err error
 	}
 	done := make(chan line, 1)
 	go func() {
-		b, err := term.ReadPassword(fd)
+		b, err := read()
 		done <- line{b, err}
 	}()
 	select {
 	case l := <-done:
 		return string(l.b), l.err
 	case <-ctx.Done():
-		_ = term.Restore(fd, state)
+		restore()
 		return "", ctx.Err()
+	case sig := <-sigs:
+		restore()
+		die(sig)
+		// die returns only when the signal did not end the process.
+		return "", fmt.Errorf("%v while reading the password", sig)
 	}
 }
 

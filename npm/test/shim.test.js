@@ -406,3 +406,18 @@ function signalled(launcher, sig, env) {
     });
   });
 }
+
+// docs/install.md gives what the launcher's messages point to: the local
+// tarball install (launcher and platform tarball in one command), Yarn's
+// age gate and its pre-approval, and the publishing order.
+test('docs/install.md covers local tarballs, Yarn\'s age gate and the publish order', () => {
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'install.md'), 'utf8');
+  assert.match(doc, /npm install --offline \S*baverify-0\.0\.0-dev\.tgz \S*baverify-linux-x64-0\.0\.0-dev\.tgz/);
+  assert.match(doc, /npx baverify version/);
+  assert.match(doc, /npmMinimalAgeGate/);
+  assert.match(doc, /npmPreapprovedPackages:\n\s+- baverify\n\s+- "@baverify\/\*"/);
+  assert.match(doc, /Every platform package must be on the registry before the launcher is published/);
+  // The message names the same kind of command.
+  const msg = shim.notInstalled({ pkg: '@baverify/linux-x64', key: 'linux-x64', env: {}, file: '../dist/baverify-0.0.0-dev.tgz', version: '0.0.0-dev' });
+  assert.match(msg, /npm install --offline \.\.\/dist\/baverify-0\.0\.0-dev\.tgz \.\.\/dist\/baverify-linux-x64-0\.0\.0-dev\.tgz/);
+});
