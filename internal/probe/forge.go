@@ -694,8 +694,9 @@ func (f *forger) typeConfusion(random io.Reader) error {
 		if err != nil {
 			return err
 		}
+		_, kidSet := v.set["kid"]
 		header.Variants = append(header.Variants, Variant{Label: v.label, Token: enc(h) + "." + f.payloadSeg + "." + enc(f.tok.Signature),
-			tr: traits{forged: true}})
+			tr: traits{forged: true, foreignKid: kidSet}})
 	}
 	f.add(header)
 	return nil
