@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -275,6 +276,10 @@ func TestProbeNewFlagsUsage(t *testing.T) {
 		{"an other-audience token for the same audience", []string{"--other-audience-token", rt.Token}, "is also the genuine token's"},
 		{"an expired token that is not a token", []string{"--expired-token", "abc"}, "--expired-token:"},
 		{"two readers of stdin", []string{"--expired-token", "-", "--other-audience-token", "-"}, "stdin can feed only one"},
+		{"a not-yet-valid token that is valid", []string{"--not-yet-valid-token", rt.Token}, "--not-yet-valid-token: it is already valid"},
+		{"an other-issuer token with the same iss", []string{"--other-issuer-token", rt.Token}, "--other-issuer-token: its iss"},
+		{"a negative grace", []string{"--listener-grace", "-1s"}, "--listener-grace must be between 0 and 1m"},
+		{"no secrets file", []string{"--hmac-secrets", "/nonexistent/secrets.txt"}, "--hmac-secrets:"},
 		{"junit is for probe", nil, ""},
 		{"an unknown output", []string{"-o", "xml"}, "--output must be text, json or junit"},
 	} {
@@ -460,5 +465,26 @@ func TestProbeRedirectsAndStalls(t *testing.T) {
 				t.Logf("text:\n%s", out)
 			}
 		})
+	}
+}
+
+// --hmac-secrets: one secret a line, # comments and blank lines skipped;
+// each is named by its line, never by its value.
+func TestReadSecrets(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/secrets.txt"
+	if err := os.WriteFile(path, []byte("# leaked ones\nhunter2\n\nmy-real-secret\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readSecrets(path)
+	if err != nil || len(got) != 2 || string(got[0].Value) != "hunter2" || got[0].Label != "line 2 of --hmac-secrets" ||
+		string(got[1].Value) != "my-real-secret" || got[1].Label != "line 4 of --hmac-secrets" {
+		t.Fatalf("%v %+v", err, got)
+	}
+	if err := os.WriteFile(path, []byte(strings.Repeat("x\n", 1001)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readSecrets(path); err == nil || !strings.Contains(err.Error(), "at most 1000") {
+		t.Errorf("1001 secrets: %v", err)
 	}
 }

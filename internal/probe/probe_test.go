@@ -200,6 +200,11 @@ func TestRunAgainstABackendThatChecksNothing(t *testing.T) {
 	if rep.OK || !rep.AcceptedAny || rep.Failed != 26 || rep.Passed != 2 {
 		t.Fatalf("report: ok=%v accepted=%v passed=%d failed=%d", rep.OK, rep.AcceptedAny, rep.Passed, rep.Failed)
 	}
+	// One flaw: it takes any bearer string; every other acceptance is
+	// explained by that.
+	if len(rep.Causes) != 1 || rep.Causes[0].Case != CaseMalformed || len(rep.Causes[0].Explains) != 25 {
+		t.Errorf("causes: %+v", rep.Causes)
+	}
 	for _, p := range rep.Probes {
 		wantPass := p.Name == CaseGenuine || p.Name == CaseNoToken
 		if (p.Outcome == Pass) != wantPass && p.Outcome != NotTested {
