@@ -71,8 +71,9 @@ type Options struct {
 	// got is a finding.
 	Listener *Listener
 	// ListenerGrace is how long the listener stays open after the last
-	// answer: a backend that fetches a URL from a token after answering
-	// is still caught. A fetch in that window fails its case.
+	// answer to a token that names it: a backend that fetches a URL from a
+	// token after answering is still caught. A fetch in that window fails
+	// its case. Those cases are sent first, so the wait overlaps the rest.
 	ListenerGrace time.Duration
 	// Strict makes warnings fatal; RequireAll makes a case not tested
 	// fatal.
@@ -169,6 +170,8 @@ type Cause struct {
 	Case     string   `json:"case"`
 	Fix      string   `json:"fix"`
 	Explains []string `json:"explains"`
+	// Warning: a forgery made the backend fail (a 5xx), not accepted.
+	Warning bool `json:"warning,omitempty"`
 }
 
 // Listening describes the attacker listener and what reached it.
@@ -271,6 +274,20 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 		}
 	}
 
+	// The cases that hand out listener URLs go first, so that the grace
+	// after their last answer runs while the others are sent.
+	slices.SortStableFunc(jobs, func(a, b job) int {
+		la, lb := sendable[a.c].usesListener(), sendable[b.c].usesListener()
+		switch {
+		case la && !lb:
+			return -1
+		case lb && !la:
+			return 1
+		}
+		return 0
+	})
+	var lastListenerAnswer time.Time
+
 	first := slices.IndexFunc(sendable, func(c Case) bool { return c.Genuine })
 	genuineAnswered, genuineURL := true, ""
 	if first >= 0 {
@@ -309,6 +326,9 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 				mu.Lock()
 				results[j.c][slot] = res
 				sent[j.c] = true
+				if c.usesListener() {
+					lastListenerAnswer = time.Now()
+				}
 				mu.Unlock()
 			}()
 		}
@@ -318,8 +338,8 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 	if opts.Listener != nil {
 		// A backend may fetch after it answered (a background refresh):
 		// the listener stays open a while longer.
-		if grace := opts.ListenerGrace; grace > 0 && genuineAnswered && ctx.Err() == nil {
-			t := time.NewTimer(grace)
+		if grace := opts.ListenerGrace; grace > 0 && genuineAnswered && !lastListenerAnswer.IsZero() && ctx.Err() == nil {
+			t := time.NewTimer(time.Until(lastListenerAnswer.Add(grace)))
 			select {
 			case <-t.C:
 			case <-ctx.Done():
@@ -370,6 +390,15 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 	rep.OK = rep.Failed == 0 && rep.Unanswered == 0 && rep.Inconclusive == 0 && rep.GenuineAccepted &&
 		!(opts.Strict && rep.Warned > 0) && !(opts.RequireAll && rep.NotTested > 0) && ctx.Err() == nil
 	return rep
+}
+
+// usesListener: the case's tokens name a URL of the attacker listener.
+func (c Case) usesListener() bool {
+	switch c.Name {
+	case CaseJKU, CaseX5U, CaseIssDiscovery, CaseKidURL, CaseKidCommandInjection:
+		return c.NotTested == ""
+	}
+	return false
 }
 
 // StaleExpiry is the age past which an expired token hides a backend's
@@ -511,6 +540,16 @@ func explain(rep *Report, cases []Case) {
 			if k, ok := causes[r.ExplainedBy]; ok {
 				rep.Causes[k].Explains = append(rep.Causes[k].Explains, r.Name)
 			}
+		}
+	}
+	// A forgery that made the backend fail is a flaw too, of another kind.
+	for _, r := range rep.Probes {
+		if r.Outcome == Warn && r.Status >= 500 {
+			fix := fixErrors
+			if r.Variant != "" {
+				fix += " (failed on: " + r.Variant + ")"
+			}
+			rep.Causes = append(rep.Causes, Cause{Case: r.Name, Fix: fix, Explains: []string{}, Warning: true})
 		}
 	}
 }

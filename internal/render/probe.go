@@ -27,7 +27,11 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 	}
 	p.line(probeResult(rep, st))
 	for _, c := range rep.Causes {
-		line := "  " + apply(st.Fail, "fix") + " (" + c.Case + "): " + SafeLine(c.Fix)
+		tag := apply(st.Fail, "fix")
+		if c.Warning {
+			tag = apply(st.Warn, "fix")
+		}
+		line := "  " + tag + " (" + c.Case + "): " + SafeLine(c.Fix)
 		if len(c.Explains) > 0 {
 			line += "; this also explains " + strings.Join(c.Explains, ", ")
 		}
