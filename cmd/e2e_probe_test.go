@@ -283,7 +283,7 @@ type probeCauses struct {
 func TestE2EProbeFindsEveryFlaw(t *testing.T) {
 	start := time.Now()
 	t.Cleanup(func() { t.Logf("end-to-end flaw probes: %s", time.Since(start).Round(100*time.Millisecond)) })
-	for _, alg := range []string{"EdDSA", "ES256", "RS256"} {
+	for _, alg := range []string{"EdDSA", "ES256", "ES512", "RS256", "PS256"} {
 		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
 			ba := testenv.StartBetterAuth(t, testenv.BetterAuthOptions{Alg: alg})
