@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -243,5 +244,35 @@ func soundBackendCheck(t *testing.T, rt realToken) func(string) int {
 			return http.StatusUnauthorized
 		}
 		return http.StatusOK
+	}
+}
+
+// A backend that locks a client out after a few bad tokens refuses the
+// genuine token at the end: every refusal is then inconclusive, not a
+// pass.
+func TestLockoutMakesRefusalsInconclusive(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	sound := soundBackendCheck(t, rt)
+	var mu sync.Mutex
+	bad := 0
+	b := newBackend(t, func(a string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		if bad >= 5 {
+			return http.StatusForbidden
+		}
+		st := sound(a)
+		if st != http.StatusOK {
+			bad++
+		}
+		return st
+	})
+	rep := runProbe(t, rt, b.srv.URL+"/api/me")
+	if rep.OK || rep.GenuineAfter == nil || rep.GenuineAfter.Status != http.StatusForbidden || rep.Passed != 1 || rep.Inconclusive != 27 {
+		t.Fatalf("ok %v, genuine after %+v, passed %d, inconclusive %d", rep.OK, rep.GenuineAfter, rep.Passed, rep.Inconclusive)
+	}
+	if p := rep.Probes[5]; !strings.Contains(p.Message, "the genuine token was refused after the forgeries (HTTP 403): a rate limit or a lockout?") {
+		t.Errorf("%s: %q", p.Name, p.Message)
 	}
 }

@@ -224,6 +224,10 @@ type Report struct {
 	RequireAll       bool `json:"requireAll"`
 	// NotRun says why no request was sent (the token is invalid here).
 	NotRun string `json:"notRun,omitempty"`
+	// GenuineAfter is the genuine token sent once more after every
+	// forgery; when it is not accepted (a rate limit, a lockout), the
+	// refusals prove nothing. Absent when it was not sent.
+	GenuineAfter *Result `json:"genuineAfter,omitempty"`
 }
 
 // NewReport is an empty report, for a probe that sends nothing.
@@ -333,6 +337,13 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 			}()
 		}
 		wg.Wait()
+		// The genuine token once more, after every forgery: a backend that
+		// locks a client out after bad tokens (a rate limit, a WAF) refuses
+		// everything after a while, and those refusals prove nothing.
+		if rep.GenuineAccepted && ctx.Err() == nil {
+			again, _ := sendCase(ctx, opts, sendable[first], nil, nil, "")
+			rep.GenuineAfter = &again
+		}
 	}
 
 	if opts.Listener != nil {
@@ -350,6 +361,7 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 		rep.Attacker = &Listening{URL: opts.Listener.URL, Fetches: fetches, Unrecorded: dropped,
 			Ignored: opts.Listener.Foreign(), GraceMs: max(opts.ListenerGrace, 0).Milliseconds()}
 	}
+	lockedOut := rep.GenuineAfter != nil && rep.GenuineAfter.Outcome != Pass
 	for i, c := range sendable {
 		var res Result
 		if !sent[i] {
@@ -360,6 +372,10 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 		if !c.Genuine && !rep.GenuineAccepted && (res.Outcome == Pass || res.Outcome == Warn) {
 			res.Outcome = Inconclusive
 			res.Message += ", which proves nothing: the genuine token was refused too"
+		}
+		if !c.Genuine && lockedOut && res.Outcome == Pass {
+			res.Outcome = Inconclusive
+			res.Message += fmt.Sprintf(", which proves nothing: the genuine token was refused after the forgeries (HTTP %d): a rate limit or a lockout?", rep.GenuineAfter.Status)
 		}
 		if res.accepted && c.ExpiredAgo > 0 {
 			res.Message = fmt.Sprintf("ACCEPTED (HTTP %d): exp is not checked, or with a leeway over %s (the token expired %s ago)",

@@ -176,8 +176,9 @@ func TestRunAgainstASoundBackend(t *testing.T) {
 		len(rep.Coverage.NotApplicable) != 1 || rep.Coverage.NotApplicable[0].Name != CasePsychicSignature {
 		t.Errorf("coverage: %+v", rep.Coverage)
 	}
-	// 28 cases, of which 4 send several tokens: 30 + 2 + 9 + 9.
-	if len(b.seen) != 74 || b.seen[0] != "Bearer "+rt.token || !slices.Contains(b.seen, "") {
+	// 28 cases, of which 4 send several tokens: 30 + 2 + 9 + 9; and the
+	// genuine token once more at the end.
+	if len(b.seen) != 75 || b.seen[74] != "Bearer "+rt.token || b.seen[0] != "Bearer "+rt.token || !slices.Contains(b.seen, "") {
 		t.Errorf("the backend saw %d requests; first %q", len(b.seen), b.seen[0])
 	}
 	if len(rep.Diagnosis) != 0 {

@@ -87,6 +87,13 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 		}
 	}
 
+	if g := rep.GenuineAfter; g != nil {
+		status := "   -"
+		if g.Status != 0 {
+			status = fmt.Sprintf("%4d", g.Status)
+		}
+		p.line(fmt.Sprintf("  %s %-*s %s  %s", outcomeTag(g.Outcome, st), width, "genuine, again", status, SafeLine(g.Message)))
+	}
 	if notSent > 0 {
 		p.line(fmt.Sprintf("  %s %d more cases not sent: the genuine request got no answer", apply(st.Warn, "[ ?? ]"), notSent))
 	}
@@ -210,6 +217,8 @@ func probeResult(rep *probe.Report, st Styles) string {
 		return apply(st.Fail, "Result: COULD NOT CHECK") + summary + ": some requests got no answer"
 	case rep.Failed > 0:
 		return apply(st.Fail, "Result: FAIL") + summary
+	case rep.Inconclusive > 0 && rep.GenuineAfter != nil && rep.GenuineAfter.Outcome != probe.Pass:
+		return apply(st.Fail, "Result: INCONCLUSIVE") + summary + fmt.Sprintf(": the genuine token was refused after the forgeries (HTTP %d): a rate limit or a lockout makes every refusal prove nothing; allow the probe's client, or raise the limit", rep.GenuineAfter.Status)
 	case rep.Inconclusive > 0:
 		return apply(st.Fail, "Result: INCONCLUSIVE") + summary + ": some answers prove nothing (a redirect to another origin, which gets no credential, or too many redirects); the cases above say which"
 	case rep.RequireAll && rep.NotTested > 0:
