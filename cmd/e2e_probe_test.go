@@ -104,7 +104,7 @@ func TestE2EProbeRealBackends(t *testing.T) {
 			"hmac_public_key_no_newline_hs384", "hmac_public_key_no_newline_hs512", "hmac_jwk_json", "hmac_raw_key", "hmac_weak_secret"}
 		withKid = append(append([]string{"signature_tampered", "signature_stripped", "payload_tampered"}, algNone...), hmacCases...)
 		kids    = []string{"unknown_kid", "kid_blank", "kid_path_traversal", "kid_sql_injection", "kid_command_injection", "kid_url"}
-		signed  = []string{"embedded_jwk", "x5c_header", "jku_header", "x5u_header", "iss_discovery", "alg_other_family",
+		signed  = []string{"embedded_jwk", "x5c_header", "jku_header", "x5u_header", "iss_discovery", "url_injection", "alg_other_family",
 			"claim_type_confusion", "header_type_confusion"}
 		// PyJWT raises TypeError for an alg of another family than the
 		// kid's key, which the backend does not catch: a 500, a warning.
@@ -140,7 +140,8 @@ func TestE2EProbeRealBackends(t *testing.T) {
 			// The backend takes the algorithm from the header; python-jose
 			// then refuses an RSA JWK for "none" and HS* with an error
 			// the integration code does not catch: refused, by a 500.
-			jose:        expect{each("warn/500", append(append(append([]string{}, algNone...), hmacCases...), "alg_other_family")...) + " " + nt, ExitOK},
+			// (url_injection: its token with alg set to a URL.)
+			jose:        expect{each("warn/500", append(append(append([]string{}, algNone...), hmacCases...), "url_injection", "alg_other_family")...) + " " + nt, ExitOK},
 			joseWidened: expect{nt, ExitOK},
 		},
 	} {
@@ -223,7 +224,10 @@ var flawedRoutes = []struct {
 	{"kid-sql", []string{"kid_sql_injection"}, "kid_sql_injection", ""},
 	{"jku", []string{"jku_header"}, "jku_header", "jku_header /jku_header/jwks.json"},
 	{"x5u", []string{"x5u_header"}, "x5u_header", "x5u_header /x5u_header/cert.pem"},
-	{"iss", []string{"iss_discovery"}, "iss_discovery", "iss_discovery /iss_discovery/api/auth/jwks"},
+	// url_injection's "iss" claim is a listener URL too: the route
+	// fetches its JWKS, and refuses the token (signed by the deployment).
+	{"iss", []string{"iss_discovery", "url_injection=fail/401"}, "iss_discovery",
+		"iss_discovery /iss_discovery/api/auth/jwks, url_injection /url_injection/claim-iss/api/auth/jwks"},
 	{"skip-exp", []string{"expired_token"}, "expired_token", ""},
 	{"skip-aud", []string{"other_audience_token"}, "other_audience_token", ""},
 	{"x5c", []string{"x5c_header"}, "x5c_header", ""},
@@ -238,11 +242,13 @@ var flawedRoutes = []struct {
 		"alg_none_mixed", "hmac_public_key", "hmac_public_key_hs384", "hmac_public_key_hs512", "hmac_public_key_no_newline",
 		"hmac_public_key_no_newline_hs384", "hmac_public_key_no_newline_hs512", "hmac_jwk_json", "hmac_raw_key", "hmac_weak_secret",
 		"unknown_kid", "kid_blank", "kid_path_traversal", "kid_sql_injection", "kid_command_injection", "kid_url", "embedded_jwk",
-		"x5c_header", "jku_header", "x5u_header", "iss_discovery", "psychic_signature", "alg_other_family", "claim_type_confusion",
+		"x5c_header", "jku_header", "x5u_header", "iss_discovery", "url_injection", "psychic_signature", "alg_other_family", "claim_type_confusion",
 		"header_type_confusion", "expired_token", "not_yet_valid_token", "other_audience_token", "other_issuer_token"}, "signature_tampered", ""},
-	{"unknown-kid", []string{"unknown_kid", "kid_blank", "kid_path_traversal", "kid_sql_injection", "kid_command_injection", "kid_url"},
-		"unknown_kid", ""},
-	{"kid-url", []string{"kid_url"}, "kid_url", "kid_url /kid_url/jwks.json"},
+	// url_injection's "kid" header is a kid the JWKS lacks too.
+	{"unknown-kid", []string{"unknown_kid", "kid_blank", "kid_path_traversal", "kid_sql_injection", "kid_command_injection", "kid_url",
+		"url_injection"}, "unknown_kid", ""},
+	// So is url_injection's "kid" header: fetched, and refused.
+	{"kid-url", []string{"kid_url", "url_injection=fail/401"}, "kid_url", "kid_url /kid_url/jwks.json, url_injection /url_injection/header-kid"},
 	// PyJWT's leeway applies to nbf too: a token valid in an hour passes.
 	{"exp-leeway", []string{"expired_token", "not_yet_valid_token"}, "expired_token", ""},
 	{"skip-nbf", []string{"not_yet_valid_token"}, "not_yet_valid_token", ""},

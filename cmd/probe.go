@@ -76,6 +76,7 @@ the others. The genuine request goes first and alone; the forgeries follow,
   jku_header, x5u_header  signed by a fresh key the attacker listener serves,
                           which the header points at
   iss_discovery           iss set to the attacker listener, which serves a JWKS
+  url_injection           each header member and claim set to a listener URL
   psychic_signature       ECDSA r = s = 0 (CVE-2022-21449), ES* tokens only
   alg_other_family        the genuine kid under RS256/ES256/EdDSA of another
                           key type: must be refused, not crash the backend

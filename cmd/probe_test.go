@@ -133,8 +133,8 @@ func TestProbeJSON(t *testing.T) {
 		}
 	}
 	var probes []map[string]any
-	// An ES256 token: every one of the 38 cases applies, and each is listed.
-	if err := json.Unmarshal(out["probes"], &probes); err != nil || len(probes) != 38 {
+	// An ES256 token: every one of the 39 cases applies, and each is listed.
+	if err := json.Unmarshal(out["probes"], &probes); err != nil || len(probes) != 39 {
 		t.Fatalf("probes: %v %s", err, out["probes"])
 	}
 	for _, field := range []string{"name", "attack", "expect", "status", "latencyMs", "outcome", "message", "redirects"} {
@@ -200,7 +200,7 @@ func TestProbeUnreachable(t *testing.T) {
 	at := time.Unix(rt.Iat+60, 0).UTC()
 	r := run(t, runConfig{now: at}, "probe", "--timeout", "2s", "--jwks", rt.JWKSPath, "--token", rt.Token, closedURL(t))
 	if r.code != ExitUnavailable || !strings.Contains(r.stdout, "COULD NOT CHECK") ||
-		!strings.Contains(r.stdout, "[ ?? ] 32 more cases not sent: the genuine request got no answer") || strings.Contains(r.stdout, "no_token") {
+		!strings.Contains(r.stdout, "[ ?? ] 33 more cases not sent: the genuine request got no answer") || strings.Contains(r.stdout, "no_token") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -311,7 +311,7 @@ func TestProbeRequireAll(t *testing.T) {
 		t.Fatalf("without --require-all: exit %d\n%s", r.code, r.stdout)
 	}
 	r := run(t, runConfig{now: at}, append([]string{"probe", "--require-all"}, args[1:]...)...)
-	if r.code != ExitNegative || !strings.Contains(r.stdout, "Result: FAIL (33 passed, 4 not tested): --require-all, and 4 cases were not tested; not tested: expired_token, not_yet_valid_token, other_audience_token, other_issuer_token") {
+	if r.code != ExitNegative || !strings.Contains(r.stdout, "Result: FAIL (34 passed, 4 not tested): --require-all, and 4 cases were not tested; not tested: expired_token, not_yet_valid_token, other_audience_token, other_issuer_token") {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
 	}
 }
@@ -344,8 +344,8 @@ func TestProbeJUnit(t *testing.T) {
 		t.Fatalf("not XML: %v\n%s", err, r.stdout)
 	}
 	s := doc.Suite
-	if s.Tests != 37 || s.Failures != 31 || s.Skipped != 4 || len(s.Cases) != 37 || s.Cases[0].Name != "genuine" || s.Cases[0].Failure != nil ||
-		s.Cases[3].Failure == nil || s.Cases[36].Skipped == nil {
+	if s.Tests != 38 || s.Failures != 32 || s.Skipped != 4 || len(s.Cases) != 38 || s.Cases[0].Name != "genuine" || s.Cases[0].Failure != nil ||
+		s.Cases[3].Failure == nil || s.Cases[37].Skipped == nil {
 		t.Errorf("suite: tests %d failures %d skipped %d", s.Tests, s.Failures, s.Skipped)
 	}
 	golden(t, "probe_fooled.junit.xml", regexp.MustCompile(`time="[0-9.]+"`).ReplaceAllString(probeGolden(r.stdout, url), `time="T"`))

@@ -159,7 +159,7 @@ func TestCheckCoverage(t *testing.T) {
 	if n := got[CheckNbf]; n.EnabledBy != "--not-yet-valid-token" || !slices.Equal(n.NotTested, []string{CaseNotYetValid}) {
 		t.Errorf("nbf: %+v", n)
 	}
-	if k := got[CheckTokenKeys]; !slices.Equal(k.NotTested, []string{CaseKidURL, CaseJKU, CaseX5U, CaseIssDiscovery}) {
+	if k := got[CheckTokenKeys]; !slices.Equal(k.NotTested, []string{CaseKidURL, CaseJKU, CaseX5U, CaseIssDiscovery, CaseURLInjection}) {
 		t.Errorf("keys_from_token: %+v", k)
 	}
 }

@@ -411,7 +411,7 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 // usesListener: the case's tokens name a URL of the attacker listener.
 func (c Case) usesListener() bool {
 	switch c.Name {
-	case CaseJKU, CaseX5U, CaseIssDiscovery, CaseKidURL, CaseKidCommandInjection:
+	case CaseJKU, CaseX5U, CaseIssDiscovery, CaseKidURL, CaseKidCommandInjection, CaseURLInjection:
 		return c.NotTested == ""
 	}
 	return false
