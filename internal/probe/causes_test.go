@@ -128,6 +128,20 @@ func TestExpiredTokenAge(t *testing.T) {
 	if len(rep.Coverage.Caveats) != 1 || !strings.Contains(rep.Coverage.Caveats[0].Why, "a leeway of up to 1h goes unseen") {
 		t.Errorf("caveats: %+v", rep.Coverage.Caveats)
 	}
+	// Refused, it still says how old the token was (another real token
+	// plays the expired one).
+	other := loadReal(t, "ES256")
+	cases, err = Forge(Inputs{Token: rt.token, AttackerSkip: "no listener", Now: func() time.Time { return time.Unix(other.Exp, 0).Add(2 * time.Hour) },
+		Deployment: map[Kind]DeploymentToken{KindExpired: {Token: other.token}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep = Run(context.Background(), Options{Method: "GET", URL: b.srv.URL, Expect: expectation(t, ""),
+		NewClient: func(log *call.RedirectLog) (*http.Client, error) { return httpclient.New(httpclient.Options{}) }}, cases, nil)
+	e = rep.Probes[slices.IndexFunc(rep.Probes, func(r Result) bool { return r.Name == CaseExpiredToken })]
+	if e.Outcome != Pass || e.Message != "refused (HTTP 401) (the token expired 2h ago)" {
+		t.Errorf("expired_token refused: %s %q", e.Outcome, e.Message)
+	}
 	for _, d := range []struct {
 		d    time.Duration
 		want string

@@ -377,6 +377,9 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 			res.Outcome = Inconclusive
 			res.Message += fmt.Sprintf(", which proves nothing: the genuine token was refused after the forgeries (HTTP %d): a rate limit or a lockout?", rep.GenuineAfter.Status)
 		}
+		if c.ExpiredAgo > 0 && res.Outcome == Pass {
+			res.Message += fmt.Sprintf(" (the token expired %s ago)", Ago(c.ExpiredAgo))
+		}
 		if res.accepted && c.ExpiredAgo > 0 {
 			res.Message = fmt.Sprintf("ACCEPTED (HTTP %d): exp is not checked, or with a leeway over %s (the token expired %s ago)",
 				res.Status, Ago(c.ExpiredAgo), Ago(c.ExpiredAgo))
