@@ -119,6 +119,9 @@ func TestExpiredTokenAge(t *testing.T) {
 	rep := Run(context.Background(), Options{Method: "GET", URL: b.srv.URL, Expect: expectation(t, ""),
 		NewClient: func(log *call.RedirectLog) (*http.Client, error) { return httpclient.New(httpclient.Options{}) }}, cases, nil)
 	e := rep.Probes[slices.IndexFunc(rep.Probes, func(r Result) bool { return r.Name == CaseExpiredToken })]
+	if e.Source != "--expired-token" {
+		t.Errorf("source %q", e.Source)
+	}
 	if e.Outcome != Fail || e.Message != "ACCEPTED (HTTP 200): exp is not checked, or with a leeway over 1h (the token expired 1h ago)" {
 		t.Errorf("expired_token: %s %q", e.Outcome, e.Message)
 	}

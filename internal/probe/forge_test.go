@@ -597,3 +597,25 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// --hmac-secrets: the extra secrets follow the built-in ones, each with
+// the three algorithms, named by their label only.
+func TestForgeExtraSecrets(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	cases, err := Forge(Inputs{Token: rt.token, AttackerSkip: "x", Secrets: []Secret{{Value: []byte("hunter2"), Label: "line 2 of --hmac-secrets"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := byName(t, cases)[CaseHMACWeakSecret]
+	n := 3 * len(WeakSecrets())
+	if len(w.Variants) != n+3 || w.Variants[n+2].Label != "HS512, secret line 2 of --hmac-secrets" || strings.Contains(w.Variants[n].Label, "hunter2") {
+		t.Fatalf("%d variants, last %q", len(w.Variants), w.Variants[len(w.Variants)-1].Label)
+	}
+	i := strings.LastIndexByte(w.Variants[n].Token, '.')
+	mac := hmac.New(hmacHash("HS256"), []byte("hunter2"))
+	mac.Write([]byte(w.Variants[n].Token[:i]))
+	if base64.RawURLEncoding.EncodeToString(mac.Sum(nil)) != w.Variants[n].Token[i+1:] {
+		t.Error("not keyed with the extra secret")
+	}
+}

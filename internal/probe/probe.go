@@ -105,6 +105,9 @@ type Result struct {
 	// first accepted, else the worst answered.
 	Tokens  int    `json:"tokens,omitempty"`
 	Variant string `json:"variant,omitempty"`
+	// Source says where a deployment token came from ("--expired-token",
+	// "minted by --mint-from URL"); absent for the other cases.
+	Source string `json:"source,omitempty"`
 	// ExplainedBy names the simpler accepted case that explains this
 	// acceptance (unknown_kid explains kid_sql_injection): one flaw, not
 	// two.
@@ -610,7 +613,7 @@ func checkCoverage(cases []Case, probes []Result) []CheckCoverage {
 // sendCase sends one case and judges its answer; for the genuine case it
 // returns the call's diagnosis when the answer is not the expected one.
 func sendCase(ctx context.Context, opts Options, c Case, genuine *verify.Result, diag []call.Finding, genuineURL string) (Result, []call.Finding) {
-	res := Result{Name: c.Name, Attack: c.Attack, Expect: rejection().String(), Redirects: []call.Redirect{}}
+	res := Result{Name: c.Name, Attack: c.Attack, Expect: rejection().String(), Redirects: []call.Redirect{}, Source: c.Source}
 	if c.Genuine {
 		res.Expect = opts.Expect.String()
 	}
