@@ -202,8 +202,16 @@ func probeResult(rep *probe.Report, st Styles) string {
 	tested := rep.Passed + rep.Warned - 1 // the genuine case passed
 	switch {
 	case rep.AcceptedAny:
-		flaws := ""
-		if n := len(rep.Causes); n > 1 {
+		flaws, n := "", 0
+		for _, c := range rep.Causes {
+			if !c.Warning {
+				n++
+			}
+		}
+		switch {
+		case n == 1 && rep.Failed > 1:
+			flaws = fmt.Sprintf(" (one flaw explains the %d failed cases: the fix below)", rep.Failed)
+		case n > 1:
 			flaws = fmt.Sprintf(" (%d flaws, each to fix below)", n)
 		}
 		return apply(st.Fail, "Result: FAIL") + summary + ": the backend ACCEPTED a forged token; anyone can call it as anyone" + flaws
