@@ -59,36 +59,58 @@ the others. The genuine request goes first and alone; the forgeries follow,
   payload_tampered        sub changed, original signature kept
   alg_none, _title, _upper, _mixed
                           alg none, None, NONE, nOnE and no signature
-  hmac_*                  HS256/384/512 keyed with the JWKS public key as PEM
+  hmac_public_key*, hmac_jwk_json, hmac_raw_key
+                          HS256/384/512 keyed with the JWKS public key as PEM
                           (with and without its final newline), as the JWK
                           served, and as raw key bytes (algorithm confusion)
+  hmac_weak_secret        HS256/384/512 under the genuine kid with guessable
+                          secrets ("", "secret", ...; --hmac-secrets for more)
+  unknown_kid             signed by a fresh key under a random kid (the control)
+  kid_blank               HS256, empty kid, empty key
   kid_path_traversal      HS256, kid ../../dev/null, empty key
   kid_sql_injection       HS256, kid x' UNION SELECT 'baverify-probe';--
-  embedded_jwk            signed by a fresh key carried in the header's "jwk"
+  kid_command_injection   kids that run curl against the attacker listener
+  kid_url                 a kid that is a URL of the attacker listener's JWKS
+  embedded_jwk, x5c_header
+                          signed by a fresh key carried in "jwk" / "x5c"
   jku_header, x5u_header  signed by a fresh key the attacker listener serves,
                           which the header points at
   iss_discovery           iss set to the attacker listener, which serves a JWKS
+  url_injection           each header member and claim set to a listener URL
   psychic_signature       ECDSA r = s = 0 (CVE-2022-21449), ES* tokens only
-  expired_token           --expired-token: must be refused
-  other_audience_token    --other-audience-token: must be refused
+  alg_other_family        the genuine kid under RS256/ES256/EdDSA of another
+                          key type: must be refused, not crash the backend
+  claim_type_confusion, header_type_confusion
+                          exp/iat null, jku true, kid 0, payload [] ...
+  expired_token, not_yet_valid_token, other_audience_token, other_issuer_token
+                          --expired-token, --not-yet-valid-token,
+                          --other-audience-token, --other-issuer-token: tokens
+                          of the deployment that must be refused
 
 A forged token that gets a 2xx is a security failure: anyone can call the
-route as anyone. A request that reaches the attacker listener is one too
-(the backend fetches URLs taken from tokens: an SSRF), even when the forgery
-is then refused. A refusal by a 5xx or another 4xx is a warning (fatal with
---strict). When the genuine token is refused, the refusals prove nothing:
-those cases are inconclusive. Every case not tested is listed with the flag
-that enables it; --require-all makes that a failure.
+route as anyone. Each accepted forgery is attributed to the simplest case
+that explains it (unknown_kid explains kid_sql_injection), and the result
+says the one thing to fix per flaw. A request that reaches the attacker
+listener is a failure too (the backend fetches URLs taken from tokens: an
+SSRF), even when the forgery is then refused. A refusal by a 5xx (an
+unhandled error) or another 4xx is a warning (fatal with --strict). When
+the genuine token is refused, the refusals prove nothing: those cases are
+inconclusive. The coverage lists each check (signature, alg, kid, exp, nbf,
+iss, aud, ...) tested or not, and why; --require-all makes a case not
+tested a failure.
 
 The attacker listener runs on --attacker-listen (127.0.0.1 and a free port
-by default) for as long as the probe. A backend on another host cannot reach
-127.0.0.1: give --attacker-listen 0.0.0.0:PORT and --attacker-url with the
-address (or tunnel) it can reach, or the three cases are not tested.
+by default), under a random path secret of this run, and stays open
+--listener-grace (2s) after the last answer to a token that names it, for
+late fetches. A backend on another host cannot reach 127.0.0.1: give
+--attacker-listen 0.0.0.0:PORT and --attacker-url with the address (or
+tunnel) it can reach, or the listener cases are not tested.
 
 The token is verified locally first (--base-url, --jwks, or its iss): a
 probe needs a valid token, because refusing a forgery of an expired token
-proves nothing. --expired-token and --other-audience-token are checked the
-same way: each must verify and be expired / be for another audience.
+proves nothing. The four deployment tokens are checked the same way: each
+must verify and be expired / not yet valid / for another audience / from
+another issuer, and nothing else.
 
 Forged tokens go only to URL; a redirect to another origin drops
 Authorization, as in call. Run it against your own services only.
@@ -100,7 +122,7 @@ invalid token, 2 usage error, 3 no answer.`,
 		Example: `  baverify probe https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN"
   baverify probe https://api.example.com/api/me --login --base-url https://app.example.com --email ci@example.com --password-stdin < pw.txt
   baverify probe -o json --strict https://api.example.com/api/me --base-url https://app.example.com --token-file token.jwt | jq '.probes[] | select(.outcome != "pass")'
-  baverify probe -o junit --require-all --expired-token "$OLD" --other-audience-token "$OTHER" https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN" > probe.xml`,
+  baverify probe -o junit --require-all --expired-token "$EXPIRED_TOKEN" --not-yet-valid-token "$NOT_YET_VALID_TOKEN" --other-audience-token "$OTHER_AUDIENCE_TOKEN" --other-issuer-token "$OTHER_ISSUER_TOKEN" https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN" > probe.xml`,
 		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.url = args[0]

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -132,8 +133,8 @@ func TestProbeJSON(t *testing.T) {
 		}
 	}
 	var probes []map[string]any
-	// An ES256 token: every one of the 38 cases applies, and each is listed.
-	if err := json.Unmarshal(out["probes"], &probes); err != nil || len(probes) != 38 {
+	// An ES256 token: every one of the 39 cases applies, and each is listed.
+	if err := json.Unmarshal(out["probes"], &probes); err != nil || len(probes) != 39 {
 		t.Fatalf("probes: %v %s", err, out["probes"])
 	}
 	for _, field := range []string{"name", "attack", "expect", "status", "latencyMs", "outcome", "message", "redirects"} {
@@ -199,7 +200,7 @@ func TestProbeUnreachable(t *testing.T) {
 	at := time.Unix(rt.Iat+60, 0).UTC()
 	r := run(t, runConfig{now: at}, "probe", "--timeout", "2s", "--jwks", rt.JWKSPath, "--token", rt.Token, closedURL(t))
 	if r.code != ExitUnavailable || !strings.Contains(r.stdout, "COULD NOT CHECK") ||
-		!strings.Contains(r.stdout, "[ ?? ] 32 more cases not sent: the genuine request got no answer") || strings.Contains(r.stdout, "no_token") {
+		!strings.Contains(r.stdout, "[ ?? ] 33 more cases not sent: the genuine request got no answer") || strings.Contains(r.stdout, "no_token") {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -275,6 +276,10 @@ func TestProbeNewFlagsUsage(t *testing.T) {
 		{"an other-audience token for the same audience", []string{"--other-audience-token", rt.Token}, "is also the genuine token's"},
 		{"an expired token that is not a token", []string{"--expired-token", "abc"}, "--expired-token:"},
 		{"two readers of stdin", []string{"--expired-token", "-", "--other-audience-token", "-"}, "stdin can feed only one"},
+		{"a not-yet-valid token that is valid", []string{"--not-yet-valid-token", rt.Token}, "--not-yet-valid-token: it is already valid"},
+		{"an other-issuer token with the same iss", []string{"--other-issuer-token", rt.Token}, "--other-issuer-token: its iss"},
+		{"a negative grace", []string{"--listener-grace", "-1s"}, "--listener-grace must be between 0 and 1m"},
+		{"no secrets file", []string{"--hmac-secrets", "/nonexistent/secrets.txt"}, "--hmac-secrets:"},
 		{"junit is for probe", nil, ""},
 		{"an unknown output", []string{"-o", "xml"}, "--output must be text, json or junit"},
 	} {
@@ -306,7 +311,7 @@ func TestProbeRequireAll(t *testing.T) {
 		t.Fatalf("without --require-all: exit %d\n%s", r.code, r.stdout)
 	}
 	r := run(t, runConfig{now: at}, append([]string{"probe", "--require-all"}, args[1:]...)...)
-	if r.code != ExitNegative || !strings.Contains(r.stdout, "Result: FAIL (33 passed, 4 not tested): --require-all, and 4 cases were not tested; not tested: expired_token, not_yet_valid_token, other_audience_token, other_issuer_token") {
+	if r.code != ExitNegative || !strings.Contains(r.stdout, "Result: FAIL (34 passed, 4 not tested): --require-all, and 4 cases were not tested; not tested: expired_token, not_yet_valid_token, other_audience_token, other_issuer_token") {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
 	}
 }
@@ -339,8 +344,8 @@ func TestProbeJUnit(t *testing.T) {
 		t.Fatalf("not XML: %v\n%s", err, r.stdout)
 	}
 	s := doc.Suite
-	if s.Tests != 37 || s.Failures != 31 || s.Skipped != 4 || len(s.Cases) != 37 || s.Cases[0].Name != "genuine" || s.Cases[0].Failure != nil ||
-		s.Cases[3].Failure == nil || s.Cases[36].Skipped == nil {
+	if s.Tests != 38 || s.Failures != 32 || s.Skipped != 4 || len(s.Cases) != 38 || s.Cases[0].Name != "genuine" || s.Cases[0].Failure != nil ||
+		s.Cases[3].Failure == nil || s.Cases[37].Skipped == nil {
 		t.Errorf("suite: tests %d failures %d skipped %d", s.Tests, s.Failures, s.Skipped)
 	}
 	golden(t, "probe_fooled.junit.xml", regexp.MustCompile(`time="[0-9.]+"`).ReplaceAllString(probeGolden(r.stdout, url), `time="T"`))
@@ -460,5 +465,26 @@ func TestProbeRedirectsAndStalls(t *testing.T) {
 				t.Logf("text:\n%s", out)
 			}
 		})
+	}
+}
+
+// --hmac-secrets: one secret a line, # comments and blank lines skipped;
+// each is named by its line, never by its value.
+func TestReadSecrets(t *testing.T) {
+	t.Parallel()
+	path := t.TempDir() + "/secrets.txt"
+	if err := os.WriteFile(path, []byte("# leaked ones\nhunter2\n\nmy-real-secret\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readSecrets(path)
+	if err != nil || len(got) != 2 || string(got[0].Value) != "hunter2" || got[0].Label != "line 2 of --hmac-secrets" ||
+		string(got[1].Value) != "my-real-secret" || got[1].Label != "line 4 of --hmac-secrets" {
+		t.Fatalf("%v %+v", err, got)
+	}
+	if err := os.WriteFile(path, []byte(strings.Repeat("x\n", 1001)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readSecrets(path); err == nil || !strings.Contains(err.Error(), "at most 1000") {
+		t.Errorf("1001 secrets: %v", err)
 	}
 }

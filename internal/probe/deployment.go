@@ -55,7 +55,7 @@ func kinds() []kindSpec {
 		{KindNotYetValid, CaseNotYetValid, "--not-yet-valid-token", "a token of this deployment whose nbf is in the future",
 			"a token this deployment signed whose nbf is in the future: accepting it means nbf is not checked",
 			func(r, _ *verify.Result) error { return CheckNotYetValid(r) }, CheckNbf,
-			"check nbf (PyJWT: do not turn verify_nbf off)"},
+			"check nbf, with a leeway of seconds"},
 		{KindOtherAudience, CaseOtherAudience, "--other-audience-token", "a token of this deployment for another audience",
 			"a token this deployment signed for another audience: accepting it means aud is not checked",
 			CheckOtherAudience, CheckAud,

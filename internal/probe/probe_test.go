@@ -166,18 +166,19 @@ func TestRunAgainstASoundBackend(t *testing.T) {
 		return http.StatusOK
 	})
 	rep := runProbe(t, rt, b.srv.URL+"/api/me")
-	// 37 cases (no psychic signature for RS256), of which 9 need what
+	// 38 cases (no psychic signature for RS256), of which 10 need what
 	// this test does not give: a listener and the deployment's tokens.
-	if !rep.OK || rep.AcceptedAny || !rep.GenuineAccepted || rep.Passed != 28 || rep.NotTested != 9 ||
+	if !rep.OK || rep.AcceptedAny || !rep.GenuineAccepted || rep.Passed != 28 || rep.NotTested != 10 ||
 		rep.Failed+rep.Warned+rep.Inconclusive+rep.Unanswered != 0 {
 		t.Fatalf("report: %+v", rep)
 	}
-	if rep.Coverage.Sent != 28 || rep.Coverage.Total != 37 || len(rep.Coverage.NotTested) != 9 ||
+	if rep.Coverage.Sent != 28 || rep.Coverage.Total != 38 || len(rep.Coverage.NotTested) != 10 ||
 		len(rep.Coverage.NotApplicable) != 1 || rep.Coverage.NotApplicable[0].Name != CasePsychicSignature {
 		t.Errorf("coverage: %+v", rep.Coverage)
 	}
-	// 28 cases, of which 4 send several tokens: 30 + 2 + 9 + 9.
-	if len(b.seen) != 74 || b.seen[0] != "Bearer "+rt.token || !slices.Contains(b.seen, "") {
+	// 28 cases, of which 4 send several tokens: 30 + 2 + 9 + 9; and the
+	// genuine token once more at the end.
+	if len(b.seen) != 75 || b.seen[74] != "Bearer "+rt.token || b.seen[0] != "Bearer "+rt.token || !slices.Contains(b.seen, "") {
 		t.Errorf("the backend saw %d requests; first %q", len(b.seen), b.seen[0])
 	}
 	if len(rep.Diagnosis) != 0 {
@@ -199,6 +200,11 @@ func TestRunAgainstABackendThatChecksNothing(t *testing.T) {
 	rep := runProbe(t, rt, b.srv.URL+"/api/me")
 	if rep.OK || !rep.AcceptedAny || rep.Failed != 26 || rep.Passed != 2 {
 		t.Fatalf("report: ok=%v accepted=%v passed=%d failed=%d", rep.OK, rep.AcceptedAny, rep.Passed, rep.Failed)
+	}
+	// One flaw: it takes any bearer string; every other acceptance is
+	// explained by that.
+	if len(rep.Causes) != 1 || rep.Causes[0].Case != CaseMalformed || len(rep.Causes[0].Explains) != 25 {
+		t.Errorf("causes: %+v", rep.Causes)
 	}
 	for _, p := range rep.Probes {
 		wantPass := p.Name == CaseGenuine || p.Name == CaseNoToken

@@ -27,7 +27,11 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 	}
 	p.line(probeResult(rep, st))
 	for _, c := range rep.Causes {
-		line := "  " + apply(st.Fail, "fix") + " (" + c.Case + "): " + SafeLine(c.Fix)
+		tag := apply(st.Fail, "fix")
+		if c.Warning {
+			tag = apply(st.Warn, "fix")
+		}
+		line := "  " + tag + " (" + c.Case + "): " + SafeLine(c.Fix)
 		if len(c.Explains) > 0 {
 			line += "; this also explains " + strings.Join(c.Explains, ", ")
 		}
@@ -83,6 +87,13 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 		}
 	}
 
+	if g := rep.GenuineAfter; g != nil {
+		status := "   -"
+		if g.Status != 0 {
+			status = fmt.Sprintf("%4d", g.Status)
+		}
+		p.line(fmt.Sprintf("  %s %-*s %s  %s", outcomeTag(g.Outcome, st), width, "genuine, again", status, SafeLine(g.Message)))
+	}
 	if notSent > 0 {
 		p.line(fmt.Sprintf("  %s %d more cases not sent: the genuine request got no answer", apply(st.Warn, "[ ?? ]"), notSent))
 	}
@@ -191,8 +202,16 @@ func probeResult(rep *probe.Report, st Styles) string {
 	tested := rep.Passed + rep.Warned - 1 // the genuine case passed
 	switch {
 	case rep.AcceptedAny:
-		flaws := ""
-		if n := len(rep.Causes); n > 1 {
+		flaws, n := "", 0
+		for _, c := range rep.Causes {
+			if !c.Warning {
+				n++
+			}
+		}
+		switch {
+		case n == 1 && rep.Failed > 1:
+			flaws = fmt.Sprintf(" (one flaw explains the %d failed cases: the fix below)", rep.Failed)
+		case n > 1:
 			flaws = fmt.Sprintf(" (%d flaws, each to fix below)", n)
 		}
 		return apply(st.Fail, "Result: FAIL") + summary + ": the backend ACCEPTED a forged token; anyone can call it as anyone" + flaws
@@ -206,6 +225,8 @@ func probeResult(rep *probe.Report, st Styles) string {
 		return apply(st.Fail, "Result: COULD NOT CHECK") + summary + ": some requests got no answer"
 	case rep.Failed > 0:
 		return apply(st.Fail, "Result: FAIL") + summary
+	case rep.Inconclusive > 0 && rep.GenuineAfter != nil && rep.GenuineAfter.Outcome != probe.Pass:
+		return apply(st.Fail, "Result: INCONCLUSIVE") + summary + fmt.Sprintf(": the genuine token was refused after the forgeries (HTTP %d): a rate limit or a lockout makes every refusal prove nothing; allow the probe's client, or raise the limit", rep.GenuineAfter.Status)
 	case rep.Inconclusive > 0:
 		return apply(st.Fail, "Result: INCONCLUSIVE") + summary + ": some answers prove nothing (a redirect to another origin, which gets no credential, or too many redirects); the cases above say which"
 	case rep.RequireAll && rep.NotTested > 0:
