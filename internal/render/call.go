@@ -105,30 +105,10 @@ func callToken(p *printer, r *verify.Result, st Styles) {
 		p.line("  none sent (--no-token)")
 		return
 	}
-	p.line("  " + verdict(r, st))
+	p.line("  " + TokenVerdict(r, st, false))
 	tokenFacts(p, r, st)
 }
 
-// verdict is the "Verdict: ..." line that probe's Token section shows.
-func verdict(r *verify.Result, st Styles) string {
-	switch {
-	case r.DecodeOnly:
-		return apply(st.Warn, "Verdict: NOT VERIFIED") + " (decoded only)"
-	case r.SourceErr != nil:
-		return apply(st.Fail, "Verdict: COULD NOT CHECK") + " (the key source could not be read)"
-	case r.Valid && !r.IssuerPinned:
-		return apply(st.Pass, "Verdict: VALID") + " (signature and claims check out; the issuer is not pinned)"
-	case r.Valid:
-		return apply(st.Pass, "Verdict: VALID")
-	case !r.Verified && r.HasError(verify.CodeUnverified) && len(r.Errors) == 1:
-		return apply(st.Warn, "Verdict: NOT VERIFIED") + " (no key source)"
-	}
-	codes := make([]string, 0, len(r.Errors))
-	for _, e := range r.Errors {
-		codes = append(codes, string(e.Code))
-	}
-	return apply(st.Fail, "Verdict: INVALID") + " (" + strings.Join(codes, ", ") + ")"
-}
 
 // tokenFacts writes the facts of a token sent (alg, kid, iss, aud, sub,
 // expiry), and its errors and warnings with their hints.
