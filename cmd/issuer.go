@@ -170,11 +170,16 @@ func runIssuerServe(ctx context.Context, f *Factory, opts *issuerServeOptions) e
 		if _, err := issuer.ParseAlg(alg); err != nil {
 			return usageErrorf("--alg: %v", err)
 		}
-		k, err := issuer.GenerateKey(alg, now)
-		if err != nil {
-			return err
+		// Without --write-keys the first key is made as Better Auth makes
+		// it, on first use, so that the issuer is ready at once (an RSA key
+		// takes a few hundred milliseconds); Prepare below starts it.
+		if opts.writeKeys != "" {
+			k, err := issuer.GenerateKey(alg, now)
+			if err != nil {
+				return err
+			}
+			keys = []*issuer.Key{k}
 		}
-		keys = []*issuer.Key{k}
 	}
 	if opts.writeKeys != "" {
 		b, err := issuer.MarshalPrivate(keys)
@@ -238,6 +243,7 @@ func runIssuerServe(ctx context.Context, f *Factory, opts *issuerServeOptions) e
 			return err
 		}
 	}
+	go ks.Prepare()
 	err = issuer.Serve(ctx, ln, srv.Handler())
 	switch {
 	case terminated():
