@@ -35,7 +35,7 @@ It listens on 127.0.0.1 unless told otherwise. See docs/issuer.md.`,
   baverify issuer serve --alg ES256 -o json
 
   # a token from the running issuer, for a test script
-  TOKEN=$(baverify issuer mint --base-url http://127.0.0.1:PORT --exp -1m)
+  TOKEN=$(baverify issuer mint --base-url http://127.0.0.1:PORT --exp=-1m)
 
   # pinned keys: make them once, serve and mint with them
   baverify issuer keys --alg RS256 > keys.json
@@ -291,7 +291,7 @@ The claims are Better Auth's defaults (iat, the test user's name, email,
 emailVerified, createdAt, updatedAt, id, sub, exp = iat + 15m, iss, aud),
 changed by the flags: every invalid kind a backend must refuse is one flag.`,
 		Example: `  baverify issuer mint --base-url "$ISSUER"                    # valid
-  baverify issuer mint --base-url "$ISSUER" --exp -1m           # expired a minute ago
+  baverify issuer mint --base-url "$ISSUER" --exp=-1m           # expired a minute ago
   baverify issuer mint --base-url "$ISSUER" --nbf 5m            # not valid yet
   baverify issuer mint --base-url "$ISSUER" --aud https://other.example
   baverify issuer mint --base-url "$ISSUER" --iss https://other.example
