@@ -208,6 +208,11 @@ func runIssuerServe(ctx context.Context, f *Factory, opts *issuerServeOptions) e
 		ctx = termCtx
 		terminated = func() bool { return termCtx.Err() != nil && parent.Err() == nil }
 	}
+	if host, _, err := net.SplitHostPort(opts.listen); err == nil && opts.baseURL == "" && opts.allowRemote {
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			return usageErrorf("--listen %s: give --base-url, the URL backends reach the issuer at (it is the tokens' iss and aud)", opts.listen)
+		}
+	}
 	ln, err := issuer.Listen(ctx, opts.listen, opts.allowRemote)
 	if err != nil {
 		return usageErrorf("--listen: %v", err)
