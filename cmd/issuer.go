@@ -83,7 +83,8 @@ func newIssuerServeCmd(f *Factory) *cobra.Command {
                          session cookie; null without one
   POST /baverify/mint    a token as asked (JSON, see docs/issuer.md)
 
-Keys are made at start for --alg, or loaded from --keys (baverify issuer
+The key for --alg is made on first use, as Better Auth makes it (at start
+with --write-keys, which saves it), or loaded from --keys (baverify issuer
 keys writes one). iss and aud are the origin of the base URL, as Better Auth
 derives them, unless --issuer and --audience say otherwise. --rotate-every
 and --grace rotate as Better Auth does: lazily, at the first signing after a
