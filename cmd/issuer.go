@@ -263,6 +263,7 @@ func runIssuerServe(ctx context.Context, f *Factory, opts *issuerServeOptions) e
 // ---- mint
 
 type issuerMintOptions struct {
+	out     outputFlags
 	baseURL string
 	keys    string
 	timeout time.Duration
@@ -286,7 +287,7 @@ func newIssuerMintCmd(f *Factory) *cobra.Command {
 		Use:   "mint",
 		Short: "Print a token from a running issuer (--base-url) or a keys file (--keys)",
 		Long: `Print one token, alone on stdout, so that TOKEN=$(baverify issuer mint ...)
-works in any test script.
+works in any test script (-o json: {"token": JWT}, as the mint route answers).
 
 With --base-url alone, the running issuer there mints it (POST to its
 /baverify/mint route). With --keys, baverify signs it itself with the last
@@ -309,6 +310,7 @@ changed by the flags: every invalid kind a backend must refuse is one flag.`,
 			return runIssuerMint(c.Context(), f, opts)
 		},
 	}
+	opts.out.register(c)
 	fl := c.Flags()
 	fl.StringVar(&opts.baseURL, "base-url", "", "the issuer's base URL (its ready line gives it)")
 	fl.StringVar(&opts.keys, "keys", "", "`FILE` of private JWKs: sign here instead of asking a running issuer")
@@ -369,6 +371,9 @@ func (o *issuerMintOptions) mintRequest() (issuer.MintRequest, error) {
 }
 
 func runIssuerMint(ctx context.Context, f *Factory, opts *issuerMintOptions) error {
+	if err := opts.out.validate(); err != nil {
+		return err
+	}
 	req, err := opts.mintRequest()
 	if err != nil {
 		return err
@@ -390,6 +395,16 @@ func runIssuerMint(ctx context.Context, f *Factory, opts *issuerMintOptions) err
 	}
 	if err != nil {
 		return err
+	}
+	if opts.out.json() {
+		b, err := json.Marshal(struct {
+			Token string `json:"token"`
+		}{tok})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(f.IO.Out, string(b))
+		return nil
 	}
 	fmt.Fprintln(f.IO.Out, tok)
 	return nil
