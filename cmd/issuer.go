@@ -151,8 +151,8 @@ func runIssuerServe(ctx context.Context, f *Factory, opts *issuerServeOptions) e
 	if opts.rotateEvery < 0 || opts.grace < 0 {
 		return usageErrorf("--rotate-every and --grace must not be negative")
 	}
-	if !strings.HasPrefix(opts.basePath, "/") || strings.Contains(opts.basePath, "..") {
-		return usageErrorf("--base-path %q: must start with / and must not contain ..", opts.basePath)
+	if !strings.HasPrefix(opts.basePath, "/") || strings.Contains(opts.basePath, "..") || strings.Trim(opts.basePath, "/") == "" {
+		return usageErrorf("--base-path %q: must start with /, name a path and not contain .. (a baseURL without a path serves /api/auth)", opts.basePath)
 	}
 	if opts.keys != "" && opts.writeKeys != "" {
 		return usageErrorf("--write-keys writes new keys; with --keys the keys are already in a file")

@@ -95,6 +95,7 @@ func TestIssuerUsageErrors(t *testing.T) {
 	}{
 		{[]string{"issuer", "serve", "--listen", "0.0.0.0:0"}, ExitUsage, "is not loopback"},
 		{[]string{"issuer", "serve", "--listen", "0.0.0.0:0", "--allow-remote"}, ExitUsage, "give --base-url, the URL backends reach the issuer at"},
+		{[]string{"issuer", "serve", "--base-path", "/"}, ExitUsage, "--base-path"},
 		{[]string{"issuer", "serve", "--alg", "HS256"}, ExitUsage, "Better Auth signs with EdDSA, ES256, ES512, RS256, PS256 only"},
 		{[]string{"issuer", "serve", "--keys", keys, "--write-keys", keys}, ExitUsage, "already in a file"},
 		{[]string{"issuer", "serve", "--base-url", "http://127.0.0.1:1/x", "--base-path", "/y"}, ExitUsage, "not both"},
