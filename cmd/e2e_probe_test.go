@@ -98,14 +98,17 @@ func TestE2EProbeRealBackends(t *testing.T) {
 	var (
 		// Without --expired-token and --other-audience-token these two
 		// cases are not tested; every report says so.
-		nt        = each("not_tested/0", "expired_token", "other_audience_token")
-		sound     = nt
+		nt        = each("not_tested/0", "expired_token", "not_yet_valid_token", "other_audience_token", "other_issuer_token")
 		algNone   = []string{"alg_none", "alg_none_title", "alg_none_upper", "alg_none_mixed"}
 		hmacCases = []string{"hmac_public_key", "hmac_public_key_hs384", "hmac_public_key_hs512", "hmac_public_key_no_newline",
-			"hmac_public_key_no_newline_hs384", "hmac_public_key_no_newline_hs512", "hmac_jwk_json", "hmac_raw_key"}
+			"hmac_public_key_no_newline_hs384", "hmac_public_key_no_newline_hs512", "hmac_jwk_json", "hmac_raw_key", "hmac_weak_secret"}
 		withKid = append(append([]string{"signature_tampered", "signature_stripped", "payload_tampered"}, algNone...), hmacCases...)
-		kids    = []string{"kid_path_traversal", "kid_sql_injection"}
-		signed  = []string{"embedded_jwk", "jku_header", "x5u_header", "iss_discovery"}
+		kids    = []string{"unknown_kid", "kid_blank", "kid_path_traversal", "kid_sql_injection", "kid_command_injection", "kid_url"}
+		signed  = []string{"embedded_jwk", "x5c_header", "jku_header", "x5u_header", "iss_discovery", "url_injection", "alg_other_family",
+			"claim_type_confusion", "header_type_confusion"}
+		// PyJWT raises TypeError for an alg of another family than the
+		// kid's key, which the backend does not catch: a 500, a warning.
+		sound = "alg_other_family=warn/500 " + nt
 		// A backend that decodes without verifying accepts every forgery
 		// that parses.
 		fooled = strings.Join([]string{each("fail/200", withKid...), each("fail/200", kids...), each("fail/200", signed...), nt}, " ")
@@ -137,8 +140,9 @@ func TestE2EProbeRealBackends(t *testing.T) {
 			// The backend takes the algorithm from the header; python-jose
 			// then refuses an RSA JWK for "none" and HS* with an error
 			// the integration code does not catch: refused, by a 500.
-			jose:        expect{each("warn/500", append(append([]string{}, algNone...), hmacCases...)...) + " " + nt, ExitOK},
-			joseWidened: expect{sound, ExitOK},
+			// (url_injection: its token with alg set to a URL.)
+			jose:        expect{each("warn/500", append(append(append([]string{}, algNone...), hmacCases...), "url_injection", "alg_other_family")...) + " " + nt, ExitOK},
+			joseWidened: expect{nt, ExitOK},
 		},
 	} {
 		t.Run(tc.alg, func(t *testing.T) {
@@ -203,21 +207,54 @@ func hasCode(p probeOutput, code string) bool {
 }
 
 // flawedRoutes are the routes of testdata/backends/flawed_backend.py, each
-// with the one flaw its cases must find.
+// with the one flaw its cases must find: the cases that fail (every other
+// one passes), the cause listed first, and what must reach the attacker
+// listener.
 var flawedRoutes = []struct {
 	route string
-	cases []string // the cases that must fail; every other one passes
-	fetch string   // what must reach the attacker listener
+	cases []string
+	cause string
+	fetch string
 }{
-	{"none", []string{"alg_none", "alg_none_title", "alg_none_upper", "alg_none_mixed"}, ""},
-	{"hmac", nil, ""}, // by encoding, below
-	{"kid-file", []string{"kid_path_traversal"}, ""},
-	{"kid-sql", []string{"kid_sql_injection"}, ""},
-	{"jku", []string{"jku_header"}, "jku_header /jku/jwks.json"},
-	{"x5u", []string{"x5u_header"}, "x5u_header /x5u/cert.pem"},
-	{"iss", []string{"iss_discovery"}, "iss_discovery /api/auth/jwks"},
-	{"skip-exp", []string{"expired_token"}, ""},
-	{"skip-aud", []string{"other_audience_token"}, ""},
+	// header_type_confusion: its "alg null" token has alg None once the
+	// route turns it into a string: the same blocklist, fooled again.
+	{"none", []string{"alg_none", "alg_none_title", "alg_none_upper", "alg_none_mixed", "header_type_confusion"}, "alg_none", ""},
+	{"hmac", nil, "", ""}, // by encoding, below
+	{"kid-file", []string{"kid_path_traversal"}, "kid_path_traversal", ""},
+	{"kid-sql", []string{"kid_sql_injection"}, "kid_sql_injection", ""},
+	{"jku", []string{"jku_header"}, "jku_header", "jku_header /jku_header/jwks.json"},
+	{"x5u", []string{"x5u_header"}, "x5u_header", "x5u_header /x5u_header/cert.pem"},
+	// url_injection's "iss" claim is a listener URL too: the route
+	// fetches its JWKS, and refuses the token (signed by the deployment).
+	{"iss", []string{"iss_discovery", "url_injection=fail/401"}, "iss_discovery",
+		"iss_discovery /iss_discovery/api/auth/jwks, url_injection /url_injection/claim-iss/api/auth/jwks"},
+	{"skip-exp", []string{"expired_token"}, "expired_token", ""},
+	{"skip-aud", []string{"other_audience_token"}, "other_audience_token", ""},
+	{"x5c", []string{"x5c_header"}, "x5c_header", ""},
+	{"hs-secret", []string{"hmac_weak_secret"}, "hmac_weak_secret", ""},
+	// The empty secret also opens the kid cases keyed with it: explained
+	// by hmac_weak_secret.
+	{"hs-empty", []string{"hmac_weak_secret", "kid_blank", "kid_path_traversal"}, "hmac_weak_secret", ""},
+	// For an Ed25519 key, PyJWT's error on alg_other_family is a TypeError,
+	// no PyJWTError: the fallback does not catch it, and the route refuses
+	// that one (below).
+	{"fallback", []string{"signature_tampered", "signature_stripped", "payload_tampered", "alg_none", "alg_none_title", "alg_none_upper",
+		"alg_none_mixed", "hmac_public_key", "hmac_public_key_hs384", "hmac_public_key_hs512", "hmac_public_key_no_newline",
+		"hmac_public_key_no_newline_hs384", "hmac_public_key_no_newline_hs512", "hmac_jwk_json", "hmac_raw_key", "hmac_weak_secret",
+		"unknown_kid", "kid_blank", "kid_path_traversal", "kid_sql_injection", "kid_command_injection", "kid_url", "embedded_jwk",
+		"x5c_header", "jku_header", "x5u_header", "iss_discovery", "url_injection", "psychic_signature", "alg_other_family", "claim_type_confusion",
+		"header_type_confusion", "expired_token", "not_yet_valid_token", "other_audience_token", "other_issuer_token"}, "signature_tampered", ""},
+	// url_injection's "kid" header is a kid the JWKS lacks too.
+	{"unknown-kid", []string{"unknown_kid", "kid_blank", "kid_path_traversal", "kid_sql_injection", "kid_command_injection", "kid_url",
+		"url_injection"}, "unknown_kid", ""},
+	// So is url_injection's "kid" header: fetched, and refused.
+	{"kid-url", []string{"kid_url", "url_injection=fail/401"}, "kid_url", "kid_url /kid_url/jwks.json, url_injection /url_injection/header-kid"},
+	// PyJWT's leeway applies to nbf too: a token valid in an hour passes.
+	{"exp-leeway", []string{"expired_token", "not_yet_valid_token"}, "expired_token", ""},
+	{"skip-nbf", []string{"not_yet_valid_token"}, "not_yet_valid_token", ""},
+	{"skip-iss", []string{"other_issuer_token"}, "other_issuer_token", ""},
+	// Refused, then fetched 1.5 s later: the listener's grace catches it.
+	{"jku-late", []string{"jku_header=fail/401"}, "jku_header", "jku_header /jku_header/jwks.json"},
 }
 
 // hmacEncodings: the flawed /hmac route keys its HMAC with one encoding of
@@ -234,11 +271,21 @@ var hmacEncodings = map[string]struct {
 	"PS256": {"raw", []string{"hmac_raw_key"}},
 }
 
-// TestE2EProbeFindsEveryFlaw probes, on tokens of all five algorithms from
-// the real Better Auth test server, a correct PyJWT backend (no alarm) and
-// a backend with one flaw per route (that flaw and nothing else), with the
-// deployment's own expired and other-audience tokens, and for ES* a Go
-// backend whose ECDSA check skips the range check (the psychic signature).
+// probeCauses is the part of `probe --output json` that says why.
+type probeCauses struct {
+	Causes []struct {
+		Case     string
+		Explains []string
+	}
+	Probes []struct{ Name, ExplainedBy string }
+}
+
+// TestE2EProbeFindsEveryFlaw probes, on tokens of the real Better Auth
+// test server, a correct PyJWT backend (no alarm) and a backend with one
+// flaw per route (that flaw and nothing else, its cause first), with the
+// deployment's own expired, not-yet-valid, other-audience and
+// other-issuer tokens, and for ES* a Go backend whose ECDSA check skips
+// the range check (the psychic signature).
 func TestE2EProbeFindsEveryFlaw(t *testing.T) {
 	start := time.Now()
 	t.Cleanup(func() { t.Logf("end-to-end flaw probes: %s", time.Since(start).Round(100*time.Millisecond)) })
@@ -249,41 +296,65 @@ func TestE2EProbeFindsEveryFlaw(t *testing.T) {
 			sess := ba.SignUp(t, e2eEmail, e2ePassword, "Alice")
 			tok := e2eLogin(t, ba, alg)
 			now := time.Now().Unix()
-			expired := ba.SignJWT(t, map[string]any{"sub": sess.UserID, "iat": now - 3600, "exp": now - 1800})
+			expired := ba.SignJWT(t, map[string]any{"sub": sess.UserID, "iat": now - 120, "exp": now - 60})
+			notYet := ba.SignJWT(t, map[string]any{"sub": sess.UserID, "nbf": now + 3600})
 			other := ba.SignJWT(t, map[string]any{"sub": sess.UserID, "aud": "https://other.example"})
-			common := []string{"--base-url", ba.BaseURL, "--token", tok, "--expired-token", expired, "--other-audience-token", other}
+			otherIss := ba.SignJWT(t, map[string]any{"sub": sess.UserID, "iss": "https://other-issuer.example"})
+			common := []string{"--base-url", ba.BaseURL, "--token", tok, "--expired-token", expired, "--not-yet-valid-token", notYet,
+				"--other-audience-token", other, "--other-issuer-token", otherIss}
 
+			// The correct backend: nothing accepted, nothing fetched. The
+			// one warning is real: PyJWT raises TypeError (a 500) for an
+			// alg of another family than the kid's key.
 			sound := testenv.StartBackend(t, testenv.BackendOptions{Kind: "pyjwt", JWKSURL: ba.JWKSURL, Issuer: ba.Origin, Audience: ba.Origin})
 			began := time.Now()
 			out, r := probeJSON(t, append(common, "--require-all", sound.URL+"/api/me")...)
-			if r.code != ExitOK || out.notPassed() != "" || out.fetched() != "" || !out.GenuineAccepted {
+			if r.code != ExitOK || out.notPassed() != "alg_other_family=warn/500" || out.fetched() != "" || !out.GenuineAccepted || out.NotTested != 0 {
 				t.Fatalf("correct backend: exit %d, not passed: %s, fetched: %s\n%s", r.code, out.notPassed(), out.fetched(), r.stderr)
 			}
 			t.Logf("%s: a whole probe of the correct backend took %s", alg, time.Since(began).Round(time.Millisecond))
+			if _, r := probeJSON(t, append(common, "--strict", sound.URL+"/api/me")...); r.code != ExitNegative {
+				t.Errorf("correct backend with --strict: exit %d, want 1 (the 500)", r.code)
+			}
 
 			enc := hmacEncodings[alg]
 			flawed := testenv.StartBackend(t, testenv.BackendOptions{Kind: "flawed", JWKSURL: ba.JWKSURL, Issuer: ba.Origin, Audience: ba.Origin,
 				HMACSecret: enc.secret})
 			for _, fr := range flawedRoutes {
-				cases := fr.cases
-				if fr.route == "hmac" {
-					cases = enc.cases
-				}
-				var want []string
-				for _, c := range cases {
-					want = append(want, c+"=fail/200")
-				}
-				out, r := probeJSON(t, append(common, flawed.URL+"/"+fr.route+"/api/me")...)
-				if got := out.notPassed(); got != strings.Join(want, " ") || r.code != ExitNegative || !out.ForgeryAccepted || out.fetched() != fr.fetch {
-					t.Errorf("%s: exit %d\n not passed: %s\n       want: %s\n fetched: %q, want %q", fr.route, r.code, got, strings.Join(want, " "), out.fetched(), fr.fetch)
-				}
-				if fr.fetch != "" && !out.FetchedFromToken {
-					t.Errorf("%s: fetchedFromToken false", fr.route)
-				}
-				if *e2eShow && fr.fetch != "" {
-					txt := runLive(t, "", nil, append(append([]string{"probe", "--no-cache"}, common...), flawed.URL+"/"+fr.route+"/api/me")...)
-					t.Logf("baverify probe (%s, %s), exit %d:\n%s", fr.route, alg, txt.code, txt.stdout)
-				}
+				t.Run(fr.route, func(t *testing.T) {
+					t.Parallel()
+					cases, cause := fr.cases, fr.cause
+					if fr.route == "hmac" {
+						cases, cause = enc.cases, enc.cases[0]
+					}
+					var want []string
+					for _, c := range cases {
+						if c == "psychic_signature" && !strings.HasPrefix(alg, "ES") || c == "alg_other_family" && alg == "EdDSA" {
+							continue
+						}
+						if !strings.Contains(c, "=") {
+							c += "=fail/200"
+						}
+						want = append(want, c)
+					}
+					url := flawed.URL + "/" + fr.route + "/api/me"
+					out, r := probeJSON(t, append(common, url)...)
+					if got := out.notPassed(); got != strings.Join(want, " ") || r.code != ExitNegative ||
+						out.ForgeryAccepted != strings.Contains(strings.Join(want, " "), "=fail/200") || out.fetched() != fr.fetch {
+						t.Errorf("exit %d\n not passed: %s\n       want: %s\n fetched: %q, want %q", r.code, got, strings.Join(want, " "), out.fetched(), fr.fetch)
+					}
+					if fr.fetch != "" && !out.FetchedFromToken {
+						t.Errorf("fetchedFromToken false")
+					}
+					var why probeCauses
+					if err := json.Unmarshal([]byte(r.stdout), &why); err != nil || len(why.Causes) == 0 || why.Causes[0].Case != cause {
+						t.Errorf("first cause: %+v, want %s (%v)", why.Causes, cause, err)
+					}
+					if *e2eShow {
+						txt := runLive(t, "", nil, append(append([]string{"probe", "--no-cache"}, common...), url)...)
+						t.Logf("baverify probe (%s, %s), exit %d:\n%s", fr.route, alg, txt.code, txt.stdout)
+					}
+				})
 			}
 
 			if strings.HasPrefix(alg, "ES") {
@@ -299,7 +370,7 @@ func TestE2EProbeFindsEveryFlaw(t *testing.T) {
 
 // psychicBackend is an API whose ECDSA check is written by hand and skips
 // the range check of r and s (CVE-2022-21449); everything else it checks
-// properly: alg, kid, iss, aud, exp.
+// properly: alg, kid, iss, aud, exp, nbf.
 func psychicBackend(t *testing.T, ba *testenv.BetterAuth, alg string) string {
 	t.Helper()
 	set, err := jwks.Parse(ba.JWKS(t))
@@ -315,9 +386,9 @@ func psychicBackend(t *testing.T, ba *testenv.BetterAuth, alg string) string {
 		}
 		var h struct{ Alg, Kid string }
 		var c struct {
-			Iss string
-			Aud any
-			Exp int64
+			Iss      string
+			Aud      any
+			Exp, Nbf int64
 		}
 		hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
 		cb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
@@ -338,7 +409,7 @@ func psychicBackend(t *testing.T, ba *testenv.BetterAuth, alg string) string {
 		if !psychicVerify(pub, d.Sum(nil), r, s) {
 			return "signature invalid"
 		}
-		if c.Iss != ba.Origin || c.Aud != ba.Origin || c.Exp <= time.Now().Unix() {
+		if c.Iss != ba.Origin || c.Aud != ba.Origin || c.Exp <= time.Now().Unix() || c.Nbf > time.Now().Unix() {
 			return fmt.Sprintf("claims: iss %v aud %v exp %v", c.Iss, c.Aud, c.Exp)
 		}
 		return ""

@@ -1,18 +1,19 @@
 package cmd
 
 import (
-	"net"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/baverify/baverify/internal/call"
-	"github.com/baverify/baverify/internal/httpclient"
-	"github.com/baverify/baverify/internal/keysource"
 	"github.com/baverify/baverify/internal/probe"
 	"github.com/baverify/baverify/internal/render"
-	"github.com/baverify/baverify/internal/verify"
 )
 
 type probeOptions struct {
@@ -35,6 +36,10 @@ type probeOptions struct {
 	attackerURL    string
 	expiredToken   string
 	otherAudToken  string
+	notYetToken    string
+	otherIssToken  string
+	hmacSecrets    string
+	listenerGrace  time.Duration
 }
 
 func newProbeCmd(f *Factory) *cobra.Command {
@@ -54,36 +59,58 @@ the others. The genuine request goes first and alone; the forgeries follow,
   payload_tampered        sub changed, original signature kept
   alg_none, _title, _upper, _mixed
                           alg none, None, NONE, nOnE and no signature
-  hmac_*                  HS256/384/512 keyed with the JWKS public key as PEM
+  hmac_public_key*, hmac_jwk_json, hmac_raw_key
+                          HS256/384/512 keyed with the JWKS public key as PEM
                           (with and without its final newline), as the JWK
                           served, and as raw key bytes (algorithm confusion)
+  hmac_weak_secret        HS256/384/512 under the genuine kid with guessable
+                          secrets ("", "secret", ...; --hmac-secrets for more)
+  unknown_kid             signed by a fresh key under a random kid (the control)
+  kid_blank               HS256, empty kid, empty key
   kid_path_traversal      HS256, kid ../../dev/null, empty key
   kid_sql_injection       HS256, kid x' UNION SELECT 'baverify-probe';--
-  embedded_jwk            signed by a fresh key carried in the header's "jwk"
+  kid_command_injection   kids that run curl against the attacker listener
+  kid_url                 a kid that is a URL of the attacker listener's JWKS
+  embedded_jwk, x5c_header
+                          signed by a fresh key carried in "jwk" / "x5c"
   jku_header, x5u_header  signed by a fresh key the attacker listener serves,
                           which the header points at
   iss_discovery           iss set to the attacker listener, which serves a JWKS
+  url_injection           each header member and claim set to a listener URL
   psychic_signature       ECDSA r = s = 0 (CVE-2022-21449), ES* tokens only
-  expired_token           --expired-token: must be refused
-  other_audience_token    --other-audience-token: must be refused
+  alg_other_family        the genuine kid under RS256/ES256/EdDSA of another
+                          key type: must be refused, not crash the backend
+  claim_type_confusion, header_type_confusion
+                          exp/iat null, jku true, kid 0, payload [] ...
+  expired_token, not_yet_valid_token, other_audience_token, other_issuer_token
+                          --expired-token, --not-yet-valid-token,
+                          --other-audience-token, --other-issuer-token: tokens
+                          of the deployment that must be refused
 
 A forged token that gets a 2xx is a security failure: anyone can call the
-route as anyone. A request that reaches the attacker listener is one too
-(the backend fetches URLs taken from tokens: an SSRF), even when the forgery
-is then refused. A refusal by a 5xx or another 4xx is a warning (fatal with
---strict). When the genuine token is refused, the refusals prove nothing:
-those cases are inconclusive. Every case not tested is listed with the flag
-that enables it; --require-all makes that a failure.
+route as anyone. Each accepted forgery is attributed to the simplest case
+that explains it (unknown_kid explains kid_sql_injection), and the result
+says the one thing to fix per flaw. A request that reaches the attacker
+listener is a failure too (the backend fetches URLs taken from tokens: an
+SSRF), even when the forgery is then refused. A refusal by a 5xx (an
+unhandled error) or another 4xx is a warning (fatal with --strict). When
+the genuine token is refused, the refusals prove nothing: those cases are
+inconclusive. The coverage lists each check (signature, alg, kid, exp, nbf,
+iss, aud, ...) tested or not, and why; --require-all makes a case not
+tested a failure.
 
 The attacker listener runs on --attacker-listen (127.0.0.1 and a free port
-by default) for as long as the probe. A backend on another host cannot reach
-127.0.0.1: give --attacker-listen 0.0.0.0:PORT and --attacker-url with the
-address (or tunnel) it can reach, or the three cases are not tested.
+by default), under a random path secret of this run, and stays open
+--listener-grace (2s) after the last answer to a token that names it, for
+late fetches. A backend on another host cannot reach 127.0.0.1: give
+--attacker-listen 0.0.0.0:PORT and --attacker-url with the address (or
+tunnel) it can reach, or the listener cases are not tested.
 
 The token is verified locally first (--base-url, --jwks, or its iss): a
 probe needs a valid token, because refusing a forgery of an expired token
-proves nothing. --expired-token and --other-audience-token are checked the
-same way: each must verify and be expired / be for another audience.
+proves nothing. The four deployment tokens are checked the same way: each
+must verify and be expired / not yet valid / for another audience / from
+another issuer, and nothing else.
 
 Forged tokens go only to URL; a redirect to another origin drops
 Authorization, as in call. Run it against your own services only.
@@ -95,7 +122,7 @@ invalid token, 2 usage error, 3 no answer.`,
 		Example: `  baverify probe https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN"
   baverify probe https://api.example.com/api/me --login --base-url https://app.example.com --email ci@example.com --password-stdin < pw.txt
   baverify probe -o json --strict https://api.example.com/api/me --base-url https://app.example.com --token-file token.jwt | jq '.probes[] | select(.outcome != "pass")'
-  baverify probe -o junit --require-all --expired-token "$OLD" --other-audience-token "$OTHER" https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN" > probe.xml`,
+  baverify probe -o junit --require-all --expired-token "$EXPIRED_TOKEN" --not-yet-valid-token "$NOT_YET_VALID_TOKEN" --other-audience-token "$OTHER_AUDIENCE_TOKEN" --other-issuer-token "$OTHER_ISSUER_TOKEN" https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN" > probe.xml`,
 		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.url = args[0]
@@ -116,10 +143,14 @@ invalid token, 2 usage error, 3 no answer.`,
 	fl.BoolVar(&opts.strict, "strict", false, "fail on warnings too (a forgery refused by a 5xx or another 4xx)")
 	fl.BoolVar(&opts.requireAll, "require-all", false, "fail when a case is not tested (for CI)")
 	fl.IntVar(&opts.concurrency, "concurrency", probe.DefaultConcurrency, "forgeries in flight at once (the genuine request goes first, alone)")
-	fl.StringVar(&opts.attackerListen, "attacker-listen", "127.0.0.1:0", "`HOST:PORT` the attacker listener binds (port 0: a free one)")
+	fl.StringVar(&opts.attackerListen, "attacker-listen", probe.DefaultListen, "`HOST:PORT` the attacker listener binds (port 0: a free one)")
 	fl.StringVar(&opts.attackerURL, "attacker-url", "", "`URL` the backend reaches the attacker listener at (a tunnel, say); default http://<--attacker-listen>")
 	fl.StringVar(&opts.expiredToken, "expired-token", "", "an expired `token` of the same deployment, which must be refused (- reads stdin)")
 	fl.StringVar(&opts.otherAudToken, "other-audience-token", "", "a `token` of the same deployment for another audience, which must be refused (- reads stdin)")
+	fl.StringVar(&opts.notYetToken, "not-yet-valid-token", "", "a `token` of the same deployment whose nbf is in the future, which must be refused (- reads stdin)")
+	fl.StringVar(&opts.otherIssToken, "other-issuer-token", "", "a `token` signed by the same key with another iss, which must be refused (- reads stdin)")
+	fl.StringVar(&opts.hmacSecrets, "hmac-secrets", "", "`FILE` of more HMAC secrets for hmac_weak_secret, one a line (at most 1000; each is three requests)")
+	fl.DurationVar(&opts.listenerGrace, "listener-grace", probe.DefaultListenerGrace, "how long the attacker listener stays open after the last answer, for late fetches (0: not at all)")
 	backendLibraryFlag(c, &opts.backend)
 	completeMethods(c)
 	return c
@@ -162,43 +193,40 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 	if err != nil {
 		return err
 	}
-	if reason := notProbeable(result); reason != "" {
-		rep := probe.NewReport(req.Method, req.URL, result)
-		rep.NotRun = reason
-		if err := opts.write(f, rep); err != nil {
-			return err
-		}
-		return errNegative
-	}
-	in := probe.Inputs{Token: token}
-	if result.Verified {
-		in.Key, in.JWK = result.PublicKey, result.PublicJWK
-	}
-	if err := opts.deploymentTokens(c, f, resolved, result, &in); err != nil {
-		return err
-	}
-	listener, err := opts.startListener(token, req.URL, &in)
-	if err != nil {
-		return err
-	}
-	cases, err := probe.Forge(in)
-	if err != nil {
-		if listener != nil {
-			listener.Close()
-		}
-		return &usageError{err: err}
-	}
-	rep := probe.Run(ctx, probe.Options{
-		Method: req.Method, URL: req.URL, Header: req.Header,
+	setup := probe.Setup{
+		Method: req.Method, URL: req.URL, Header: req.Header, Expect: expect,
+		Token: token, Result: result, Keys: resolved.Keys,
 		NewClient: func(log *call.RedirectLog) (*http.Client, error) {
 			return opts.net.httpClient(f, log.Record)
 		},
-		Now: f.Now, Expect: expect, BaseURL: opts.keys.baseURL, UserAgent: userAgent(f), Leeway: opts.policy.leeway,
-		BackendLibrary: opts.backend,
-		Concurrency:    opts.concurrency, Listener: listener, Strict: opts.strict, RequireAll: opts.requireAll,
-	}, cases, result)
-	if listener != nil {
-		listener.Close()
+		Listener: probe.ListenerSetup{Listen: opts.attackerListen, URL: opts.attackerURL, Grace: opts.listenerGrace},
+		BaseURL:  opts.keys.baseURL, UserAgent: userAgent(f), BackendLibrary: opts.backend,
+		Concurrency: opts.concurrency, Strict: opts.strict, RequireAll: opts.requireAll,
+	}
+	if setup.Now, err = opts.policy.clock(f); err != nil {
+		return err
+	}
+	if setup.Policy, err = opts.policy.policy(resolved, opts.keys.baseURL); err != nil {
+		return err
+	}
+	if setup.Deployment, err = opts.deploymentTokens(f); err != nil {
+		return err
+	}
+	if opts.listenerGrace == 0 {
+		setup.Listener.Grace = -1 // none, not the default
+	}
+	if opts.hmacSecrets != "" {
+		if setup.Secrets, err = readSecrets(opts.hmacSecrets); err != nil {
+			return err
+		}
+	}
+	rep, err := probe.Execute(ctx, setup)
+	var bad *probe.SetupError
+	if errors.As(err, &bad) {
+		return &usageError{err: err}
+	}
+	if err != nil {
+		return err
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -209,6 +237,8 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 	switch {
 	case rep.OK:
 		return nil
+	case rep.NotRun != "":
+		return errNegative
 	case rep.Failed > 0 || (opts.strict && rep.Warned > 0) || (opts.requireAll && rep.NotTested > 0):
 		return errNegative
 	case rep.Unanswered > 0:
@@ -217,88 +247,54 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 	return errNegative
 }
 
-// deploymentTokens reads --expired-token and --other-audience-token and
-// checks each against the same key source and policy as the genuine token:
-// one that is not what it claims to be is a usage error, because its
-// refusal would prove nothing.
-func (o *probeOptions) deploymentTokens(c *cobra.Command, f *Factory, resolved *keysource.Resolved, genuine *verify.Result, in *probe.Inputs) error {
-	if o.expiredToken == "" && o.otherAudToken == "" {
-		return nil
-	}
-	clock, err := o.policy.clock(f)
-	if err != nil {
-		return err
-	}
-	v := &verify.Verifier{Now: clock, Keys: resolved.Keys}
-	if v.Policy, err = o.policy.policy(resolved, o.keys.baseURL); err != nil {
-		return err
-	}
+// deploymentTokens reads the tokens only the deployment can sign, each
+// labelled with the flag it came from; probe checks them.
+func (o *probeOptions) deploymentTokens(f *Factory) (map[probe.Kind]probe.DeploymentToken, error) {
+	out := map[probe.Kind]probe.DeploymentToken{}
 	for _, d := range []struct {
+		kind        probe.Kind
 		flag, value string
-		dst         *string
-		check       func(*verify.Result) error
 	}{
-		{"--expired-token", o.expiredToken, &in.ExpiredToken, probe.CheckExpired},
-		{"--other-audience-token", o.otherAudToken, &in.OtherAudienceToken,
-			func(r *verify.Result) error { return probe.CheckOtherAudience(r, genuine) }},
+		{probe.KindExpired, "--expired-token", o.expiredToken},
+		{probe.KindNotYetValid, "--not-yet-valid-token", o.notYetToken},
+		{probe.KindOtherAudience, "--other-audience-token", o.otherAudToken},
+		{probe.KindOtherIssuer, "--other-issuer-token", o.otherIssToken},
 	} {
 		if d.value == "" {
 			continue
 		}
 		tok, err := readToken(f, d.value, true, "")
 		if err != nil {
-			return usageErrorf("%s: %v", d.flag, err)
+			return nil, usageErrorf("%s: %v", d.flag, err)
 		}
-		r := v.Verify(c.Context(), tok)
-		if err := c.Context().Err(); err != nil {
-			return err
-		}
-		if err := d.check(r); err != nil {
-			return usageErrorf("%s: %v", d.flag, err)
-		}
-		*d.dst = tok
+		out[d.kind] = probe.DeploymentToken{Token: tok, Source: d.flag}
 	}
-	return nil
+	return out, nil
 }
 
-// startListener starts the attacker listener, unless the backend could not
-// reach it: a listener on loopback, for a backend on another host, would
-// make the three cases refused for the wrong reason.
-func (o *probeOptions) startListener(token, target string, in *probe.Inputs) (*probe.Listener, error) {
-	host, _, err := net.SplitHostPort(o.attackerListen)
+// readSecrets reads --hmac-secrets: one secret a line, blank lines and
+// lines starting with # skipped. A secret is named by its line, never by
+// its value: the file may hold the backend's real secret.
+func readSecrets(path string) ([]probe.Secret, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, usageErrorf("--attacker-listen must be HOST:PORT: %v", err)
+		return nil, usageErrorf("--hmac-secrets: %v", err)
 	}
-	if o.attackerURL == "" {
-		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-			return nil, usageErrorf("--attacker-listen %s listens on every address: give --attacker-url, the URL the backend reaches it at", render.SafeLine(o.attackerListen))
+	if len(b) > 1<<20 {
+		return nil, usageErrorf("--hmac-secrets: over 1 MiB")
+	}
+	var out []probe.Secret
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
 		}
-		u, _ := url.Parse(target)
-		if !httpclient.IsLoopback(u) && isLoopbackHost(host) {
-			in.AttackerSkip = "the backend at " + u.Hostname() + " cannot reach the attacker listener on " + host +
-				": give --attacker-listen and --attacker-url with an address it can reach"
-			return nil, nil
-		}
+		out = append(out, probe.Secret{Value: []byte(line), Label: fmt.Sprintf("line %d of --hmac-secrets", i+1)})
 	}
-	a, err := probe.NewAttacker(token, nil)
-	if err != nil {
-		in.AttackerSkip = err.Error()
-		return nil, nil
+	if len(out) > probe.MaxExtraSecrets {
+		return nil, usageErrorf("--hmac-secrets: %d secrets, at most %d (each is three requests to the backend)", len(out), probe.MaxExtraSecrets)
 	}
-	l, err := probe.Listen(o.attackerListen, o.attackerURL, a)
-	if err != nil {
-		return nil, usageErrorf("--attacker-listen: %v", err)
-	}
-	in.Attacker, in.AttackerURL = a, l.URL
-	return l, nil
-}
-
-func isLoopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return out, nil
 }
 
 func (o *probeOptions) write(f *Factory, rep *probe.Report) error {
@@ -324,6 +320,9 @@ func (o *probeOptions) validate(c *cobra.Command) error {
 	if o.concurrency < 1 || o.concurrency > 64 {
 		return usageErrorf("--concurrency must be between 1 and 64")
 	}
+	if o.listenerGrace < 0 || o.listenerGrace > time.Minute {
+		return usageErrorf("--listener-grace must be between 0 and 1m")
+	}
 	if o.attackerURL != "" {
 		u, err := url.Parse(o.attackerURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
@@ -331,29 +330,13 @@ func (o *probeOptions) validate(c *cobra.Command) error {
 		}
 	}
 	stdin := 0
-	for _, on := range append(o.readsStdin(), o.keys.jwks == "-", o.expiredToken == "-", o.otherAudToken == "-") {
+	for _, on := range append(o.readsStdin(), o.keys.jwks == "-", o.expiredToken == "-", o.otherAudToken == "-", o.notYetToken == "-", o.otherIssToken == "-") {
 		if on {
 			stdin++
 		}
 	}
 	if stdin > 1 {
-		return usageErrorf("stdin can feed only one of --token -, --password-stdin, --jwks -, --expired-token - and --other-audience-token -")
+		return usageErrorf("stdin can feed only one of --token -, --password-stdin, --jwks -, and the --*-token - flags")
 	}
 	return nil
-}
-
-// notProbeable says why a token cannot be probed with: it fails local
-// verification for a reason other than "no key to check it with".
-func notProbeable(r *verify.Result) string {
-	if r.Token == nil {
-		return "the token does not decode: the probe forges its attacks from a genuine token"
-	}
-	// Only "no key to check it with" is tolerated (a JWKS that cannot be
-	// read, no key source): an expired or foreign token is not probed with.
-	for _, e := range r.Errors {
-		if e.Code != verify.CodeUnverified {
-			return "the token is invalid here (" + string(e.Code) + "): a forgery of an invalid token is refused for that reason, which proves nothing; get a fresh token (baverify login)"
-		}
-	}
-	return ""
 }

@@ -27,8 +27,10 @@ type Attacker struct {
 	Alg, Kid string
 	signer   crypto.Signer
 	jwk      map[string]any
-	// CertPEM is a self-signed X.509 certificate of the key, for x5u.
+	// CertPEM is a self-signed X.509 certificate of the key, for x5u, and
+	// CertDER the same in DER, for x5c.
 	CertPEM []byte
+	CertDER []byte
 	random  io.Reader
 }
 
@@ -78,9 +80,10 @@ func NewAttacker(token string, random io.Reader) (*Attacker, error) {
 	default:
 		return nil, fmt.Errorf("no key can be made for alg %q", alg)
 	}
-	if a.CertPEM, err = a.certificate(); err != nil {
+	if a.CertDER, err = a.certificate(); err != nil {
 		return nil, err
 	}
+	a.CertPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.CertDER})
 	return a, nil
 }
 
@@ -116,6 +119,15 @@ func (a *Attacker) JWKS() []byte {
 	return b
 }
 
+// JWKSWithKid is the key set with the key under kid (kid_url serves it
+// under the URL that is the kid).
+func (a *Attacker) JWKSWithKid(kid string) []byte {
+	k := a.PublicJWK()
+	k["alg"], k["use"], k["kid"] = a.Alg, "sig", kid
+	b, _ := json.Marshal(map[string]any{"keys": []any{k}})
+	return b
+}
+
 // Public is the attacker's public key.
 func (a *Attacker) Public() crypto.PublicKey { return a.signer.Public() }
 
@@ -128,11 +140,7 @@ func (a *Attacker) certificate() ([]byte, error) {
 		NotAfter:  time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
 		KeyUsage:  x509.KeyUsageDigitalSignature,
 	}
-	der, err := x509.CreateCertificate(a.random, tmpl, tmpl, a.signer.Public(), a.signer)
-	if err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), nil
+	return x509.CreateCertificate(a.random, tmpl, tmpl, a.signer.Public(), a.signer)
 }
 
 // sign signs the payload segment under the genuine header with some

@@ -9,6 +9,84 @@ import (
 	"github.com/baverify/baverify/internal/verify"
 )
 
+// Kind names a token only the deployment can sign, each one wrong in one
+// way a backend must notice. The values are part of the JSON output.
+type Kind string
+
+const (
+	KindExpired       Kind = "expired"
+	KindNotYetValid   Kind = "not_yet_valid"
+	KindOtherAudience Kind = "other_audience"
+	KindOtherIssuer   Kind = "other_issuer"
+	// Room for tokens a minter can make and a user rarely has.
+	KindNoExp      Kind = "no_exp"
+	KindNoAud      Kind = "no_aud"
+	KindRotatedKey Kind = "rotated_key"
+)
+
+// DeploymentToken is a token of the deployment under test, and where it
+// came from ("--expired-token", "minted by --mint-from URL"): errors about
+// it name the source.
+type DeploymentToken struct {
+	Token  string
+	Source string
+}
+
+// kindSpec is what probe knows of a kind: its case, the check that the
+// token is what it claims to be, and the flag that gives it.
+type kindSpec struct {
+	kind     Kind
+	name     string // the case name
+	flag     string // the flag that gives the token
+	what     string // "a token of this deployment that has expired"
+	attack   string
+	validate func(r, genuine *verify.Result) error
+	check    string // the claim it tests
+	fix      string
+}
+
+// kinds are the deployment tokens probe can send, in case order.
+func kinds() []kindSpec {
+	return []kindSpec{
+		{KindExpired, CaseExpiredToken, "--expired-token", "a token of this deployment that has expired",
+			"a token this deployment signed that has expired: accepting it means exp is not checked (or with a leeway longer than its age)",
+			func(r, _ *verify.Result) error { return CheckExpired(r) }, CheckExp,
+			"check exp, with a leeway of seconds"},
+		{KindNotYetValid, CaseNotYetValid, "--not-yet-valid-token", "a token of this deployment whose nbf is in the future",
+			"a token this deployment signed whose nbf is in the future: accepting it means nbf is not checked",
+			func(r, _ *verify.Result) error { return CheckNotYetValid(r) }, CheckNbf,
+			"check nbf, with a leeway of seconds"},
+		{KindOtherAudience, CaseOtherAudience, "--other-audience-token", "a token of this deployment for another audience",
+			"a token this deployment signed for another audience: accepting it means aud is not checked",
+			CheckOtherAudience, CheckAud,
+			"check aud against this API's audience"},
+		{KindOtherIssuer, CaseOtherIssuer, "--other-issuer-token", "a token of this deployment's key with another iss",
+			"a token signed by this deployment's key with another iss: accepting it means iss is not checked",
+			CheckOtherIssuer, CheckIss,
+			"check iss against the deployment's issuer"},
+	}
+}
+
+func kindOf(k Kind) (kindSpec, bool) {
+	for _, s := range kinds() {
+		if s.kind == k {
+			return s, true
+		}
+	}
+	return kindSpec{}, false
+}
+
+// CheckDeploymentToken says why r, the local verification of a token given
+// as kind k, is not such a token: one that is not what it claims to be
+// proves nothing when it is refused.
+func CheckDeploymentToken(k Kind, r, genuine *verify.Result) error {
+	s, ok := kindOf(k)
+	if !ok {
+		return fmt.Errorf("probe does not know tokens of kind %q", k)
+	}
+	return s.validate(r, genuine)
+}
+
 // CheckExpired says why r, the local verification of an --expired-token,
 // is not a token of the deployment that is expired and otherwise valid: a
 // backend that refuses a token for another reason proves nothing about
@@ -43,6 +121,51 @@ func CheckOtherAudience(r, genuine *verify.Result) error {
 		}
 	}
 	return nil
+}
+
+// CheckNotYetValid says why r, the local verification of a
+// --not-yet-valid-token, is not a token of the deployment whose nbf is in
+// the future and is otherwise valid.
+func CheckNotYetValid(r *verify.Result) error {
+	if err := signedHere(r); err != nil {
+		return err
+	}
+	if !r.HasError(verify.CodeNotYetValid) {
+		return fmt.Errorf("it is already valid (no nbf in the future)")
+	}
+	return onlyErrors(r, verify.CodeNotYetValid)
+}
+
+// CheckOtherIssuer says why r, the local verification of an
+// --other-issuer-token, is not a token signed by the deployment's key
+// whose iss differs from the genuine token's and is otherwise valid.
+func CheckOtherIssuer(r, genuine *verify.Result) error {
+	if err := signedHere(r); err != nil {
+		return err
+	}
+	if err := onlyErrors(r, verify.CodeIssuerMismatch); err != nil {
+		return err
+	}
+	theirs, ok := stringClaim(r, "iss")
+	if !ok {
+		return fmt.Errorf("it has no iss claim")
+	}
+	if mine, _ := stringClaim(genuine, "iss"); theirs == mine {
+		return fmt.Errorf("its iss %q is also the genuine token's", theirs)
+	}
+	return nil
+}
+
+func stringClaim(r *verify.Result, name string) (string, bool) {
+	if r == nil {
+		return "", false
+	}
+	raw, ok := r.Claim(name)
+	if !ok {
+		return "", false
+	}
+	var s string
+	return s, json.Unmarshal(raw, &s) == nil
 }
 
 func signedHere(r *verify.Result) error {

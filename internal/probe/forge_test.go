@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/hmac"
 	"crypto/x509"
@@ -10,6 +11,7 @@ import (
 	"encoding/pem"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +84,8 @@ func forgeReal(t *testing.T, rt realToken) ([]Case, *Attacker) {
 		t.Fatal(err)
 	}
 	cases, err := Forge(Inputs{Token: rt.token, Key: rt.key.Public, JWK: rt.key.Raw, Attacker: a,
-		AttackerURL: "http://127.0.0.1:9/evil", ExpiredToken: "e30.e30.ZXhwaXJlZA", OtherAudienceToken: "e30.e30.b3RoZXI"})
+		AttackerURL: "http://127.0.0.1:9/evil", Deployment: map[Kind]DeploymentToken{
+			KindExpired: {Token: "e30.e30.ZXhwaXJlZA"}, KindOtherAudience: {Token: "e30.e30.b3RoZXI"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +95,10 @@ func forgeReal(t *testing.T, rt realToken) ([]Case, *Attacker) {
 const allCases = "genuine no_token malformed signature_tampered signature_stripped payload_tampered " +
 	"alg_none alg_none_title alg_none_upper alg_none_mixed " +
 	"hmac_public_key hmac_public_key_hs384 hmac_public_key_hs512 hmac_public_key_no_newline hmac_public_key_no_newline_hs384 hmac_public_key_no_newline_hs512 hmac_jwk_json hmac_raw_key " +
-	"kid_path_traversal kid_sql_injection embedded_jwk jku_header x5u_header iss_discovery psychic_signature expired_token other_audience_token"
+	"hmac_weak_secret unknown_kid kid_blank kid_path_traversal kid_sql_injection kid_command_injection kid_url " +
+	"embedded_jwk x5c_header jku_header x5u_header iss_discovery url_injection psychic_signature " +
+	"alg_other_family claim_type_confusion header_type_confusion " +
+	"expired_token not_yet_valid_token other_audience_token other_issuer_token"
 
 // Every forgery is refused by baverify's own verifier for the reason it
 // was built for, and the genuine token is not.
@@ -119,11 +125,22 @@ func TestForgeriesFailForTheirReason(t *testing.T) {
 			}
 			for _, c := range cases {
 				if c.Genuine || c.Name == CaseNoToken || c.Name == CaseMalformed || c.NotApplicable != "" ||
-					c.Name == CaseExpiredToken || c.Name == CaseOtherAudience {
+					c.Name == CaseExpiredToken || c.Name == CaseOtherAudience || c.Name == CaseNotYetValid || c.Name == CaseOtherIssuer {
 					continue
 				}
 				if c.NotTested != "" {
 					t.Fatalf("%s not tested: %s", c.Name, c.NotTested)
+				}
+				if len(c.Variants) > 0 {
+					for _, v := range c.Variants {
+						if v.Token == rt.token || strings.ContainsAny(v.Token, "\r\n ") {
+							t.Errorf("%s %s: %q", c.Name, v.Label, v.Token)
+						}
+						if r := rt.verify(t, v.Token); r.Valid {
+							t.Errorf("%s %s: baverify's own verifier accepts it", c.Name, v.Label)
+						}
+					}
+					continue
 				}
 				if c.Authorization != "Bearer "+c.Token || c.Token == rt.token {
 					t.Errorf("%s: Authorization %q, token unchanged: %v", c.Name, c.Authorization, c.Token == rt.token)
@@ -214,12 +231,15 @@ func TestEachForgeryChangesOnlyWhatItSays(t *testing.T) {
 				{name: CaseHMACPublicKeyNoNewline512, header: map[string]any{"alg": "HS512"}, sig: hs("HS512", pemKey[:len(pemKey)-1])},
 				{name: CaseHMACJWK, header: map[string]any{"alg": "HS256"}, sig: hs("HS256", rt.key.Raw)},
 				{name: CaseHMACRawKey, header: map[string]any{"alg": "HS256"}, sig: hs("HS256", raw)},
+				{name: CaseKidBlank, header: map[string]any{"alg": "HS256", "kid": ""}, sig: hs("HS256", nil)},
 				{name: CaseKidPathTraversal, header: map[string]any{"alg": "HS256", "kid": KidPathTraversal}, sig: hs("HS256", nil)},
 				{name: CaseKidSQLInjection, header: map[string]any{"alg": "HS256", "kid": KidSQLInjection}, sig: hs("HS256", []byte(KidSQLKey))},
 				{name: CaseEmbeddedJWK, header: map[string]any{"jwk": a.PublicJWK()}, sig: byAttacker},
-				{name: CaseJKU, header: map[string]any{"jku": base + PathJKU}, sig: byAttacker},
-				{name: CaseX5U, header: map[string]any{"x5u": base + PathX5U}, sig: byAttacker},
-				{name: CaseIssDiscovery, claims: map[string]any{"iss": base}, sig: byAttacker},
+				{name: CaseX5C, header: map[string]any{"x5c": []any{base64.StdEncoding.EncodeToString(a.CertDER)}}, sig: byAttacker},
+				{name: CaseKidURL, header: map[string]any{"kid": base + "/kid_url/jwks.json"}, sig: byAttacker},
+				{name: CaseJKU, header: map[string]any{"jku": base + "/jku_header/jwks.json"}, sig: byAttacker},
+				{name: CaseX5U, header: map[string]any{"x5u": base + "/x5u_header/cert.pem"}, sig: byAttacker},
+				{name: CaseIssDiscovery, claims: map[string]any{"iss": base + "/iss_discovery"}, sig: byAttacker},
 			} {
 				c := m[tc.name]
 				parts := strings.Split(c.Token, ".")
@@ -238,6 +258,137 @@ func TestEachForgeryChangesOnlyWhatItSays(t *testing.T) {
 				}
 				if !tc.sig(c.Token) {
 					t.Errorf("%s: the signature is not what the attack makes", tc.name)
+				}
+			}
+
+			// unknown_kid: the attacker's signature under a random kid
+			// the JWKS does not have; nothing else changed.
+			u := m[CaseUnknownKid]
+			uh, uc := decodeParts(t, u.Token)
+			if kid, _ := uh["kid"].(string); !strings.HasPrefix(kid, "baverify-probe-unknown-") || len(kid) != len("baverify-probe-unknown-")+16 || kid == rt.key.Kid {
+				t.Errorf("unknown_kid: kid %q", uh["kid"])
+			}
+			checkChanged(t, "unknown_kid header", gHeader, uh, map[string]any{"kid": uh["kid"]})
+			checkChanged(t, "unknown_kid claims", gClaims, uc, nil)
+			if !byAttacker(u.Token) {
+				t.Error("unknown_kid: not signed by the attacker key")
+			}
+			// x5c: the certificate is self-signed, of the attacker key.
+			xh, _ := decodeParts(t, m[CaseX5C].Token)
+			der, _ := base64.StdEncoding.DecodeString(xh["x5c"].([]any)[0].(string))
+			if cert, err := x509.ParseCertificate(der); err != nil || cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature) != nil || !publicEqual(cert.PublicKey, a.Public()) {
+				t.Errorf("x5c certificate: %v", err)
+			}
+
+			// hmac_weak_secret: every secret with HS256, HS384 and HS512,
+			// the genuine kid and payload, "" and "secret" first.
+			w := m[CaseHMACWeakSecret]
+			if len(w.Variants) != 3*len(WeakSecrets()) || w.Variants[0].Label != `HS256, secret ""` || w.Variants[3].Label != `HS256, secret "secret"` {
+				t.Fatalf("hmac_weak_secret: %d variants, first %q", len(w.Variants), w.Variants[0].Label)
+			}
+			for i, v := range w.Variants {
+				alg := []string{"HS256", "HS384", "HS512"}[i%3]
+				h, cl := decodeParts(t, v.Token)
+				checkChanged(t, "hmac_weak_secret header", gHeader, h, map[string]any{"alg": alg})
+				checkChanged(t, "hmac_weak_secret claims", gClaims, cl, nil)
+				if !hs(alg, []byte(WeakSecrets()[i/3]))(v.Token) {
+					t.Errorf("hmac_weak_secret %s: not keyed with the secret", v.Label)
+				}
+			}
+
+			// kid_command_injection: each payload runs curl against its own
+			// listener URL, HS256 keyed as kid_sql_injection.
+			ci := m[CaseKidCommandInjection]
+			if len(ci.Variants) != 4 {
+				t.Fatalf("kid_command_injection: %d variants", len(ci.Variants))
+			}
+			for i, v := range ci.Variants {
+				h, _ := decodeParts(t, v.Token)
+				kid, _ := h["kid"].(string)
+				if !strings.Contains(kid, "curl -s "+base+"/kid_command_injection/"+string(rune('1'+i))) || !strings.ContainsAny(kid, "|;$`") {
+					t.Errorf("kid_command_injection %d: kid %q", i, kid)
+				}
+				checkChanged(t, "kid_command_injection header", gHeader, h, map[string]any{"alg": "HS256", "kid": kid})
+				if !hs("HS256", []byte(KidSQLKey))(v.Token) {
+					t.Errorf("kid_command_injection %d: signature", i)
+				}
+			}
+
+			// alg_other_family: the genuine kid under each alg of another
+			// family, a signature of that alg's length.
+			var others []string
+			for _, v := range m[CaseAlgOtherFamily].Variants {
+				p := strings.Split(v.Token, ".")
+				h, _ := decodeParts(t, v.Token)
+				sig, _ := base64.RawURLEncoding.DecodeString(p[2])
+				checkChanged(t, "alg_other_family header", gHeader, h, map[string]any{"alg": h["alg"]})
+				if p[1] != gParts[1] || len(sig) != map[string]int{"RS256": 256, "ES256": 64, "EdDSA": 64}[h["alg"].(string)] {
+					t.Errorf("alg_other_family %s: payload changed or %d-byte signature", v.Label, len(sig))
+				}
+				others = append(others, h["alg"].(string))
+			}
+			wantOthers := map[string]string{"EdDSA": "RS256 ES256", "ES256": "RS256 EdDSA", "ES512": "RS256 EdDSA", "RS256": "ES256 EdDSA", "PS256": "ES256 EdDSA"}[alg]
+			if strings.Join(others, " ") != wantOthers {
+				t.Errorf("alg_other_family: %v, want %s", others, wantOthers)
+			}
+
+			// url_injection: each header member and claim in turn set to
+			// its own listener URL, the rest and the signature unchanged.
+			ui := m[CaseURLInjection]
+			if len(ui.Variants) != len(gHeader)+len(gClaims) {
+				t.Fatalf("url_injection: %d variants for %d members", len(ui.Variants), len(gHeader)+len(gClaims))
+			}
+			for _, v := range ui.Variants {
+				part, quoted, _ := strings.Cut(v.Label, " ")
+				name, _ := strconv.Unquote(quoted)
+				h, cl := decodeParts(t, v.Token)
+				want := base + "/url_injection/" + part + "-" + name
+				if part == "header" {
+					checkChanged(t, v.Label, gHeader, h, map[string]any{name: want})
+					checkChanged(t, v.Label, gClaims, cl, nil)
+				} else {
+					checkChanged(t, v.Label, gClaims, cl, map[string]any{name: want})
+					checkChanged(t, v.Label, gHeader, h, nil)
+				}
+				if strings.Split(v.Token, ".")[2] != gParts[2] {
+					t.Errorf("%s: signature changed", v.Label)
+				}
+			}
+
+			// The type confusions: one member of another type each (null
+			// kept as null), under the genuine signature.
+			for _, c := range []Case{m[CaseClaimTypes], m[CaseHeaderTypes]} {
+				if len(c.Variants) != 9 {
+					t.Fatalf("%s: %d variants", c.Name, len(c.Variants))
+				}
+				for _, v := range c.Variants {
+					p := strings.Split(v.Token, ".")
+					if p[2] != gParts[2] {
+						t.Errorf("%s %s: signature changed", c.Name, v.Label)
+					}
+					seg, other := p[1], p[0]
+					if c.Name == CaseHeaderTypes {
+						seg, other = p[0], p[1]
+					}
+					if other != map[bool]string{true: gParts[0], false: gParts[1]}[c.Name == CaseClaimTypes] {
+						t.Errorf("%s %s: the other segment changed", c.Name, v.Label)
+					}
+					raw, _ := base64.RawURLEncoding.DecodeString(seg)
+					name, val, _ := strings.Cut(v.Label, " ")
+					if name == "payload" {
+						if string(raw) != val {
+							t.Errorf("%s: payload %s", v.Label, raw)
+						}
+						continue
+					}
+					var got map[string]json.RawMessage
+					if err := json.Unmarshal(raw, &got); err != nil {
+						t.Fatalf("%s: %v", v.Label, err)
+					}
+					want := map[string]string{"null": "null", "true": "true", "false": "false", "0": "0", "{}": "{}", `"x"`: `"x"`, `"9999999999"`: `"9999999999"`, "[iss]": "[" + mustJSON(t, gClaims["iss"]) + "]"}[val]
+					if string(got[name]) != want {
+						t.Errorf("%s: %s is %s, want %s", v.Label, name, got[name], want)
+					}
 				}
 			}
 
@@ -261,6 +412,12 @@ func TestEachForgeryChangesOnlyWhatItSays(t *testing.T) {
 			}
 		})
 	}
+}
+
+func publicEqual(a, b any) bool {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	e, ok := a.(equaler)
+	return ok && e.Equal(b)
 }
 
 // checkChanged fails unless got is want with exactly the members of set
@@ -287,10 +444,10 @@ func checkChanged(t *testing.T, what string, want, got, set map[string]any) {
 // genuine kid) and as a certificate, and records every request.
 func TestListener(t *testing.T) {
 	t.Parallel()
-	rt, a, l := startListener(t, "ES256")
+	rt, a, l := startTestListener(t, "ES256")
 	defer l.Close()
 	get := func(path string) []byte {
-		req, _ := http.NewRequest("GET", l.URL+path, nil)
+		req, _ := http.NewRequest("GET", l.Base()+path, nil)
 		req.Header.Set("User-Agent", "test-agent")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -311,12 +468,27 @@ func TestListener(t *testing.T) {
 	}
 	get(PathIssJWKS)
 	get("/elsewhere")
+	get(PathURLInjection + "/claim-image")
+	// kid_url serves the key under the URL that is its kid.
+	kidSet, err := jwks.Parse(get(PathKidURL))
+	if err != nil || len(kidSet.Keys) != 1 || kidSet.Keys[0].Kid != l.Base()+PathKidURL {
+		t.Fatalf("kid_url JWKS: %v %+v", err, kidSet)
+	}
+	// Without the run's secret: not recorded, only counted.
+	if resp, err := http.Get(l.URL + PathJKU); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a path without the secret: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
+	if l.Foreign() != 1 {
+		t.Errorf("foreign requests: %d", l.Foreign())
+	}
 	fetches, _ := l.Fetches()
 	var got []string
 	for _, f := range fetches {
 		got = append(got, f.Case+" "+f.Path+" "+f.UserAgent)
 	}
-	if want := "jku_header /jku/jwks.json test-agent|x5u_header /x5u/cert.pem test-agent|iss_discovery /api/auth/jwks test-agent| /elsewhere test-agent"; strings.Join(got, "|") != want {
+	if want := "jku_header /jku_header/jwks.json test-agent|x5u_header /x5u_header/cert.pem test-agent|iss_discovery /iss_discovery/api/auth/jwks test-agent| /elsewhere test-agent|url_injection /url_injection/claim-image test-agent|kid_url /kid_url/jwks.json test-agent"; strings.Join(got, "|") != want {
 		t.Errorf("fetches:\n%s\nwant\n%s", strings.Join(got, "|"), want)
 	}
 }
@@ -424,4 +596,26 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// --hmac-secrets: the extra secrets follow the built-in ones, each with
+// the three algorithms, named by their label only.
+func TestForgeExtraSecrets(t *testing.T) {
+	t.Parallel()
+	rt := loadReal(t, "EdDSA")
+	cases, err := Forge(Inputs{Token: rt.token, AttackerSkip: "x", Secrets: []Secret{{Value: []byte("hunter2"), Label: "line 2 of --hmac-secrets"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := byName(t, cases)[CaseHMACWeakSecret]
+	n := 3 * len(WeakSecrets())
+	if len(w.Variants) != n+3 || w.Variants[n+2].Label != "HS512, secret line 2 of --hmac-secrets" || strings.Contains(w.Variants[n].Label, "hunter2") {
+		t.Fatalf("%d variants, last %q", len(w.Variants), w.Variants[len(w.Variants)-1].Label)
+	}
+	i := strings.LastIndexByte(w.Variants[n].Token, '.')
+	mac := hmac.New(hmacHash("HS256"), []byte("hunter2"))
+	mac.Write([]byte(w.Variants[n].Token[:i]))
+	if base64.RawURLEncoding.EncodeToString(mac.Sum(nil)) != w.Variants[n].Token[i+1:] {
+		t.Error("not keyed with the extra secret")
+	}
 }

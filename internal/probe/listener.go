@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -11,16 +12,22 @@ import (
 	"time"
 )
 
-// Paths the attacker listener serves, relative to its URL. iss_discovery
-// sets iss to the listener's URL, so a backend that discovers keys from
-// iss asks for <iss>/api/auth/jwks (Better Auth's default), for
-// <iss>/.well-known/jwks.json, or for OpenID discovery.
+// Paths the attacker listener serves, under its base URL (Listener.Base:
+// its URL and a secret of this run). The first segment is the case that
+// handed the URL out. iss_discovery sets iss to <base>/iss_discovery, so a
+// backend that discovers keys from iss asks for <iss>/api/auth/jwks
+// (Better Auth's default), for <iss>/.well-known/jwks.json, or for OpenID
+// discovery.
 const (
-	PathJKU          = "/jku/jwks.json"
-	PathX5U          = "/x5u/cert.pem"
-	PathIssJWKS      = "/api/auth/jwks"
-	PathIssWellKnown = "/.well-known/jwks.json"
-	PathIssOpenID    = "/.well-known/openid-configuration"
+	PathJKU          = "/" + CaseJKU + "/jwks.json"
+	PathX5U          = "/" + CaseX5U + "/cert.pem"
+	PathKidURL       = "/" + CaseKidURL + "/jwks.json"
+	PathKidCommand   = "/" + CaseKidCommandInjection
+	PathURLInjection = "/" + CaseURLInjection
+	PathIss          = "/" + CaseIssDiscovery
+	PathIssJWKS      = PathIss + "/api/auth/jwks"
+	PathIssWellKnown = PathIss + "/.well-known/jwks.json"
+	PathIssOpenID    = PathIss + "/.well-known/openid-configuration"
 )
 
 // maxFetches bounds the requests a listener records: the evidence is in the
@@ -41,20 +48,28 @@ type Fetch struct {
 }
 
 // Listener is the attacker's HTTP server: it serves the attacker key as a
-// JWKS and as an X.509 certificate, and records every request.
+// JWKS and as an X.509 certificate, and records every request whose path
+// carries this run's secret. A request without it is counted, never a
+// finding: anyone who can reach the listener could send one.
 type Listener struct {
-	// URL is where the backend is told to fetch from (--attacker-url, or
+	// URL is where the backend reaches the listener (--attacker-url, or
 	// http://<the address it listens on>).
 	URL string
 	// Addr is the address it listens on.
 	Addr string
 
+	secret  string
 	srv     *http.Server
 	done    chan struct{}
 	mu      sync.Mutex
 	fetches []Fetch
 	dropped int
+	foreign int
 }
+
+// Base is the URL the cases hand out: URL and this run's secret. Only
+// requests under it are findings.
+func (l *Listener) Base() string { return l.URL + "/" + l.secret }
 
 // Listen starts the listener on addr ("127.0.0.1:0" picks a free port);
 // publicURL, when not "", is the URL the backend reaches it at.
@@ -63,7 +78,8 @@ func Listen(addr, publicURL string, a *Attacker) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Listener{Addr: ln.Addr().String(), URL: strings.TrimSuffix(publicURL, "/"), done: make(chan struct{})}
+	l := &Listener{Addr: ln.Addr().String(), URL: strings.TrimSuffix(publicURL, "/"), done: make(chan struct{}),
+		secret: randomHex(nil, 16)}
 	if l.URL == "" {
 		l.URL = "http://" + l.Addr
 	}
@@ -74,7 +90,10 @@ func Listen(addr, publicURL string, a *Attacker) (*Listener, error) {
 		base = strings.TrimSuffix(u.Path, "/")
 	}
 	jwks := a.JWKS()
-	openid := []byte(`{"issuer":"` + l.URL + `","jwks_uri":"` + l.URL + PathIssWellKnown + `"}`)
+	kidURL := a.JWKSWithKid(l.Base() + PathKidURL)
+	iss, _ := json.Marshal(l.Base() + PathIss)
+	jwksURI, _ := json.Marshal(l.Base() + PathIssWellKnown)
+	openid := []byte(`{"issuer":` + string(iss) + `,"jwks_uri":` + string(jwksURI) + `}`)
 	// The listener answers whoever reaches it, so every wait is bounded:
 	// headers, a body nobody needs, an idle keep-alive connection.
 	l.srv = &http.Server{
@@ -84,12 +103,22 @@ func Listen(addr, publicURL string, a *Attacker) (*Listener, error) {
 		IdleTimeout:       10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			path := strings.TrimPrefix(r.URL.Path, base)
+			path, ours := strings.CutPrefix(strings.TrimPrefix(r.URL.Path, base), "/"+l.secret)
+			if !ours || (path != "" && path[0] != '/') {
+				l.mu.Lock()
+				l.foreign++
+				l.mu.Unlock()
+				http.NotFound(w, r)
+				return
+			}
 			l.record(r, caseOfPath(path))
 			switch path {
 			case PathJKU, PathIssJWKS, PathIssWellKnown:
 				w.Header().Set("Content-Type", "application/json")
 				w.Write(jwks)
+			case PathKidURL:
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(kidURL)
 			case PathIssOpenID:
 				w.Header().Set("Content-Type", "application/json")
 				w.Write(openid)
@@ -110,14 +139,13 @@ func Listen(addr, publicURL string, a *Attacker) (*Listener, error) {
 	return l, nil
 }
 
+// caseOfPath is the case whose URL this is: the first segment, when it
+// names a case that hands out listener URLs.
 func caseOfPath(path string) string {
-	switch path {
-	case PathJKU:
-		return CaseJKU
-	case PathX5U:
-		return CaseX5U
-	case PathIssJWKS, PathIssWellKnown, PathIssOpenID:
-		return CaseIssDiscovery
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	switch first {
+	case CaseJKU, CaseX5U, CaseIssDiscovery, CaseKidURL, CaseKidCommandInjection, CaseURLInjection:
+		return first
 	}
 	return ""
 }
@@ -129,7 +157,9 @@ func (l *Listener) record(r *http.Request, c string) {
 		l.dropped++
 		return
 	}
-	l.fetches = append(l.fetches, Fetch{Case: c, Method: r.Method, Path: clipText(r.URL.RequestURI(), 200),
+	// The path is shown without the run's secret.
+	path := strings.Replace(r.URL.RequestURI(), "/"+l.secret, "", 1)
+	l.fetches = append(l.fetches, Fetch{Case: c, Method: r.Method, Path: clipText(path, 200),
 		UserAgent: clipText(r.UserAgent(), 200), From: r.RemoteAddr})
 }
 
@@ -139,6 +169,13 @@ func (l *Listener) Fetches() ([]Fetch, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]Fetch{}, l.fetches...), l.dropped
+}
+
+// Foreign counts the requests without this run's secret: not findings.
+func (l *Listener) Foreign() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.foreign
 }
 
 // Close stops the listener; requests under way get a second to finish,

@@ -13,7 +13,7 @@ import (
 // server's ten-second header timeout.
 func TestListenerCloseEndsStalledConnections(t *testing.T) {
 	t.Parallel()
-	_, _, l := startListener(t, "ES256")
+	_, _, l := startTestListener(t, "ES256")
 	c, err := net.Dial("tcp", l.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -37,9 +37,9 @@ func TestListenerCloseEndsStalledConnections(t *testing.T) {
 	}
 }
 
-// startListener starts an attacker listener on loopback for a real token
+// startTestListener starts an attacker listener on loopback for a real token
 // of alg; the caller closes it.
-func startListener(t *testing.T, alg string) (realToken, *Attacker, *Listener) {
+func startTestListener(t *testing.T, alg string) (realToken, *Attacker, *Listener) {
 	t.Helper()
 	rt := loadReal(t, alg)
 	a, err := NewAttacker(rt.token, nil)

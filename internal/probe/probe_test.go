@@ -71,7 +71,7 @@ func TestJudge(t *testing.T) {
 		{"forgery accepted", forged, answer(200), "", Fail, "ACCEPTED (HTTP 200)", ""},
 		{"forgery answered 304", forged, answer(304), "", Warn, "answered 304 to a forged token: neither accepted nor refused", ""},
 		{"forgery answered 302 that was not followed", forged, answer(302), "", Warn, "answered 302 to a forged token", ""},
-		{"forgery crashes the backend", forged, answer(500), "", Warn, "HTTP 500: refused, but by failing", ""},
+		{"forgery crashes the backend", forged, answer(500), "", Warn, "HTTP 500: the forgery made the backend fail, not refuse it: an unhandled error (it said", ""},
 		{"forgery refused with 400", forged, answer(400), "", Warn, "refused with HTTP 400", ""},
 		{"forgery accepted after a trailing-slash redirect", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/x/"}), "", Fail, "ACCEPTED", ""},
 		{"forgery accepted after a same-origin redirect, where the genuine one went", forged, answer(200, call.Redirect{From: "http://127.0.0.1/x", To: "http://127.0.0.1/v2/x"}), "", Fail, "ACCEPTED", "http://127.0.0.1/v2/x"},
@@ -166,17 +166,19 @@ func TestRunAgainstASoundBackend(t *testing.T) {
 		return http.StatusOK
 	})
 	rep := runProbe(t, rt, b.srv.URL+"/api/me")
-	// 26 cases (no psychic signature for RS256), of which 5 need what
+	// 38 cases (no psychic signature for RS256), of which 10 need what
 	// this test does not give: a listener and the deployment's tokens.
-	if !rep.OK || rep.AcceptedAny || !rep.GenuineAccepted || rep.Passed != 21 || rep.NotTested != 5 ||
+	if !rep.OK || rep.AcceptedAny || !rep.GenuineAccepted || rep.Passed != 28 || rep.NotTested != 10 ||
 		rep.Failed+rep.Warned+rep.Inconclusive+rep.Unanswered != 0 {
 		t.Fatalf("report: %+v", rep)
 	}
-	if rep.Coverage.Sent != 21 || rep.Coverage.Total != 26 || len(rep.Coverage.NotTested) != 5 ||
+	if rep.Coverage.Sent != 28 || rep.Coverage.Total != 38 || len(rep.Coverage.NotTested) != 10 ||
 		len(rep.Coverage.NotApplicable) != 1 || rep.Coverage.NotApplicable[0].Name != CasePsychicSignature {
 		t.Errorf("coverage: %+v", rep.Coverage)
 	}
-	if len(b.seen) != 21 || b.seen[0] != "Bearer "+rt.token || !slices.Contains(b.seen, "") {
+	// 28 cases, of which 4 send several tokens: 30 + 2 + 9 + 9; and the
+	// genuine token once more at the end.
+	if len(b.seen) != 75 || b.seen[74] != "Bearer "+rt.token || b.seen[0] != "Bearer "+rt.token || !slices.Contains(b.seen, "") {
 		t.Errorf("the backend saw %d requests; first %q", len(b.seen), b.seen[0])
 	}
 	if len(rep.Diagnosis) != 0 {
@@ -196,8 +198,13 @@ func TestRunAgainstABackendThatChecksNothing(t *testing.T) {
 		return http.StatusUnauthorized
 	})
 	rep := runProbe(t, rt, b.srv.URL+"/api/me")
-	if rep.OK || !rep.AcceptedAny || rep.Failed != 19 || rep.Passed != 2 {
+	if rep.OK || !rep.AcceptedAny || rep.Failed != 26 || rep.Passed != 2 {
 		t.Fatalf("report: ok=%v accepted=%v passed=%d failed=%d", rep.OK, rep.AcceptedAny, rep.Passed, rep.Failed)
+	}
+	// One flaw: it takes any bearer string; every other acceptance is
+	// explained by that.
+	if len(rep.Causes) != 1 || rep.Causes[0].Case != CaseMalformed || len(rep.Causes[0].Explains) != 25 {
+		t.Errorf("causes: %+v", rep.Causes)
 	}
 	for _, p := range rep.Probes {
 		wantPass := p.Name == CaseGenuine || p.Name == CaseNoToken
@@ -214,7 +221,7 @@ func TestRunGenuineRefused(t *testing.T) {
 	rt := loadReal(t, "ES256")
 	b := newBackend(t, func(string) int { return http.StatusUnauthorized })
 	rep := runProbe(t, rt, b.srv.URL+"/api/me")
-	if rep.OK || rep.AcceptedAny || rep.GenuineAccepted || rep.Failed != 1 || rep.Inconclusive != 21 || rep.Probes[0].Outcome != Fail {
+	if rep.OK || rep.AcceptedAny || rep.GenuineAccepted || rep.Failed != 1 || rep.Inconclusive != 28 || rep.Probes[0].Outcome != Fail {
 		t.Fatalf("report: %+v", rep)
 	}
 	if len(rep.Diagnosis) == 0 || rep.Diagnosis[0].Code != call.CodeRejectedValid {
@@ -229,7 +236,7 @@ func TestRunUnreachable(t *testing.T) {
 	url := b.srv.URL
 	b.srv.Close()
 	rep := runProbe(t, rt, url+"/api/me")
-	if rep.OK || rep.Unanswered != 1 || rep.Inconclusive != 20 || rep.Probes[0].Outcome != Unanswered {
+	if rep.OK || rep.Unanswered != 1 || rep.Inconclusive != 27 || rep.Probes[0].Outcome != Unanswered {
 		t.Fatalf("report: ok=%v unanswered=%d inconclusive=%d", rep.OK, rep.Unanswered, rep.Inconclusive)
 	}
 }
@@ -259,7 +266,7 @@ func TestRunNeverCarriesTokensToAnotherOrigin(t *testing.T) {
 	rep := runProbe(t, rt, redirector.URL+"/api/me")
 	target.mu.Lock()
 	defer target.mu.Unlock()
-	if len(target.seen) != 21 {
+	if len(target.seen) != 74 {
 		t.Fatalf("the other origin got %d requests", len(target.seen))
 	}
 	for i, a := range target.seen {
@@ -368,28 +375,36 @@ func TestRunStopsWhenTheGenuineRequestIsUnanswered(t *testing.T) {
 // with its own finding, even though the forgery is then refused.
 func TestRunReportsListenerFetches(t *testing.T) {
 	t.Parallel()
-	rt, a, l := startListener(t, "EdDSA")
+	rt, a, l := startTestListener(t, "EdDSA")
 	defer l.Close()
 	b := newBackend(t, func(auth string) int {
 		tok, _ := strings.CutPrefix(auth, "Bearer ")
 		if tok == rt.token {
 			return http.StatusOK
 		}
-		if h, _, err := decodeHeader(tok); err == nil && h["jku"] != nil {
-			resp, err := http.Get(h["jku"].(string))
-			if err == nil {
-				resp.Body.Close()
+		if h, _, err := decodeHeader(tok); err == nil {
+			if jku, ok := h["jku"].(string); ok {
+				resp, err := http.Get(jku)
+				if err == nil {
+					resp.Body.Close()
+				}
 			}
 		}
 		return http.StatusUnauthorized
 	})
-	cases, err := Forge(Inputs{Token: rt.token, Key: rt.key.Public, JWK: rt.key.Raw, Attacker: a, AttackerURL: l.URL})
+	// Anyone else who reaches the listener, without this run's secret, is
+	// no finding.
+	if resp, err := http.Get(l.URL + PathJKU); err == nil {
+		resp.Body.Close()
+	}
+	cases, err := Forge(Inputs{Token: rt.token, Key: rt.key.Public, JWK: rt.key.Raw, Attacker: a, AttackerURL: l.Base()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rep := Run(context.Background(), Options{Method: "GET", URL: b.srv.URL, Expect: expectation(t, ""), Listener: l,
 		NewClient: func(log *call.RedirectLog) (*http.Client, error) { return httpclient.New(httpclient.Options{}) }}, cases, nil)
-	if rep.OK || rep.AcceptedAny || !rep.FetchedFromToken || rep.Failed != 1 || rep.Attacker == nil || len(rep.Attacker.Fetches) != 1 {
+	if rep.OK || rep.AcceptedAny || !rep.FetchedFromToken || rep.Failed != 1 || rep.Attacker == nil || len(rep.Attacker.Fetches) != 1 ||
+		rep.Attacker.Ignored != 1 {
 		t.Fatalf("report: ok=%v accepted=%v fetched=%v failed=%d attacker=%+v", rep.OK, rep.AcceptedAny, rep.FetchedFromToken, rep.Failed, rep.Attacker)
 	}
 	f := rep.Attacker.Fetches[0]
@@ -397,7 +412,7 @@ func TestRunReportsListenerFetches(t *testing.T) {
 		t.Errorf("fetch: %+v", f)
 	}
 	for _, p := range rep.Probes {
-		if p.Name == CaseJKU && (p.Outcome != Fail || !strings.Contains(p.Message, "FETCHED /jku/jwks.json") || p.Status != 401) {
+		if p.Name == CaseJKU && (p.Outcome != Fail || !strings.Contains(p.Message, "FETCHED /jku_header/jwks.json") || p.Status != 401) {
 			t.Errorf("jku_header: %s %q", p.Outcome, p.Message)
 		}
 	}

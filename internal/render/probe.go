@@ -5,28 +5,45 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/baverify/baverify/internal/probe"
 )
 
-// ProbeText writes the human report of a probe: the genuine token's local
-// verdict, one line per case with its status and outcome, the backend's
-// own words where it gave them, what reached the attacker listener, the
-// diagnosis of a refused genuine token, the coverage, and a one-line
-// result that says what was proven.
+// ProbeText writes the human report of a probe, verdict first: the
+// result line and the one thing to fix per flaw found, then the genuine
+// token's local verdict, one line per case with its status and outcome,
+// the backend's own words where it gave them, what reached the attacker
+// listener, the diagnosis of a refused genuine token, and the coverage:
+// the checks tested, partly tested and not tested, and why.
 func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 	p := &printer{w: w}
+	if rep.NotRun != "" {
+		p.line(apply(st.Fail, "Result: NOT RUN") + ": " + SafeLine(rep.NotRun))
+		p.line("")
+		p.line(apply(st.Heading, "Token"))
+		callToken(p, rep.Token, st)
+		return p.err
+	}
+	p.line(probeResult(rep, st))
+	for _, c := range rep.Causes {
+		tag := apply(st.Fail, "fix")
+		if c.Warning {
+			tag = apply(st.Warn, "fix")
+		}
+		line := "  " + tag + " (" + c.Case + "): " + SafeLine(c.Fix)
+		if len(c.Explains) > 0 {
+			line += "; this also explains " + strings.Join(c.Explains, ", ")
+		}
+		p.line(line)
+	}
+	p.line("")
 	p.line(apply(st.Heading, "Token"))
 	callToken(p, rep.Token, st)
 	if rep.Token == nil || !rep.Token.Verified {
 		p.line("  " + apply(st.Warn, "not verified locally") + ": give --base-url or --jwks to check it first (and to build the hmac_* cases)")
 	}
 
-	if rep.NotRun != "" {
-		p.line("")
-		p.line(apply(st.Fail, "Result: NOT RUN") + ": " + SafeLine(rep.NotRun))
-		return p.err
-	}
 	p.line("")
 	p.line(apply(st.Heading, "Probes") + "  " + SafeLine(rep.Method) + " " + SafeLine(rep.URL))
 	width := 0
@@ -46,8 +63,12 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 		if r.Status != 0 {
 			status = fmt.Sprintf("%4d", r.Status)
 		}
-		p.line(fmt.Sprintf("  %s %-*s %s  %s", outcomeTag(r.Outcome, st), width, r.Name, status, SafeLine(r.Message)))
-		if r.Outcome == probe.Fail || r.Outcome == probe.Warn {
+		msg := SafeLine(r.Message)
+		if r.ExplainedBy != "" {
+			msg += apply(st.Dim, "; explained by "+r.ExplainedBy)
+		}
+		p.line(fmt.Sprintf("  %s %-*s %s  %s", outcomeTag(r.Outcome, st), width, r.Name, status, msg))
+		if (r.Outcome == probe.Fail || r.Outcome == probe.Warn) && r.ExplainedBy == "" {
 			p.line("      " + apply(st.Dim, "sent: ") + SafeLine(r.Attack))
 			if r.BackendSaid != "" {
 				p.line("      " + apply(st.Dim, "the backend said: ") + SafeLine(r.BackendSaid))
@@ -66,17 +87,24 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 		}
 	}
 
+	if g := rep.GenuineAfter; g != nil {
+		status := "   -"
+		if g.Status != 0 {
+			status = fmt.Sprintf("%4d", g.Status)
+		}
+		p.line(fmt.Sprintf("  %s %-*s %s  %s", outcomeTag(g.Outcome, st), width, "genuine, again", status, SafeLine(g.Message)))
+	}
 	if notSent > 0 {
 		p.line(fmt.Sprintf("  %s %d more cases not sent: the genuine request got no answer", apply(st.Warn, "[ ?? ]"), notSent))
 	}
 
 	if a := rep.Attacker; a != nil {
 		p.line("")
-		p.line(apply(st.Heading, "Attacker listener") + "  " + SafeLine(a.URL))
+		p.line(apply(st.Heading, "Attacker listener") + "  " + SafeLine(a.URL) + fmt.Sprintf("  (open %s after the last answer)", time.Duration(a.GraceMs)*time.Millisecond))
 		if len(a.Fetches) == 0 {
 			// A backend that follows these URLs but cannot reach the
 			// listener (in a container, say) looks the same: say so.
-			p.line("  no request reached it; a backend that cannot reach this URL (one in a container or a VM) would refuse the three cases without trying: then give --attacker-url")
+			p.line("  no request reached it; a backend that cannot reach this URL (one in a container or a VM) would refuse the listener cases without trying: then give --attacker-url")
 		}
 		for _, f := range a.Fetches {
 			c := f.Case
@@ -93,6 +121,9 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 			p.line("      " + apply(st.Fail, "the backend fetched a URL taken from the token") +
 				" (SSRF): an attacker can make it request any URL, and serve it the key to trust")
 		}
+		if a.Ignored > 0 {
+			p.line(fmt.Sprintf("  %d requests without this run's secret in the path: ignored (anyone can send those)", a.Ignored))
+		}
 	}
 
 	diagnosis(p, "Why the genuine token was not accepted", rep.Diagnosis, st)
@@ -100,19 +131,37 @@ func ProbeText(w io.Writer, rep *probe.Report, st Styles) error {
 	p.line("")
 	cov := rep.Coverage
 	p.line(apply(st.Heading, "Coverage") + fmt.Sprintf("  %d of %d cases sent", cov.Sent, cov.Total))
-	for _, g := range cov.NotTested {
-		line := "  " + apply(st.Skip, "not tested") + ": " + g.Name + ": " + SafeLine(g.Why)
-		if g.EnabledBy != "" && !strings.Contains(g.Why, g.EnabledBy) {
-			line += " (" + g.EnabledBy + ")"
+	var tested []string
+	for _, c := range cov.Checks {
+		switch c.Status {
+		case probe.Tested:
+			tested = append(tested, c.Check)
+		case probe.PartlyTested:
+			p.line("  " + apply(st.Skip, "partly tested") + ": " + c.Check + ": not sent: " + strings.Join(c.NotTested, ", ") + ": " + SafeLine(gapWhy(c.Why, c.EnabledBy)))
+		default:
+			p.line("  " + apply(st.Skip, "not tested") + ": " + c.Check + " (" + strings.Join(c.NotTested, ", ") + "): " + SafeLine(gapWhy(c.Why, c.EnabledBy)))
 		}
-		p.line(line)
+	}
+	if len(tested) > 0 {
+		p.line("  " + apply(st.Pass, "tested") + ": " + strings.Join(tested, ", "))
+	}
+	for _, g := range cov.Caveats {
+		p.line("  " + apply(st.Warn, "caveat") + ": " + g.Name + ": " + SafeLine(g.Why))
 	}
 	for _, g := range cov.NotApplicable {
 		p.line("  " + apply(st.Dim, "does not apply") + ": " + g.Name + ": " + SafeLine(g.Why))
 	}
-	p.line("")
-	p.line(probeResult(rep, st))
+	p.line("  " + apply(st.Dim, "never tested by probe") + ": token replay, revocation, session binding, per-route authorization (docs/probe.md)")
 	return p.err
+}
+
+// gapWhy is why a case was not sent, with the flag that enables it when
+// the reason does not already name it.
+func gapWhy(why, enabledBy string) string {
+	if enabledBy != "" && !strings.Contains(why, enabledBy) {
+		return why + " (" + enabledBy + ")"
+	}
+	return why
 }
 
 func outcomeTag(o probe.Outcome, st Styles) string {
@@ -153,7 +202,19 @@ func probeResult(rep *probe.Report, st Styles) string {
 	tested := rep.Passed + rep.Warned - 1 // the genuine case passed
 	switch {
 	case rep.AcceptedAny:
-		return apply(st.Fail, "Result: FAIL") + summary + ": the backend ACCEPTED a forged token; anyone can call it as anyone"
+		flaws, n := "", 0
+		for _, c := range rep.Causes {
+			if !c.Warning {
+				n++
+			}
+		}
+		switch {
+		case n == 1 && rep.Failed > 1:
+			flaws = fmt.Sprintf(" (one flaw explains the %d failed cases: the fix below)", rep.Failed)
+		case n > 1:
+			flaws = fmt.Sprintf(" (%d flaws, each to fix below)", n)
+		}
+		return apply(st.Fail, "Result: FAIL") + summary + ": the backend ACCEPTED a forged token; anyone can call it as anyone" + flaws
 	case rep.FetchedFromToken:
 		return apply(st.Fail, "Result: FAIL") + summary + ": the backend fetched URLs taken from forged tokens (SSRF)"
 	case rep.Failed > 0 && !rep.GenuineAccepted:
@@ -164,6 +225,8 @@ func probeResult(rep *probe.Report, st Styles) string {
 		return apply(st.Fail, "Result: COULD NOT CHECK") + summary + ": some requests got no answer"
 	case rep.Failed > 0:
 		return apply(st.Fail, "Result: FAIL") + summary
+	case rep.Inconclusive > 0 && rep.GenuineAfter != nil && rep.GenuineAfter.Outcome != probe.Pass:
+		return apply(st.Fail, "Result: INCONCLUSIVE") + summary + fmt.Sprintf(": the genuine token was refused after the forgeries (HTTP %d): a rate limit or a lockout makes every refusal prove nothing; allow the probe's client, or raise the limit", rep.GenuineAfter.Status)
 	case rep.Inconclusive > 0:
 		return apply(st.Fail, "Result: INCONCLUSIVE") + summary + ": some answers prove nothing (a redirect to another origin, which gets no credential, or too many redirects); the cases above say which"
 	case rep.RequireAll && rep.NotTested > 0:
@@ -224,7 +287,11 @@ func ProbeJUnit(w io.Writer, rep *probe.Report) error {
 		total += r.LatencyMs
 		c := junitCase{Name: r.Name, Classname: "baverify.probe", Time: fmt.Sprintf("%.3f", float64(r.LatencyMs)/1000),
 			SystemOut: clean(r.Attack)}
-		msg := &junitMessage{Message: clean(r.Message), Type: string(r.Outcome), Text: clean(r.Attack)}
+		message := r.Message
+		if r.ExplainedBy != "" {
+			message += "; explained by " + r.ExplainedBy
+		}
+		msg := &junitMessage{Message: clean(message), Type: string(r.Outcome), Text: clean(r.Attack)}
 		if r.BackendSaid != "" {
 			msg.Text += "\nthe backend said: " + clean(r.BackendSaid)
 		}
@@ -267,16 +334,16 @@ func ProbeJUnit(w io.Writer, rep *probe.Report) error {
 	return err
 }
 
-// clean drops what XML 1.0 cannot carry (control characters) and what a
-// terminal showing the report would act on.
+// clean makes text safe for XML 1.0 and for whoever reads the report:
+// what a terminal or a test-report viewer would act on (control
+// characters, bidi controls, U+2028 and U+2029) is written as a \u escape,
+// as the text and JSON outputs do; what XML cannot carry (U+FFFE,
+// U+FFFF) is dropped.
 func clean(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0xfffe || r == 0xffff {
+		if r == 0xfffe || r == 0xffff {
 			return -1
 		}
 		return r
-	}, s)
+	}, Safe(s))
 }

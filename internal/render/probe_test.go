@@ -47,3 +47,56 @@ func TestProbeTextShowsEveryRedirect(t *testing.T) {
 		}
 	}
 }
+
+// JUnit output escapes what a report viewer would act on, as text and
+// JSON do: bidi controls, U+2028 and U+2029, C0 and C1 controls.
+func TestProbeJUnitEscapesBidiAndLineSeparators(t *testing.T) {
+	rep := &probe.Report{Method: "GET", URL: "http://127.0.0.1:1/api/\u202e", Probes: []probe.Result{{
+		Name: probe.CaseAlgNone, Outcome: probe.Fail, Status: 200, Message: "ACCEPTED\u2028line\u2029para",
+		BackendSaid: "evil\u2066\u200f\u0085\x1b[31m", Attack: "x\u202ay",
+	}}}
+	var out bytes.Buffer
+	if err := ProbeJUnit(&out, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []rune{'\u202e', '\u2028', '\u2029', '\u2066', '\u0085', '\x1b', '\u202a'} {
+		if strings.ContainsRune(out.String(), r) {
+			t.Errorf("U+%04X written raw:\n%s", r, out.String())
+		}
+	}
+	for _, want := range []string{`ACCEPTED\u2028line\u2029para`, `api/\u202e`, `x\u202ay`, `evil\u2066`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// Verdict first: the result line and the fix per cause come before the
+// details; an explained case says what explains it.
+func TestProbeTextVerdictFirst(t *testing.T) {
+	rep := &probe.Report{Method: "GET", URL: "http://127.0.0.1:1/api/me", AcceptedAny: true, Failed: 2, Passed: 1, GenuineAccepted: true,
+		Probes: []probe.Result{
+			{Name: probe.CaseGenuine, Outcome: probe.Pass, Status: 200, Message: "accepted (HTTP 200)"},
+			{Name: probe.CaseUnknownKid, Outcome: probe.Fail, Status: 200, Message: "ACCEPTED (HTTP 200)"},
+			{Name: probe.CaseKidSQLInjection, Outcome: probe.Fail, Status: 200, Message: "ACCEPTED (HTTP 200)", ExplainedBy: probe.CaseUnknownKid},
+		},
+		Causes: []probe.Cause{{Case: probe.CaseUnknownKid, Fix: "refuse a token whose kid is not in the JWKS", Explains: []string{probe.CaseKidSQLInjection}}},
+		Coverage: probe.Coverage{Checks: []probe.CheckCoverage{
+			{Check: probe.CheckKid, Status: probe.Tested},
+			{Check: probe.CheckNbf, Status: probe.CheckUntested, NotTested: []string{probe.CaseNotYetValid}, Why: "give --not-yet-valid-token", EnabledBy: "--not-yet-valid-token"},
+		}}}
+	var out bytes.Buffer
+	if err := ProbeText(&out, rep, Styles{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	if !strings.HasPrefix(lines[0], "Result: FAIL") ||
+		lines[1] != "  fix (unknown_kid): refuse a token whose kid is not in the JWKS; this also explains kid_sql_injection" {
+		t.Fatalf("not verdict first:\n%s", out.String())
+	}
+	for _, want := range []string{"ACCEPTED (HTTP 200); explained by unknown_kid", "not tested: nbf (not_yet_valid_token): give --not-yet-valid-token", "tested: kid"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, out.String())
+		}
+	}
+}
