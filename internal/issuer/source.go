@@ -71,3 +71,28 @@ func OpenSource(client *http.Client, from string, d Defaults, now func() time.Ti
 
 // Mint returns a token as r asks.
 func (s *Source) Mint(ctx context.Context, r MintRequest) (string, error) { return s.mint(ctx, r) }
+
+// Invalid is a token a backend must refuse, wrong in one way. Names are
+// probe's deployment-token kinds.
+type Invalid struct {
+	Name    string
+	Request MintRequest
+}
+
+// OtherOrigin is the iss or aud of the other-issuer and other-audience
+// tokens: a name that can never be a real deployment's (.invalid).
+const OtherOrigin = "https://other.baverify.invalid"
+
+// InvalidKinds are the invalid tokens a Source mints for probe: expired a
+// minute ago, not valid for five minutes, for another audience, from
+// another issuer, without exp, without aud.
+func InvalidKinds() []Invalid {
+	return []Invalid{
+		{"expired", MintRequest{Exp: "-1m"}},
+		{"not_yet_valid", MintRequest{Nbf: "5m"}},
+		{"other_audience", MintRequest{Aud: []string{OtherOrigin}}},
+		{"other_issuer", MintRequest{Iss: OtherOrigin}},
+		{"no_exp", MintRequest{NoExp: true}},
+		{"no_aud", MintRequest{NoAud: true}},
+	}
+}
