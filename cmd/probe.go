@@ -90,7 +90,9 @@ the others. The genuine request goes first and alone; the forgeries follow,
   expired_token, not_yet_valid_token, other_audience_token, other_issuer_token
                           --expired-token, --not-yet-valid-token,
                           --other-audience-token, --other-issuer-token: tokens
-                          of the deployment that must be refused
+                          of the deployment that must be refused; or
+                          minted by --mint-from, a baverify issuer the
+                          backend trusts (its URL or keys file)
 
 A forged token that gets a 2xx is a security failure: anyone can call the
 route as anyone. Each accepted forgery is attributed to the simplest case
@@ -127,6 +129,7 @@ invalid token, 2 usage error, 3 no answer.`,
 		Example: `  baverify probe https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN"
   baverify probe https://api.example.com/api/me --login --base-url https://app.example.com --email ci@example.com --password-stdin < pw.txt
   baverify probe -o json --strict https://api.example.com/api/me --base-url https://app.example.com --token-file token.jwt | jq '.probes[] | select(.outcome != "pass")'
+  baverify probe --require-all --mint-from "$ISSUER" --base-url "$ISSUER" http://127.0.0.1:8000/api/me
   baverify probe -o junit --require-all --expired-token "$EXPIRED_TOKEN" --not-yet-valid-token "$NOT_YET_VALID_TOKEN" --other-audience-token "$OTHER_AUDIENCE_TOKEN" --other-issuer-token "$OTHER_ISSUER_TOKEN" https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN" > probe.xml`,
 		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
