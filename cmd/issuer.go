@@ -35,7 +35,7 @@ It listens on 127.0.0.1 unless told otherwise. See docs/issuer.md.`,
   baverify issuer serve --alg ES256 -o json
 
   # a token from the running issuer, for a test script
-  TOKEN=$(baverify issuer mint --base-url http://127.0.0.1:PORT --exp -1m)
+  TOKEN=$(baverify issuer mint --base-url http://127.0.0.1:PORT --exp=-1m)
 
   # pinned keys: make them once, serve and mint with them
   baverify issuer keys --alg RS256 > keys.json
@@ -83,7 +83,8 @@ func newIssuerServeCmd(f *Factory) *cobra.Command {
                          session cookie; null without one
   POST /baverify/mint    a token as asked (JSON, see docs/issuer.md)
 
-Keys are made at start for --alg, or loaded from --keys (baverify issuer
+The key for --alg is made on first use, as Better Auth makes it (at start
+with --write-keys, which saves it), or loaded from --keys (baverify issuer
 keys writes one). iss and aud are the origin of the base URL, as Better Auth
 derives them, unless --issuer and --audience say otherwise. --rotate-every
 and --grace rotate as Better Auth does: lazily, at the first signing after a
@@ -150,8 +151,8 @@ func runIssuerServe(ctx context.Context, f *Factory, opts *issuerServeOptions) e
 	if opts.rotateEvery < 0 || opts.grace < 0 {
 		return usageErrorf("--rotate-every and --grace must not be negative")
 	}
-	if !strings.HasPrefix(opts.basePath, "/") || strings.Contains(opts.basePath, "..") {
-		return usageErrorf("--base-path %q: must start with / and must not contain ..", opts.basePath)
+	if !strings.HasPrefix(opts.basePath, "/") || strings.Contains(opts.basePath, "..") || strings.Trim(opts.basePath, "/") == "" {
+		return usageErrorf("--base-path %q: must start with /, name a path and not contain .. (a baseURL without a path serves /api/auth)", opts.basePath)
 	}
 	if opts.keys != "" && opts.writeKeys != "" {
 		return usageErrorf("--write-keys writes new keys; with --keys the keys are already in a file")
@@ -170,11 +171,16 @@ func runIssuerServe(ctx context.Context, f *Factory, opts *issuerServeOptions) e
 		if _, err := issuer.ParseAlg(alg); err != nil {
 			return usageErrorf("--alg: %v", err)
 		}
-		k, err := issuer.GenerateKey(alg, now)
-		if err != nil {
-			return err
+		// Without --write-keys the first key is made as Better Auth makes
+		// it, on first use, so that the issuer is ready at once (an RSA key
+		// takes a few hundred milliseconds); Prepare below starts it.
+		if opts.writeKeys != "" {
+			k, err := issuer.GenerateKey(alg, now)
+			if err != nil {
+				return err
+			}
+			keys = []*issuer.Key{k}
 		}
-		keys = []*issuer.Key{k}
 	}
 	if opts.writeKeys != "" {
 		b, err := issuer.MarshalPrivate(keys)
@@ -202,6 +208,11 @@ func runIssuerServe(ctx context.Context, f *Factory, opts *issuerServeOptions) e
 		parent := ctx
 		ctx = termCtx
 		terminated = func() bool { return termCtx.Err() != nil && parent.Err() == nil }
+	}
+	if host, _, err := net.SplitHostPort(opts.listen); err == nil && opts.baseURL == "" && opts.allowRemote {
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			return usageErrorf("--listen %s: give --base-url, the URL backends reach the issuer at (it is the tokens' iss and aud)", opts.listen)
+		}
 	}
 	ln, err := issuer.Listen(ctx, opts.listen, opts.allowRemote)
 	if err != nil {
@@ -238,6 +249,7 @@ func runIssuerServe(ctx context.Context, f *Factory, opts *issuerServeOptions) e
 			return err
 		}
 	}
+	go ks.Prepare()
 	err = issuer.Serve(ctx, ln, srv.Handler())
 	switch {
 	case terminated():
@@ -251,6 +263,7 @@ func runIssuerServe(ctx context.Context, f *Factory, opts *issuerServeOptions) e
 // ---- mint
 
 type issuerMintOptions struct {
+	out     outputFlags
 	baseURL string
 	keys    string
 	timeout time.Duration
@@ -274,7 +287,7 @@ func newIssuerMintCmd(f *Factory) *cobra.Command {
 		Use:   "mint",
 		Short: "Print a token from a running issuer (--base-url) or a keys file (--keys)",
 		Long: `Print one token, alone on stdout, so that TOKEN=$(baverify issuer mint ...)
-works in any test script.
+works in any test script (-o json: {"token": JWT}, as the mint route answers).
 
 With --base-url alone, the running issuer there mints it (POST to its
 /baverify/mint route). With --keys, baverify signs it itself with the last
@@ -285,7 +298,7 @@ The claims are Better Auth's defaults (iat, the test user's name, email,
 emailVerified, createdAt, updatedAt, id, sub, exp = iat + 15m, iss, aud),
 changed by the flags: every invalid kind a backend must refuse is one flag.`,
 		Example: `  baverify issuer mint --base-url "$ISSUER"                    # valid
-  baverify issuer mint --base-url "$ISSUER" --exp -1m           # expired a minute ago
+  baverify issuer mint --base-url "$ISSUER" --exp=-1m           # expired a minute ago
   baverify issuer mint --base-url "$ISSUER" --nbf 5m            # not valid yet
   baverify issuer mint --base-url "$ISSUER" --aud https://other.example
   baverify issuer mint --base-url "$ISSUER" --iss https://other.example
@@ -297,6 +310,7 @@ changed by the flags: every invalid kind a backend must refuse is one flag.`,
 			return runIssuerMint(c.Context(), f, opts)
 		},
 	}
+	opts.out.register(c)
 	fl := c.Flags()
 	fl.StringVar(&opts.baseURL, "base-url", "", "the issuer's base URL (its ready line gives it)")
 	fl.StringVar(&opts.keys, "keys", "", "`FILE` of private JWKs: sign here instead of asking a running issuer")
@@ -357,6 +371,9 @@ func (o *issuerMintOptions) mintRequest() (issuer.MintRequest, error) {
 }
 
 func runIssuerMint(ctx context.Context, f *Factory, opts *issuerMintOptions) error {
+	if err := opts.out.validate(); err != nil {
+		return err
+	}
 	req, err := opts.mintRequest()
 	if err != nil {
 		return err
@@ -378,6 +395,16 @@ func runIssuerMint(ctx context.Context, f *Factory, opts *issuerMintOptions) err
 	}
 	if err != nil {
 		return err
+	}
+	if opts.out.json() {
+		b, err := json.Marshal(struct {
+			Token string `json:"token"`
+		}{tok})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(f.IO.Out, string(b))
+		return nil
 	}
 	fmt.Fprintln(f.IO.Out, tok)
 	return nil

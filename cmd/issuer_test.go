@@ -68,6 +68,19 @@ func TestIssuerKeysAndMint(t *testing.T) {
 	}
 }
 
+func TestIssuerMintJSON(t *testing.T) {
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	r := run(t, runConfig{}, "issuer", "keys")
+	if err := os.WriteFile(keys, []byte(r.stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, runConfig{}, "issuer", "mint", "--keys", keys, "--base-url", "http://127.0.0.1:1", "-o", "json")
+	var out struct{ Token string }
+	if r.code != ExitOK || json.Unmarshal([]byte(r.stdout), &out) != nil || issuerPayload(t, out.Token)["iss"] != "http://127.0.0.1:1" {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
 func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestIssuerUsageErrors(t *testing.T) {
@@ -81,6 +94,8 @@ func TestIssuerUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"issuer", "serve", "--listen", "0.0.0.0:0"}, ExitUsage, "is not loopback"},
+		{[]string{"issuer", "serve", "--listen", "0.0.0.0:0", "--allow-remote"}, ExitUsage, "give --base-url, the URL backends reach the issuer at"},
+		{[]string{"issuer", "serve", "--base-path", "/"}, ExitUsage, "--base-path"},
 		{[]string{"issuer", "serve", "--alg", "HS256"}, ExitUsage, "Better Auth signs with EdDSA, ES256, ES512, RS256, PS256 only"},
 		{[]string{"issuer", "serve", "--keys", keys, "--write-keys", keys}, ExitUsage, "already in a file"},
 		{[]string{"issuer", "serve", "--base-url", "http://127.0.0.1:1/x", "--base-path", "/y"}, ExitUsage, "not both"},
@@ -94,6 +109,7 @@ func TestIssuerUsageErrors(t *testing.T) {
 		{[]string{"issuer", "mint", "--keys", keys, "--base-url", "http://a", "--kid", "nope"}, ExitUsage, `no key with kid "nope"`},
 		{[]string{"issuer", "mint", "--base-url", "http://127.0.0.1:1", "--timeout", "2s"}, ExitUnavailable, "POST http://127.0.0.1:1/api/auth/baverify/mint"},
 		{[]string{"issuer", "keys", "--count", "0"}, ExitUsage, "--count"},
+		{[]string{"issuer", "mint", "--keys", keys, "--base-url", "http://a", "-o", "yaml"}, ExitUsage, "--output must be text or json"},
 	} {
 		r := run(t, runConfig{}, tc.args...)
 		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {

@@ -1,17 +1,21 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/baverify/baverify/internal/betterauth"
 	"github.com/baverify/baverify/internal/call"
+	"github.com/baverify/baverify/internal/issuer"
 	"github.com/baverify/baverify/internal/probe"
 	"github.com/baverify/baverify/internal/render"
 )
@@ -40,6 +44,7 @@ type probeOptions struct {
 	otherIssToken  string
 	hmacSecrets    string
 	listenerGrace  time.Duration
+	mintFrom       string
 }
 
 func newProbeCmd(f *Factory) *cobra.Command {
@@ -85,7 +90,9 @@ the others. The genuine request goes first and alone; the forgeries follow,
   expired_token, not_yet_valid_token, other_audience_token, other_issuer_token
                           --expired-token, --not-yet-valid-token,
                           --other-audience-token, --other-issuer-token: tokens
-                          of the deployment that must be refused
+                          of the deployment that must be refused; or
+                          minted by --mint-from, a baverify issuer the
+                          backend trusts (its URL or keys file)
 
 A forged token that gets a 2xx is a security failure: anyone can call the
 route as anyone. Each accepted forgery is attributed to the simplest case
@@ -122,6 +129,7 @@ invalid token, 2 usage error, 3 no answer.`,
 		Example: `  baverify probe https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN"
   baverify probe https://api.example.com/api/me --login --base-url https://app.example.com --email ci@example.com --password-stdin < pw.txt
   baverify probe -o json --strict https://api.example.com/api/me --base-url https://app.example.com --token-file token.jwt | jq '.probes[] | select(.outcome != "pass")'
+  baverify probe --require-all --mint-from "$ISSUER" --base-url "$ISSUER" http://127.0.0.1:8000/api/me
   baverify probe -o junit --require-all --expired-token "$EXPIRED_TOKEN" --not-yet-valid-token "$NOT_YET_VALID_TOKEN" --other-audience-token "$OTHER_AUDIENCE_TOKEN" --other-issuer-token "$OTHER_ISSUER_TOKEN" https://api.example.com/api/me --base-url https://app.example.com --token "$TOKEN" > probe.xml`,
 		Args: oneURL,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -149,6 +157,7 @@ invalid token, 2 usage error, 3 no answer.`,
 	fl.StringVar(&opts.otherAudToken, "other-audience-token", "", "a `token` of the same deployment for another audience, which must be refused (- reads stdin)")
 	fl.StringVar(&opts.notYetToken, "not-yet-valid-token", "", "a `token` of the same deployment whose nbf is in the future, which must be refused (- reads stdin)")
 	fl.StringVar(&opts.otherIssToken, "other-issuer-token", "", "a `token` signed by the same key with another iss, which must be refused (- reads stdin)")
+	fl.StringVar(&opts.mintFrom, "mint-from", "", "`URL|FILE`: a baverify issuer the backend trusts (its base URL) or its keys file; probe mints the genuine token when none is given, and each deployment token not given")
 	fl.StringVar(&opts.hmacSecrets, "hmac-secrets", "", "`FILE` of more HMAC secrets for hmac_weak_secret, one a line (at most 1000; each is three requests)")
 	fl.DurationVar(&opts.listenerGrace, "listener-grace", probe.DefaultListenerGrace, "how long the attacker listener stays open after the last answer, for late fetches (0: not at all)")
 	backendLibraryFlag(c, &opts.backend)
@@ -183,8 +192,19 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 		return err
 	}
 
-	token, err := opts.obtain(ctx, c, f, fetcher.Client, errSt, opts.keys.signInBaseURL(),
-		"no token: give --token, --token-file, BAVERIFY_TOKEN or --login; the probe forges its attacks from a genuine token")
+	var minter *issuer.Source
+	if opts.mintFrom != "" {
+		if minter, err = opts.openMinter(f, fetcher.Client); err != nil {
+			return err
+		}
+	}
+	var token string
+	if minter != nil && opts.ways() == 0 && f.Getenv("BAVERIFY_TOKEN") == "" {
+		token, err = minter.Mint(ctx, issuer.MintRequest{})
+	} else {
+		token, err = opts.obtain(ctx, c, f, fetcher.Client, errSt, opts.keys.signInBaseURL(),
+			"no token: give --token, --token-file, BAVERIFY_TOKEN, --login or --mint-from; the probe forges its attacks from a genuine token")
+	}
 	if err != nil {
 		return err
 	}
@@ -211,6 +231,11 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 	}
 	if setup.Deployment, err = opts.deploymentTokens(f); err != nil {
 		return err
+	}
+	if minter != nil {
+		if err := mintDeploymentTokens(ctx, minter, opts.mintFrom, setup.Deployment); err != nil {
+			return err
+		}
 	}
 	if opts.listenerGrace == 0 {
 		setup.Listener.Grace = -1 // none, not the default
@@ -270,6 +295,50 @@ func (o *probeOptions) deploymentTokens(f *Factory) (map[probe.Kind]probe.Deploy
 		out[d.kind] = probe.DeploymentToken{Token: tok, Source: d.flag}
 	}
 	return out, nil
+}
+
+// openMinter opens --mint-from. A keys file signs with the expected iss
+// and aud: --issuer and --audience, else the --base-url origin.
+func (o *probeOptions) openMinter(f *Factory, client *http.Client) (*issuer.Source, error) {
+	var d issuer.Defaults
+	if o.keys.baseURL != "" {
+		if dep, err := betterauth.ParseBaseURL(o.keys.baseURL, ""); err == nil {
+			d.Issuer, d.Audience = dep.Origin(), []string{dep.Origin()}
+		}
+	}
+	if o.policy.issuer != "" {
+		d.Issuer = o.policy.issuer
+	}
+	if len(o.policy.audiences) > 0 {
+		d.Audience = o.policy.audiences
+	}
+	remote := strings.HasPrefix(o.mintFrom, "http://") || strings.HasPrefix(o.mintFrom, "https://")
+	if !remote && (d.Issuer == "" || len(d.Audience) == 0) {
+		return nil, usageErrorf("--mint-from a keys file: give --base-url (iss and aud are its origin) or --issuer and --audience")
+	}
+	src, err := issuer.OpenSource(client, o.mintFrom, d, f.Now)
+	if err != nil {
+		return nil, usageErrorf("--mint-from: %v", err)
+	}
+	return src, nil
+}
+
+// mintDeploymentTokens mints each deployment token probe knows and was not
+// given by hand, labelled with where it came from.
+func mintDeploymentTokens(ctx context.Context, src *issuer.Source, from string, out map[probe.Kind]probe.DeploymentToken) error {
+	known := []probe.Kind{probe.KindExpired, probe.KindNotYetValid, probe.KindOtherAudience, probe.KindOtherIssuer}
+	for _, inv := range issuer.InvalidKinds() {
+		kind := probe.Kind(inv.Name)
+		if _, given := out[kind]; given || !slices.Contains(known, kind) {
+			continue
+		}
+		tok, err := src.Mint(ctx, inv.Request)
+		if err != nil {
+			return fmt.Errorf("--mint-from: %s token: %w", inv.Name, err)
+		}
+		out[kind] = probe.DeploymentToken{Token: tok, Source: "minted by --mint-from " + from}
+	}
+	return nil
 }
 
 // readSecrets reads --hmac-secrets: one secret a line, blank lines and

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+
 	"github.com/baverify/baverify/internal/testenv"
 )
 
@@ -122,5 +125,43 @@ func TestE2ERotationWithGracePyJWT(t *testing.T) {
 	}
 	if got := call(t, after, newTok); got != 200 {
 		t.Errorf("the new key's token after the grace: %d, want 200", got)
+	}
+}
+
+// The Go example of docs/issuer.md, as written there: jwx fetches the
+// issuer's JWKS and checks iss, aud and a required exp. It accepts a
+// minted token and refuses each invalid kind.
+func TestGoBackendExampleFromDocs(t *testing.T) {
+	_, ready := serve(t, mustKeySet(t), ServerOptions{})
+	verify := func(raw string) error {
+		set, err := jwk.Fetch(t.Context(), ready.JWKSURL, jwk.WithHTTPClient(loopback))
+		if err != nil {
+			return err
+		}
+		_, err = jwt.Parse([]byte(raw),
+			jwt.WithKeySet(set),
+			jwt.WithIssuer(ready.Issuer),
+			jwt.WithAudience(ready.Audience[0]),
+			jwt.WithRequiredClaim("exp"),
+		)
+		return err
+	}
+	mintRemote := func(req MintRequest) string {
+		tok, err := MintRemote(t.Context(), loopback, ready.BaseURL, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	if err := verify(mintRemote(MintRequest{})); err != nil {
+		t.Fatalf("a valid token: %v", err)
+	}
+	for name, req := range map[string]MintRequest{
+		"expired": {Exp: "-1m"}, "not yet valid": {Nbf: "5m"}, "another audience": {Aud: []string{"https://other.example"}},
+		"another issuer": {Iss: "https://other.example"}, "no exp": {NoExp: true}, "no aud": {NoAud: true}, "no iss": {NoIss: true},
+	} {
+		if err := verify(mintRemote(req)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }

@@ -647,3 +647,42 @@ func TestMintRemote(t *testing.T) {
 		t.Errorf("no mint route: %v", err)
 	}
 }
+
+// A Source mints from a running issuer or from a keys file, the same
+// request giving the same claims.
+func TestSource(t *testing.T) {
+	srv, hs := newTestServer(t, ServerOptions{})
+	keysFile := filepath.Join(t.TempDir(), "keys.json")
+	b, _ := MarshalPrivate(srv.Keys().Keys())
+	if len(srv.Keys().Keys()) == 0 {
+		t.Fatal("no keys")
+	}
+	if err := os.WriteFile(keysFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	remote, err := OpenSource(hs.Client(), hs.URL, Defaults{}, nil)
+	if err != nil || remote.Label != "issuer at "+hs.URL {
+		t.Fatalf("%+v %v", remote, err)
+	}
+	file, err := OpenSource(nil, keysFile, Defaults{Issuer: hs.URL, Audience: []string{hs.URL}}, nil)
+	if err != nil || file.Label != "keys file "+keysFile {
+		t.Fatalf("%+v %v", file, err)
+	}
+	jwksBody, _ := srv.Keys().JWKS()
+	for _, s := range []*Source{remote, file} {
+		tok, err := s.Mint(t.Context(), MintRequest{Aud: []string{"other"}, Exp: "-1m"})
+		if err != nil {
+			t.Fatalf("%s: %v", s.Label, err)
+		}
+		p := payloadOf(t, tok)
+		if p["aud"] != "other" || p["iss"] != hs.URL || p["exp"].(float64) >= float64(time.Now().Unix()) {
+			t.Errorf("%s: %v", s.Label, p)
+		}
+		if err := verifyWith(t, jwksBody, tok); err != nil {
+			t.Errorf("%s: %v", s.Label, err)
+		}
+	}
+	if _, err := OpenSource(nil, filepath.Join(t.TempDir(), "none"), Defaults{}, nil); err == nil {
+		t.Error("a missing keys file opened")
+	}
+}

@@ -175,3 +175,11 @@ func (ks *KeySet) Key(kid string) (*Key, error) {
 	}
 	return nil, fmt.Errorf("no key with kid %q in the key set", kid)
 }
+
+// Prepare makes the first key now when the set has none, as the first
+// JWKS request would; a server calls it once it listens, so that the first
+// request rarely waits for a key to be made.
+func (ks *KeySet) Prepare() error {
+	_, err := ks.Published()
+	return err
+}

@@ -115,7 +115,9 @@ type Ready struct {
 	MintURL  string   `json:"mintURL"`
 	TokenURL string   `json:"tokenURL"`
 	Alg      string   `json:"alg"`
-	Kids     []string `json:"kids"`
+	// Kids are the keys loaded or made at start; none when the first key
+	// is made on first use, as Better Auth makes it.
+	Kids []string `json:"kids,omitempty"`
 }
 
 // Ready returns the issuer's URLs for the port it listens on.
@@ -125,9 +127,6 @@ func (s *Server) Ready(port int) Ready {
 		kids = append(kids, k.Kid)
 	}
 	base := strings.TrimRight(s.dep.BaseURL.String(), "/")
-	if base == s.dep.Origin() {
-		base = s.dep.Origin() // the baseURL as given: no path
-	}
 	return Ready{
 		Ready: true, Port: port, BaseURL: base,
 		JWKSURL: s.dep.JWKSURL(), Issuer: s.defaults.Issuer, Audience: s.defaults.Audience,

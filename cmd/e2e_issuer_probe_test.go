@@ -1,0 +1,99 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/baverify/baverify/internal/issuer"
+	"github.com/baverify/baverify/internal/testenv"
+)
+
+// startTestIssuer serves a baverify issuer (the real server code) on
+// 127.0.0.1 until the test ends, and writes its keys to a file.
+func startTestIssuer(t *testing.T, alg string) (issuer.Ready, string) {
+	t.Helper()
+	k, err := issuer.GenerateKey(alg, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keysFile := filepath.Join(t.TempDir(), "keys.json")
+	b, _ := issuer.MarshalPrivate([]*issuer.Key{k})
+	if err := os.WriteFile(keysFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := issuer.NewKeySet([]*issuer.Key{k}, issuer.KeySetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ln, err := issuer.Listen(ctx, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := issuer.NewServer(ks, issuer.ServerOptions{BaseURL: issuer.BaseURLFor(ln, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = issuer.Serve(ctx, ln, srv.Handler()); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return srv.Ready(ln.Addr().(*net.TCPAddr).Port), keysFile
+}
+
+type probeSources struct {
+	Probes []struct{ Name, Outcome, Source string }
+}
+
+// probe --mint-from a baverify issuer the backend trusts: no token given by
+// hand, every deployment case tested with a minted token (and says so), a
+// correct backend passes with no case untested, and the flawed backend's
+// exp, nbf, leeway, aud and iss mistakes are found. Both sources: the running
+// issuer's URL and its keys file.
+func TestE2EProbeMintFrom(t *testing.T) {
+	r, keysFile := startTestIssuer(t, "ES256")
+	sound := testenv.StartBackend(t, testenv.BackendOptions{Kind: "pyjwt", JWKSURL: r.JWKSURL, Issuer: r.Issuer, Audience: r.Audience[0]})
+	flawed := testenv.StartBackend(t, testenv.BackendOptions{Kind: "flawed", JWKSURL: r.JWKSURL, Issuer: r.Issuer, Audience: r.Audience[0]})
+	deployment := []string{"expired_token", "not_yet_valid_token", "other_audience_token", "other_issuer_token"}
+	for _, from := range []string{r.BaseURL, keysFile} {
+		common := []string{"--base-url", r.BaseURL, "--mint-from", from}
+		out, run := probeJSON(t, append(common, "--require-all", sound.URL+"/api/me")...)
+		if run.code != ExitOK || out.notPassed() != "alg_other_family=warn/500" || out.NotTested != 0 || !out.GenuineAccepted {
+			t.Fatalf("%s, correct backend: exit %d, not passed: %s, not tested %d\n%s", from, run.code, out.notPassed(), out.NotTested, run.stderr)
+		}
+		var src probeSources
+		_ = json.Unmarshal([]byte(run.stdout), &src)
+		for _, name := range deployment {
+			found := false
+			for _, p := range src.Probes {
+				if p.Name == name {
+					found = true
+					if p.Outcome != "pass" || p.Source != "minted by --mint-from "+from {
+						t.Errorf("%s: %s: outcome %s, source %q", from, name, p.Outcome, p.Source)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: no case %s", from, name)
+			}
+		}
+		for route, want := range map[string]string{
+			"skip-exp": "expired_token=fail/200", "skip-nbf": "not_yet_valid_token=fail/200",
+			// PyJWT's leeway applies to nbf too.
+			"exp-leeway": "expired_token=fail/200 not_yet_valid_token=fail/200",
+			"skip-aud":   "other_audience_token=fail/200", "skip-iss": "other_issuer_token=fail/200",
+		} {
+			out, run := probeJSON(t, append(common, flawed.URL+"/"+route+"/api/me")...)
+			if run.code != ExitNegative || out.notPassed() != want {
+				t.Errorf("%s, flawed /%s: exit %d, not passed: %s, want %s", from, route, run.code, out.notPassed(), want)
+			}
+		}
+	}
+	if r := runLive(t, "", nil, "probe", "--mint-from", keysFile, sound.URL+"/api/me"); r.code != ExitUsage {
+		t.Errorf("a keys file without --base-url: exit %d\n%s", r.code, r.stderr)
+	}
+}
