@@ -109,7 +109,6 @@ func callToken(p *printer, r *verify.Result, st Styles) {
 	tokenFacts(p, r, st)
 }
 
-
 // tokenFacts writes the facts of a token sent (alg, kid, iss, aud, sub,
 // expiry), and its errors and warnings with their hints.
 func tokenFacts(p *printer, r *verify.Result, st Styles) {
