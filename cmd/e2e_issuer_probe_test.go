@@ -52,13 +52,17 @@ type probeSources struct {
 // probe --mint-from a baverify issuer the backend trusts: no token given by
 // hand, every deployment case tested with a minted token (and says so), a
 // correct backend passes with no case untested, and the flawed backend's
-// exp, nbf, leeway, aud and iss mistakes are found. Both sources: the running
+// exp, nbf, leeway, aud and iss mistakes are found, and so are tokens
+// without exp or aud taken by a backend that does not require them. Both sources: the running
 // issuer's URL and its keys file.
 func TestE2EProbeMintFrom(t *testing.T) {
 	r, keysFile := startTestIssuer(t, "ES256")
-	sound := testenv.StartBackend(t, testenv.BackendOptions{Kind: "pyjwt", JWKSURL: r.JWKSURL, Issuer: r.Issuer, Audience: r.Audience[0]})
+	// Correct: PyJWT told to require exp (by default it takes a token
+	// without one). lax is PyJWT as most code calls it.
+	sound := testenv.StartBackend(t, testenv.BackendOptions{Kind: "pyjwt", JWKSURL: r.JWKSURL, Issuer: r.Issuer, Audience: r.Audience[0], Require: []string{"exp"}})
+	lax := testenv.StartBackend(t, testenv.BackendOptions{Kind: "pyjwt", JWKSURL: r.JWKSURL, Issuer: r.Issuer, Audience: r.Audience[0]})
 	flawed := testenv.StartBackend(t, testenv.BackendOptions{Kind: "flawed", JWKSURL: r.JWKSURL, Issuer: r.Issuer, Audience: r.Audience[0]})
-	deployment := []string{"expired_token", "not_yet_valid_token", "other_audience_token", "other_issuer_token"}
+	deployment := []string{"expired_token", "not_yet_valid_token", "other_audience_token", "other_issuer_token", "no_exp_token", "no_aud_token"}
 	for _, from := range []string{r.BaseURL, keysFile} {
 		common := []string{"--base-url", r.BaseURL, "--mint-from", from}
 		out, run := probeJSON(t, append(common, "--require-all", sound.URL+"/api/me")...)
@@ -81,11 +85,18 @@ func TestE2EProbeMintFrom(t *testing.T) {
 				t.Errorf("%s: no case %s", from, name)
 			}
 		}
+		// The missing-claim mistake: PyJWT's default takes a token without exp.
+		if out, run := probeJSON(t, append(common, lax.URL+"/api/me")...); run.code != ExitNegative || out.notPassed() != "alg_other_family=warn/500 no_exp_token=fail/200" {
+			t.Errorf("%s, PyJWT without require: exit %d, not passed: %s", from, run.code, out.notPassed())
+		}
+		// Each flawed route is PyJWT without require too, so it also takes
+		// a token without exp; skip-aud takes one without aud.
 		for route, want := range map[string]string{
-			"skip-exp": "expired_token=fail/200", "skip-nbf": "not_yet_valid_token=fail/200",
+			"skip-exp": "expired_token=fail/200 no_exp_token=fail/200", "skip-nbf": "not_yet_valid_token=fail/200 no_exp_token=fail/200",
 			// PyJWT's leeway applies to nbf too.
-			"exp-leeway": "expired_token=fail/200 not_yet_valid_token=fail/200",
-			"skip-aud":   "other_audience_token=fail/200", "skip-iss": "other_issuer_token=fail/200",
+			"exp-leeway": "expired_token=fail/200 not_yet_valid_token=fail/200 no_exp_token=fail/200",
+			"skip-aud":   "other_audience_token=fail/200 no_exp_token=fail/200 no_aud_token=fail/200",
+			"skip-iss":   "other_issuer_token=fail/200 no_exp_token=fail/200",
 		} {
 			out, run := probeJSON(t, append(common, flawed.URL+"/"+route+"/api/me")...)
 			if run.code != ExitNegative || out.notPassed() != want {

@@ -93,6 +93,9 @@ the others. The genuine request goes first and alone; the forgeries follow,
                           of the deployment that must be refused; or
                           minted by --mint-from, a baverify issuer the
                           backend trusts (its URL or keys file)
+  no_exp_token, no_aud_token
+                          --mint-from only: the deployment's key without
+                          exp / aud; a backend must require both
 
 A forged token that gets a 2xx is a security failure: anyone can call the
 route as anyone. Each accepted forgery is attributed to the simplest case
@@ -326,7 +329,7 @@ func (o *probeOptions) openMinter(f *Factory, client *http.Client) (*issuer.Sour
 // mintDeploymentTokens mints each deployment token probe knows and was not
 // given by hand, labelled with where it came from.
 func mintDeploymentTokens(ctx context.Context, src *issuer.Source, from string, out map[probe.Kind]probe.DeploymentToken) error {
-	known := []probe.Kind{probe.KindExpired, probe.KindNotYetValid, probe.KindOtherAudience, probe.KindOtherIssuer}
+	known := []probe.Kind{probe.KindExpired, probe.KindNotYetValid, probe.KindOtherAudience, probe.KindOtherIssuer, probe.KindNoExp, probe.KindNoAud}
 	for _, inv := range issuer.InvalidKinds() {
 		kind := probe.Kind(inv.Name)
 		if _, given := out[kind]; given || !slices.Contains(known, kind) {

@@ -43,6 +43,10 @@ type kindSpec struct {
 	validate func(r, genuine *verify.Result) error
 	check    string // the claim it tests
 	fix      string
+	// onlyMinted: a deployment never issues such a token (Better Auth
+	// always sets exp and aud), so only --mint-from supplies one; without
+	// it the case is left out rather than listed as not tested.
+	onlyMinted bool
 }
 
 // kinds are the deployment tokens probe can send, in case order.
@@ -51,20 +55,41 @@ func kinds() []kindSpec {
 		{KindExpired, CaseExpiredToken, "--expired-token", "a token of this deployment that has expired",
 			"a token this deployment signed that has expired: accepting it means exp is not checked (or with a leeway longer than its age)",
 			func(r, _ *verify.Result) error { return CheckExpired(r) }, CheckExp,
-			"check exp, with a leeway of seconds"},
+			"check exp, with a leeway of seconds", false},
 		{KindNotYetValid, CaseNotYetValid, "--not-yet-valid-token", "a token of this deployment whose nbf is in the future",
 			"a token this deployment signed whose nbf is in the future: accepting it means nbf is not checked",
 			func(r, _ *verify.Result) error { return CheckNotYetValid(r) }, CheckNbf,
-			"check nbf, with a leeway of seconds"},
+			"check nbf, with a leeway of seconds", false},
 		{KindOtherAudience, CaseOtherAudience, "--other-audience-token", "a token of this deployment for another audience",
 			"a token this deployment signed for another audience: accepting it means aud is not checked",
 			CheckOtherAudience, CheckAud,
-			"check aud against this API's audience"},
+			"check aud against this API's audience", false},
 		{KindOtherIssuer, CaseOtherIssuer, "--other-issuer-token", "a token of this deployment's key with another iss",
 			"a token signed by this deployment's key with another iss: accepting it means iss is not checked",
 			CheckOtherIssuer, CheckIss,
-			"check iss against the deployment's issuer"},
+			"check iss against the deployment's issuer", false},
+		{kind: KindNoExp, name: CaseNoExp, flag: "--mint-from", what: "a token of this deployment's key without exp",
+			attack:   "a token signed by this deployment's key without exp: accepting it means exp is not required, and such a token never expires (PyJWT and jose accept it unless told to require exp)",
+			validate: func(r, _ *verify.Result) error { return CheckMissingClaim(r, "exp") }, check: CheckExp,
+			fix: `require exp (PyJWT: options={"require": ["exp"]}; jose: requiredClaims: ["exp"])`, onlyMinted: true},
+		{kind: KindNoAud, name: CaseNoAud, flag: "--mint-from", what: "a token of this deployment's key without aud",
+			attack:   "a token signed by this deployment's key without aud: accepting it means aud is not required, so a token meant for no audience in particular opens this API",
+			validate: func(r, _ *verify.Result) error { return CheckMissingClaim(r, "aud") }, check: CheckAud,
+			fix: "require aud and check it against this API's audience", onlyMinted: true},
 	}
+}
+
+// CheckMissingClaim says why r, the local verification of a token minted
+// without the claim name, is not a token of the deployment's key that
+// lacks name and is otherwise valid.
+func CheckMissingClaim(r *verify.Result, name string) error {
+	if err := signedHere(r); err != nil {
+		return err
+	}
+	if _, ok := r.Claim(name); ok {
+		return fmt.Errorf("it has a %s claim", name)
+	}
+	return onlyErrors(r, verify.CodeClaimMissing)
 }
 
 func kindOf(k Kind) (kindSpec, bool) {

@@ -75,6 +75,8 @@ const (
 	CaseNotYetValid               = "not_yet_valid_token"
 	CaseOtherAudience             = "other_audience_token"
 	CaseOtherIssuer               = "other_issuer_token"
+	CaseNoExp                     = "no_exp_token"
+	CaseNoAud                     = "no_aud_token"
 )
 
 // ForgedSubject is the sub that payload_tampered claims to be.
@@ -754,6 +756,11 @@ func family(alg string) string {
 
 // deploymentToken adds a case whose token only the deployment can sign.
 func (f *forger) deploymentToken(k kindSpec, d DeploymentToken, now func() time.Time) {
+	if k.onlyMinted && d.Token == "" {
+		// No Better Auth route issues such a token: only a minter
+		// (--mint-from) has one, and without it the case is not listed.
+		return
+	}
 	c := Case{Name: k.name, Attack: k.attack, Token: d.Token, Source: d.Source, Check: k.check, Fix: k.fix}
 	if c.Token == "" {
 		c.NotTested, c.EnabledBy = "give "+k.flag+" ("+k.what+")", k.flag
