@@ -90,9 +90,10 @@ func quoteAll(list []string) []string {
 }
 
 // backendMayRequireClaims: the named backend library is one that requires
-// claims Better Auth does not issue, or no library is named.
+// claims Better Auth does not issue, or the library is not known (not
+// named, or not measured): only a measured library rules it out.
 func (d *diagnosis) backendMayRequireClaims() bool {
-	if !d.backendNamed() && d.f.BackendLibrary == "" {
+	if len(d.backend) == 0 {
 		return true
 	}
 	name := strings.ToLower(d.backendName() + " " + d.f.BackendLibrary)
