@@ -414,6 +414,35 @@ func pathOf(raw string) string {
 	return u.Path
 }
 
+// Lead is the index of the finding that heads a one-line summary of a
+// call (call's result line, doctor's valid_token check), -1 when none
+// does: the first error (but not status_mismatch, which the line already
+// says), else the first warning that names a cause rather than the kind of
+// answer ("the backend failed while handling a token that verifies
+// locally" heads the causes that follow it), else the first warning.
+func Lead(list []Finding) int {
+	for i, f := range list {
+		if f.Severity == SeverityError && f.Code != CodeStatusMismatch {
+			return i
+		}
+	}
+	first := -1
+	for i, f := range list {
+		if f.Severity != SeverityWarning {
+			continue
+		}
+		switch f.Code {
+		case CodeErrorValid, CodeRejectedValid, CodeBackendError:
+			if first < 0 {
+				first = i
+			}
+		default:
+			return i
+		}
+	}
+	return first
+}
+
 // ranked counts the possible causes (those with a rank) in a list.
 func ranked(list []Finding) int {
 	n := 0

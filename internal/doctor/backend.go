@@ -107,23 +107,9 @@ func validTokenCheck(rep *call.Report) Check {
 	default:
 		c.Status = Fail
 		c.Message = fmt.Sprintf("with the token the backend answers %d, not 2xx", rep.Response.Status)
-		// call's diagnosis: a finding that names a cause leads, the
-		// others are evidence.
-		lead := -1
-		for i, f := range rep.Diagnosis {
-			if causeCodes[f.Code] {
-				lead = i
-				break
-			}
-		}
-		if lead < 0 {
-			for i, f := range rep.Diagnosis {
-				if f.Code != call.CodeStatusMismatch && f.Severity != call.SeverityInfo {
-					lead = i
-					break
-				}
-			}
-		}
+		// call's diagnosis: the finding call's own result line leads
+		// with; the others are evidence.
+		lead := call.Lead(rep.Diagnosis)
 		if lead >= 0 {
 			f := rep.Diagnosis[lead]
 			c.Message += ": " + f.Message
@@ -137,12 +123,6 @@ func validTokenCheck(rep *call.Report) Check {
 		}
 	}
 	return c
-}
-
-// causeCodes are call's findings that name why a valid token was refused.
-var causeCodes = map[call.Code]bool{
-	call.CodeAlgUnsupported: true, call.CodeAudienceDiffers: true, call.CodeIssuerDiffers: true,
-	call.CodeKeyDiffers: true, call.CodeClockSkew: true,
 }
 
 func firstMessage(rep *call.Report) string {

@@ -260,8 +260,8 @@ func CallResult(rep *call.Report, st Styles) string {
 		return apply(st.Fail, fmt.Sprintf("COULD NOT CHECK (HTTP %d, but the body could not be read to the end)", rep.Response.Status)) + req
 	case rep.OK:
 		line := apply(st.Pass, fmt.Sprintf("OK (HTTP %d, expected %s)", rep.Response.Status, rep.ExpectedStatus)) + req
-		if f := firstFinding(rep.Diagnosis); f != nil {
-			line += ": " + apply(st.Warn, "warning: ") + firstClause(SafeLine(f.Message))
+		if i := call.Lead(rep.Diagnosis); i >= 0 {
+			line += ": " + apply(st.Warn, "warning: ") + firstClause(SafeLine(rep.Diagnosis[i].Message))
 		}
 		return line
 	}
@@ -279,38 +279,10 @@ func CallResult(rep *call.Report, st Styles) string {
 		why += "; " + strings.Join(errs, ", ")
 	}
 	line := apply(st.Fail, "FAIL ("+why+")") + req
-	if f := firstFinding(rep.Diagnosis); f != nil {
-		line += ": " + firstClause(SafeLine(f.Message))
+	if i := call.Lead(rep.Diagnosis); i >= 0 {
+		line += ": " + firstClause(SafeLine(rep.Diagnosis[i].Message))
 	}
 	return line
-}
-
-// firstFinding is the finding that heads the result line: the first error
-// (but not status_mismatch, which the line already says), else the first
-// warning that names a cause rather than the kind of answer ("the backend
-// failed while handling a token that verifies locally" heads the likely
-// causes that follow it), else the first warning.
-func firstFinding(list []call.Finding) *call.Finding {
-	for i := range list {
-		if list[i].Severity == call.SeverityError && list[i].Code != call.CodeStatusMismatch {
-			return &list[i]
-		}
-	}
-	var first *call.Finding
-	for i := range list {
-		if list[i].Severity != call.SeverityWarning {
-			continue
-		}
-		switch list[i].Code {
-		case call.CodeErrorValid, call.CodeRejectedValid, call.CodeBackendError:
-			if first == nil {
-				first = &list[i]
-			}
-		default:
-			return &list[i]
-		}
-	}
-	return first
 }
 
 // LoginReport is the JSON output of `baverify login`.
