@@ -99,7 +99,7 @@ func suggestFlag(c *cobra.Command, name string) string {
 	best, bestD := "", 3
 	var prefixed []string
 	for _, n := range names {
-		if d := editDistance(strings.ToLower(name), n); d < bestD {
+		if d := humanize.EditDistance(strings.ToLower(name), n); d < bestD {
 			best, bestD = n, d
 		}
 		if len(name) >= 3 && strings.HasPrefix(n, name) {
@@ -110,27 +110,6 @@ func suggestFlag(c *cobra.Command, name string) string {
 		best = prefixed[0]
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // unknownCommand rewrites cobra's unknown-command error on one line, with

@@ -119,14 +119,19 @@ var loginHeads = map[LoginErrorKind]string{
 
 // BetterAuthSays is Better Auth's own message and code, "Invalid email or
 // password (INVALID_EMAIL_OR_PASSWORD)", or "".
-func (e *LoginError) BetterAuthSays() string {
+func (e *LoginError) BetterAuthSays() string { return Says(e.Message, e.Code) }
+
+// Says joins Better Auth's error message and code as they are shown:
+// "Invalid email or password (INVALID_EMAIL_OR_PASSWORD)", the code alone,
+// the message alone, or "".
+func Says(message, code string) string {
 	switch {
-	case e.Message != "" && e.Code != "":
-		return e.Message + " (" + e.Code + ")"
-	case e.Code != "":
-		return e.Code
+	case message != "" && code != "":
+		return message + " (" + code + ")"
+	case code != "":
+		return code
 	}
-	return e.Message
+	return message
 }
 
 func (e *LoginError) Unwrap() error { return e.Err }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/baverify/baverify/internal/humanize"
 )
 
 // The names a user types for a backend: a library or package name, a
@@ -209,7 +211,7 @@ func (m *Matrix) closest(key, lang string) []Setup {
 			near = append(near, s)
 		case lang != "" && strings.EqualFold(s.Language, lang):
 			sameLang = append(sameLang, s)
-		case slices.ContainsFunc(keys, func(k string) bool { return k != "" && editDistance(k, key) <= 2 }):
+		case slices.ContainsFunc(keys, func(k string) bool { return k != "" && humanize.EditDistance(k, key) <= 2 }):
 			typo = append(typo, s)
 		}
 	}
@@ -224,24 +226,4 @@ func (m *Matrix) closest(key, lang string) []Setup {
 		out = out[:5]
 	}
 	return out
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

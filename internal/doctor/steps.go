@@ -97,7 +97,7 @@ func (r *run) signInStep(s *Step) {
 // tokenEndpointCheck says why GET /token gave no JWT.
 func tokenEndpointCheck(a *betterauth.Answer) Check {
 	c := Check{ID: "token_endpoint", Status: Fail, Message: fmt.Sprintf("%s answered HTTP %d without a JWT", a.Step, a.Status)}
-	if says := saysOf(a); says != "" {
+	if says := betterauth.Says(a.Message, a.Code); says != "" {
 		c.Message += ": " + says
 	}
 	switch {
@@ -126,16 +126,6 @@ func sessionHeaderCheck(a *betterauth.Answer) Check {
 		c.Hint = "a gateway in front of Better Auth answered; is the server up?"
 	}
 	return c
-}
-
-func saysOf(a *betterauth.Answer) string {
-	switch {
-	case a.Message != "" && a.Code != "":
-		return a.Message + " (" + a.Code + ")"
-	case a.Code != "":
-		return a.Code
-	}
-	return a.Message
 }
 
 // headerFacts is " (alg EdDSA, kid abc)" of a token, or "".

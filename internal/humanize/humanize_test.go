@@ -60,3 +60,14 @@ func TestRelativeFarAway(t *testing.T) {
 		}
 	}
 }
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{{"", "", 0}, {"jwks", "jwks", 0}, {"jwk", "jwks", 1}, {"tokne", "token", 2}, {"express", "", 7}, {"kitten", "sitting", 3}} {
+		if got := EditDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("EditDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
