@@ -329,7 +329,7 @@ func (o *probeOptions) openMinter(f *Factory, client *http.Client) (*issuer.Sour
 // mintDeploymentTokens mints each deployment token probe knows and was not
 // given by hand, labelled with where it came from.
 func mintDeploymentTokens(ctx context.Context, src *issuer.Source, from string, out map[probe.Kind]probe.DeploymentToken) error {
-	known := []probe.Kind{probe.KindExpired, probe.KindNotYetValid, probe.KindOtherAudience, probe.KindOtherIssuer, probe.KindNoExp, probe.KindNoAud}
+	known := probe.Kinds()
 	for _, inv := range issuer.InvalidKinds() {
 		kind := probe.Kind(inv.Name)
 		if _, given := out[kind]; given || !slices.Contains(known, kind) {

@@ -92,6 +92,16 @@ func CheckMissingClaim(r *verify.Result, name string) error {
 	return onlyErrors(r, verify.CodeClaimMissing)
 }
 
+// Kinds are the deployment-token kinds probe has cases for, in case order:
+// a minter mints these and no others.
+func Kinds() []Kind {
+	var out []Kind
+	for _, s := range kinds() {
+		out = append(out, s.kind)
+	}
+	return out
+}
+
 func kindOf(k Kind) (kindSpec, bool) {
 	for _, s := range kinds() {
 		if s.kind == k {

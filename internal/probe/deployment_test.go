@@ -128,3 +128,18 @@ func TestMissingClaimCasesOnlyWhenMinted(t *testing.T) {
 		t.Errorf("checks: %s, %s", with[CaseNoExp].Check, with[CaseNoAud].Check)
 	}
 }
+
+// Every kind probe has a case for is one a minter can be asked for; the
+// rotated-out key has no case yet, so none is minted.
+func TestKinds(t *testing.T) {
+	got := Kinds()
+	want := []Kind{KindExpired, KindNotYetValid, KindOtherAudience, KindOtherIssuer, KindNoExp, KindNoAud}
+	if len(got) != len(want) {
+		t.Fatalf("Kinds() = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Kinds() = %v, want %v", got, want)
+		}
+	}
+}
