@@ -196,6 +196,10 @@ func TestDoctorE2E(t *testing.T) {
 		if code != ExitOK || rep.Verdict != "pass_with_warnings" || !strings.HasPrefix(c, "warn") || !strings.Contains(c, "behind this machine's clock") || !strings.Contains(c, "NTP") {
 			t.Fatalf("exit %d, verdict %s, clock_skew %s", code, rep.Verdict, c)
 		}
+		// No --backend: the report says no backend was checked.
+		if b := rep.check("backends"); !strings.HasPrefix(b, "skipped") || !strings.Contains(b, "no --backend given") {
+			t.Errorf("without --backend: backends %q", b)
+		}
 	})
 
 	t.Run("a progress line per step on a terminal", func(t *testing.T) {

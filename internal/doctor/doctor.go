@@ -122,6 +122,15 @@ func Run(ctx context.Context, opts Options) *Report {
 			r.backendStep(s, b)
 		})
 	}
+	if len(opts.Backends) == 0 {
+		// A PASS without a backend is Better Auth's alone: say so in the
+		// report, not only by leaving the step out.
+		r.step(StepBackend, "Backends", func(s *Step) {
+			s.Checks = append(s.Checks, Check{ID: "backends", Status: Skipped,
+				Message: "not checked: no --backend given; this run checked Better Auth alone",
+				Hint:    "give --backend URL (a protected route of each API that verifies these tokens), repeatable"})
+		})
+	}
 	r.rep.DurationMs = now().Sub(start).Milliseconds()
 	r.rep.finish()
 	return r.rep
