@@ -279,6 +279,8 @@ type issuerMintOptions struct {
 	noAud   bool
 	noUser  bool
 	kid     string
+	newKey  bool
+	retire  bool
 }
 
 func newIssuerMintCmd(f *Factory) *cobra.Command {
@@ -304,7 +306,11 @@ changed by the flags: every invalid kind a backend must refuse is one flag.`,
   baverify issuer mint --base-url "$ISSUER" --iss https://other.example
   baverify issuer mint --base-url "$ISSUER" --no-exp
   baverify issuer mint --base-url "$ISSUER" --sub user-42 --claim role='"admin"' --claim admin=true
-  baverify issuer mint --keys keys.json --base-url http://127.0.0.1:4455`,
+  baverify issuer mint --keys keys.json --base-url http://127.0.0.1:4455
+  # a key taken out of the JWKS: the backend must refuse its tokens
+  NEW=$(baverify issuer mint --base-url "$ISSUER" --new-key)   # accepted: the key is published
+  KID=$(baverify token --output json --base-url "$ISSUER" "$NEW" | jq -r .header.kid)
+  baverify issuer mint --base-url "$ISSUER" --kid "$KID" --retire # refused once the backend's key cache expires`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runIssuerMint(c.Context(), f, opts)
@@ -326,7 +332,9 @@ changed by the flags: every invalid kind a backend must refuse is one flag.`,
 	fl.BoolVar(&opts.noIss, "no-iss", false, "leave iss out")
 	fl.BoolVar(&opts.noAud, "no-aud", false, "leave aud out")
 	fl.BoolVar(&opts.noUser, "no-user", false, "leave the user's fields out (name, email, ...), keep sub")
-	fl.StringVar(&opts.kid, "kid", "", "sign with this key of the set, even a rotated-out one")
+	fl.StringVar(&opts.kid, "kid", "", "sign with this key of the set, even a rotated-out or retired one")
+	fl.BoolVar(&opts.newKey, "new-key", false, "sign with a new key, published from now on, that signs nothing else unless asked for by --kid (running issuer only)")
+	fl.BoolVar(&opts.retire, "retire", false, "take the key (--kid's, else the signing key) out of the JWKS at once, and sign with it (running issuer only)")
 	return c
 }
 
@@ -335,6 +343,16 @@ func (o *issuerMintOptions) mintRequest() (issuer.MintRequest, error) {
 	req := issuer.MintRequest{
 		Sub: o.sub, Exp: o.exp, Nbf: o.nbf, Iat: o.iat, Iss: o.iss, Aud: o.aud,
 		NoExp: o.noExp, NoIss: o.noIss, NoAud: o.noAud, NoUser: o.noUser, Kid: o.kid,
+		NewKey: o.newKey, Retire: o.retire,
+	}
+	if o.newKey && o.kid != "" {
+		return req, usageErrorf("--new-key and --kid: choose one (a new key has no kid yet)")
+	}
+	if o.newKey && o.retire {
+		return req, usageErrorf("--new-key and --retire: a key retired as it is made was never published; mint with --new-key, then --retire --kid KID")
+	}
+	if (o.newKey || o.retire) && o.keys != "" {
+		return req, usageErrorf("--new-key and --retire change the JWKS a running issuer serves: give its --base-url, not --keys")
 	}
 	for name, v := range map[string]string{"--exp": o.exp, "--nbf": o.nbf, "--iat": o.iat} {
 		if v == "" {

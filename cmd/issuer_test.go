@@ -108,6 +108,10 @@ func TestIssuerUsageErrors(t *testing.T) {
 		{[]string{"issuer", "mint", "--keys", keys, "--base-url", "http://a", "--claim", "novalue"}, ExitUsage, "NAME=VALUE"},
 		{[]string{"issuer", "mint", "--keys", keys, "--base-url", "http://a", "--kid", "nope"}, ExitUsage, `no key with kid "nope"`},
 		{[]string{"issuer", "mint", "--base-url", "http://127.0.0.1:1", "--timeout", "2s"}, ExitUnavailable, "POST http://127.0.0.1:1/api/auth/baverify/mint"},
+		{[]string{"issuer", "mint", "--keys", keys, "--base-url", "http://a", "--retire"}, ExitUsage, "give its --base-url, not --keys"},
+		{[]string{"issuer", "mint", "--keys", keys, "--base-url", "http://a", "--new-key"}, ExitUsage, "give its --base-url, not --keys"},
+		{[]string{"issuer", "mint", "--base-url", "http://a", "--new-key", "--kid", "k"}, ExitUsage, "--new-key and --kid: choose one"},
+		{[]string{"issuer", "mint", "--base-url", "http://a", "--new-key", "--retire"}, ExitUsage, "then --retire --kid KID"},
 		{[]string{"issuer", "keys", "--count", "0"}, ExitUsage, "--count"},
 		{[]string{"issuer", "mint", "--keys", keys, "--base-url", "http://a", "-o", "yaml"}, ExitUsage, "--output must be text or json"},
 	} {

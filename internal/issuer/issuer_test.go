@@ -686,3 +686,139 @@ func TestSource(t *testing.T) {
 		t.Error("a missing keys file opened")
 	}
 }
+
+// A test key (newKey) is published at once but signs nothing unless asked
+// for by kid; a retired key leaves the JWKS at once, still signs when
+// asked for by kid, and never signs by default again.
+func TestNewKeyAndRetire(t *testing.T) {
+	clock := newClock()
+	ks, err := NewKeySet(nil, KeySetOptions{Alg: "ES256", Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := func() string {
+		keys, err := ks.Published()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, k := range keys {
+			out = append(out, k.Kid)
+		}
+		return strings.Join(out, " ")
+	}
+	kidOf := func(tok string) string {
+		t.Helper()
+		var h struct{ Kid string }
+		seg, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
+		if err := json.Unmarshal(seg, &h); err != nil {
+			t.Fatal(err)
+		}
+		return h.Kid
+	}
+	d := Defaults{Issuer: "https://i.example", Audience: []string{"https://i.example"}}
+	mint := func(r MintRequest) string {
+		t.Helper()
+		tok, err := ks.MintRequest(r, d)
+		if err != nil {
+			t.Fatalf("%+v: %v", r, err)
+		}
+		return tok
+	}
+	main := kidOf(mint(MintRequest{}))
+	extra := kidOf(mint(MintRequest{NewKey: true}))
+	if extra == main || published() != main+" "+extra {
+		t.Fatalf("after newKey: main %s, extra %s, JWKS %s", main, extra, published())
+	}
+	if got := kidOf(mint(MintRequest{})); got != main {
+		t.Fatalf("a default token is signed by %s, want the signing key %s (a test key signs only when asked)", got, main)
+	}
+	jwksBefore, _ := ks.JWKS()
+	tok := mint(MintRequest{Kid: extra})
+	if err := verifyWith(t, jwksBefore, tok); err != nil {
+		t.Fatalf("the test key's token does not verify against the JWKS that publishes it: %v", err)
+	}
+
+	retired := mint(MintRequest{Kid: extra, Retire: true})
+	if kidOf(retired) != extra || published() != main {
+		t.Fatalf("after retiring %s: token kid %s, JWKS %s", extra, kidOf(retired), published())
+	}
+	jwksAfter, _ := ks.JWKS()
+	if err := verifyWith(t, jwksAfter, retired); err == nil {
+		t.Fatal("a retired key's token verifies against the JWKS")
+	}
+	if got := kidOf(mint(MintRequest{Kid: extra})); got != extra {
+		t.Fatalf("a retired key no longer signs when asked by kid: %s", got)
+	}
+
+	// Retiring the signing key: later tokens come from a new key, and
+	// the JWKS, which had only that key, gets the new one.
+	if got := kidOf(mint(MintRequest{Retire: true})); got != main {
+		t.Fatalf("retire without kid signed with %s, want the signing key %s", got, main)
+	}
+	next := kidOf(mint(MintRequest{}))
+	if next == main || next == extra || published() != next {
+		t.Fatalf("after retiring the signing key: signs with %s, JWKS %s", next, published())
+	}
+
+	for _, r := range []MintRequest{{NewKey: true, Kid: main}, {NewKey: true, Retire: true}, {Kid: "nope", Retire: true}} {
+		if _, err := ks.MintRequest(r, d); err == nil {
+			t.Errorf("%+v minted", r)
+		}
+	}
+}
+
+// A running issuer adds and retires keys through its mint route, and the
+// JWKS it serves follows; a keys file cannot, and says so.
+func TestSourceKeyTest(t *testing.T) {
+	srv, hs := newTestServer(t, ServerOptions{})
+	remote, err := OpenSource(hs.Client(), hs.URL, Defaults{}, nil)
+	if err != nil || !remote.CanRotate() {
+		t.Fatalf("%v, can rotate %v", err, remote.CanRotate())
+	}
+	served := func() string {
+		_, body := get(t, "GET", hs.URL+"/api/auth/jwks", nil, "")
+		return string(body)
+	}
+	key, err := remote.NewTestKey(t.Context())
+	if err != nil || !kidFormat.MatchString(key.Kid) {
+		t.Fatalf("%+v %v", key, err)
+	}
+	if !strings.Contains(served(), key.Kid) {
+		t.Fatal("the test key is not in the served JWKS")
+	}
+	if err := verifyWith(t, []byte(served()), key.Token); err != nil {
+		t.Fatalf("the test key's token: %v", err)
+	}
+	if err := remote.RetireKey(t.Context(), key.Kid); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(served(), key.Kid) {
+		t.Fatal("a retired key is still served")
+	}
+	old, err := remote.Mint(t.Context(), MintRequest{Kid: key.Kid})
+	if err != nil || verifyWith(t, []byte(served()), old) == nil {
+		t.Fatalf("a token of the retired key: %v (it must not verify against the served JWKS)", err)
+	}
+	if err := remote.RetireKey(t.Context(), "nope"); err == nil || !strings.Contains(err.Error(), `no key with kid "nope"`) {
+		t.Errorf("retiring an unknown kid: %v", err)
+	}
+
+	keysFile := filepath.Join(t.TempDir(), "keys.json")
+	b, _ := MarshalPrivate(srv.Keys().Keys()[:1])
+	if err := os.WriteFile(keysFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file, err := OpenSource(nil, keysFile, Defaults{Issuer: hs.URL, Audience: []string{hs.URL}}, nil)
+	if err != nil || file.CanRotate() {
+		t.Fatalf("%v, can rotate %v", err, file.CanRotate())
+	}
+	if _, err := file.NewTestKey(t.Context()); !errorsIs(err, ErrKeysFileRotation) {
+		t.Errorf("a keys file made a test key: %v", err)
+	}
+	for _, r := range []MintRequest{{NewKey: true}, {Retire: true}} {
+		if _, err := file.Mint(t.Context(), r); !errorsIs(err, ErrKeysFileRotation) {
+			t.Errorf("a keys file minted %+v: %v", r, err)
+		}
+	}
+}

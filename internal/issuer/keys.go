@@ -54,6 +54,14 @@ type Key struct {
 	// off). It stays in the JWKS until ExpiresAt plus the grace period.
 	ExpiresAt time.Time
 	signer    crypto.Signer
+	// testKey: made by a mint request with newKey, for a test of key
+	// rotation: published like the others, it signs only when asked for by
+	// its kid, so the tokens of everyone else are unchanged.
+	testKey bool
+	// retired: taken out of the JWKS by a mint request with retire, as an
+	// operator deletes a compromised key's row. It signs only when asked
+	// for by its kid: tokens of a key the JWKS no longer has.
+	retired bool
 }
 
 // Public returns the key's public half.

@@ -3,6 +3,7 @@ package issuer
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -110,14 +111,15 @@ func (ks *KeySet) Keys() []*Key {
 }
 
 // Published returns the keys GET /jwks publishes now: those without an
-// expiry and those within expiresAt + grace. Like Better Auth, it makes a
-// key only when there is none at all; when every key is past its grace it
-// returns none (an empty set, status 200). It never rotates.
+// expiry and those within expiresAt + grace, never a retired one. Like
+// Better Auth, it makes a key only when there is none at all (a retired
+// key is a deleted row); when every key is past its grace it returns none
+// (an empty set, status 200). It never rotates.
 func (ks *KeySet) Published() ([]*Key, error) {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
 	now := ks.now()
-	if len(ks.keys) == 0 {
+	if !slices.ContainsFunc(ks.keys, func(k *Key) bool { return !k.retired }) {
 		if _, err := ks.newKeyLocked(now); err != nil {
 			return nil, err
 		}
@@ -125,7 +127,7 @@ func (ks *KeySet) Published() ([]*Key, error) {
 	grace := ks.rotation.grace()
 	var out []*Key
 	for _, k := range ks.keys {
-		if k.ExpiresAt.IsZero() || k.ExpiresAt.Add(grace).After(now) {
+		if !k.retired && (k.ExpiresAt.IsZero() || k.ExpiresAt.Add(grace).After(now)) {
 			out = append(out, k)
 		}
 	}
@@ -142,21 +144,32 @@ func (ks *KeySet) JWKS() ([]byte, error) {
 }
 
 // SigningKey returns the key the next token is signed with: the newest
-// key of the set's alg (else the newest key); when there is none, or it has
-// expired, a new one is made first (lazy rotation, as in sign.mjs).
+// key of the set's alg (else the newest key), never a test key or a
+// retired one; when there is none, or it has expired, a new one is made
+// first (lazy rotation, as in sign.mjs).
 func (ks *KeySet) SigningKey() (*Key, error) {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
+	return ks.signingKeyLocked()
+}
+
+func (ks *KeySet) signingKeyLocked() (*Key, error) {
 	now := ks.now()
-	var key *Key
-	for i := len(ks.keys) - 1; i >= 0; i-- {
-		if ks.keys[i].Alg == ks.alg {
-			key = ks.keys[i]
-			break
+	var key, newest *Key
+	for i := len(ks.keys) - 1; i >= 0 && key == nil; i-- {
+		k := ks.keys[i]
+		if k.testKey || k.retired {
+			continue
+		}
+		if newest == nil {
+			newest = k
+		}
+		if k.Alg == ks.alg {
+			key = k
 		}
 	}
-	if key == nil && len(ks.keys) > 0 {
-		key = ks.keys[len(ks.keys)-1]
+	if key == nil {
+		key = newest
 	}
 	if key == nil || (!key.ExpiresAt.IsZero() && key.ExpiresAt.Before(now)) {
 		return ks.newKeyLocked(now)
@@ -164,16 +177,56 @@ func (ks *KeySet) SigningKey() (*Key, error) {
 	return key, nil
 }
 
-// Key returns the key with kid, published or not.
+// Key returns the key with kid, published, past its grace or retired.
 func (ks *KeySet) Key(kid string) (*Key, error) {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
+	return ks.keyLocked(kid)
+}
+
+func (ks *KeySet) keyLocked(kid string) (*Key, error) {
 	for _, k := range ks.keys {
 		if k.Kid == kid {
 			return k, nil
 		}
 	}
 	return nil, fmt.Errorf("no key with kid %q in the key set", kid)
+}
+
+// NewTestKey makes a key of the set's alg for a test of key rotation: it
+// is published at once, and signs only when asked for by its kid, so that
+// every other token is signed as before.
+func (ks *KeySet) NewTestKey() (*Key, error) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	k, err := ks.newKeyLocked(ks.now())
+	if err != nil {
+		return nil, err
+	}
+	k.testKey = true
+	return k, nil
+}
+
+// Retire takes the key kid ("" = the signing key) out of the JWKS at once,
+// as an operator deletes a compromised key's row, and returns it: it still
+// signs when asked for by its kid, which is how a test gets a token of a
+// key the JWKS no longer publishes. Retiring the signing key makes the
+// next token come from a new key.
+func (ks *KeySet) Retire(kid string) (*Key, error) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	var k *Key
+	var err error
+	if kid == "" {
+		k, err = ks.signingKeyLocked()
+	} else {
+		k, err = ks.keyLocked(kid)
+	}
+	if err != nil {
+		return nil, err
+	}
+	k.retired = true
+	return k, nil
 }
 
 // Prepare makes the first key now when the set has none, as the first

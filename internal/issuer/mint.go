@@ -88,9 +88,15 @@ type Claims struct {
 // MintOptions choose the signing key.
 type MintOptions struct {
 	// Kid signs with that key of the set, even one no longer published (a
-	// rotated-out key); "" = the current signing key, rotating first when
-	// it expired, as Better Auth does.
+	// rotated-out or retired key); "" = the current signing key, rotating
+	// first when it expired, as Better Auth does.
 	Kid string
+	// NewKey signs with a new test key (KeySet.NewTestKey), published from
+	// now on; not with Kid or Retire.
+	NewKey bool
+	// Retire takes the key (Kid's, else the signing key) out of the JWKS
+	// before it signs (KeySet.Retire).
+	Retire bool
 }
 
 // isoMillis is JavaScript's Date.prototype.toISOString.
@@ -199,17 +205,25 @@ func (c Claims) Payload(now time.Time) ([]byte, error) {
 // Mint signs a token with claims. Its header is {"alg","kid"} and nothing
 // else, as Better Auth's.
 func (ks *KeySet) Mint(c Claims, opts MintOptions) (string, error) {
-	var key *Key
-	var err error
-	if opts.Kid != "" {
-		key, err = ks.Key(opts.Kid)
-	} else {
-		key, err = ks.SigningKey()
-	}
+	payload, err := c.Payload(ks.now())
 	if err != nil {
 		return "", err
 	}
-	payload, err := c.Payload(ks.now())
+	var key *Key
+	switch {
+	case opts.NewKey && opts.Kid != "":
+		return "", errors.New("newKey and kid: choose one (a new key has no kid yet)")
+	case opts.NewKey && opts.Retire:
+		return "", errors.New("newKey and retire: a key retired as it is made was never published; mint with newKey, then retire that key by its kid")
+	case opts.NewKey:
+		key, err = ks.NewTestKey()
+	case opts.Retire:
+		key, err = ks.Retire(opts.Kid)
+	case opts.Kid != "":
+		key, err = ks.Key(opts.Kid)
+	default:
+		key, err = ks.SigningKey()
+	}
 	if err != nil {
 		return "", err
 	}

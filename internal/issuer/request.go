@@ -33,8 +33,16 @@ type MintRequest struct {
 	NoUser bool `json:"noUser,omitempty"`
 	// Claims are added or replace a claim in place (sorted by name).
 	Claims map[string]json.RawMessage `json:"claims,omitempty"`
-	// Kid signs with that key (a rotated-out one too); "" = the current one.
+	// Kid signs with that key (a rotated-out or retired one too); "" = the
+	// current one.
 	Kid string `json:"kid,omitempty"`
+	// NewKey signs with a new key, published from now on, that signs
+	// nothing else unless asked for by its kid: a test that the backend
+	// picks up a key added to the JWKS.
+	NewKey bool `json:"newKey,omitempty"`
+	// Retire takes the key (Kid's, else the signing key) out of the JWKS
+	// at once and signs with it: a token of a key the JWKS no longer has.
+	Retire bool `json:"retire,omitempty"`
 }
 
 // Defaults are what an issuer puts in a token when the request says
@@ -111,7 +119,7 @@ func (r MintRequest) Resolve(d Defaults, now time.Time) (Claims, MintOptions, er
 	for _, k := range names {
 		c.Extra = append(c.Extra, Claim{Name: k, Value: r.Claims[k]})
 	}
-	return c, MintOptions{Kid: r.Kid}, nil
+	return c, MintOptions{Kid: r.Kid, NewKey: r.NewKey, Retire: r.Retire}, nil
 }
 
 // MintRequest mints what r asks for with defaults d.

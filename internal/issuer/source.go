@@ -2,6 +2,8 @@ package issuer
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,7 +20,17 @@ type Source struct {
 	// or "keys file FILE".
 	Label string
 	mint  func(ctx context.Context, r MintRequest) (string, error)
+	// remote: a running issuer, whose JWKS the mint requests change.
+	remote bool
 }
+
+// ErrKeysFileRotation is a request to add or retire a key made of a keys
+// file: it signs here, and cannot change what a running issuer publishes.
+var ErrKeysFileRotation = errors.New("a keys file signs here and cannot add a key to, or take one out of, the JWKS a running issuer serves: give the issuer's base URL")
+
+// CanRotate reports whether the source can change the JWKS a backend
+// reads (NewKey and Retire): a running issuer can, a keys file cannot.
+func (s *Source) CanRotate() bool { return s.remote }
 
 // OpenSource opens from: an http(s) URL is a running issuer's base URL;
 // anything else is a keys file. A keys file signs with defaults d (its
@@ -38,6 +50,7 @@ func OpenSource(client *http.Client, from string, d Defaults, now func() time.Ti
 			mint: func(ctx context.Context, r MintRequest) (string, error) {
 				return MintRemote(ctx, client, from, r)
 			},
+			remote: true,
 		}, nil
 	}
 	if now == nil {
@@ -63,6 +76,9 @@ func OpenSource(client *http.Client, from string, d Defaults, now func() time.Ti
 		mint: func(ctx context.Context, r MintRequest) (string, error) {
 			if err := ctx.Err(); err != nil {
 				return "", err
+			}
+			if r.NewKey || r.Retire {
+				return "", ErrKeysFileRotation
 			}
 			return ks.MintRequest(r, d)
 		},
@@ -95,4 +111,53 @@ func InvalidKinds() []Invalid {
 		{"no_exp", MintRequest{NoExp: true}},
 		{"no_aud", MintRequest{NoAud: true}},
 	}
+}
+
+// KeyTest is a key a running issuer published for one test of key
+// removal, and a token it signed while published.
+type KeyTest struct {
+	Kid   string
+	Token string
+}
+
+// NewTestKey asks the issuer for a new key, published from now on and
+// signing nothing else unless asked for by its kid, and a token of it.
+func (s *Source) NewTestKey(ctx context.Context) (KeyTest, error) {
+	if !s.remote {
+		return KeyTest{}, ErrKeysFileRotation
+	}
+	tok, err := s.mint(ctx, MintRequest{NewKey: true})
+	if err != nil {
+		return KeyTest{}, err
+	}
+	kid, err := headerKid(tok)
+	if err != nil {
+		return KeyTest{}, fmt.Errorf("the token of the new key: %w", err)
+	}
+	return KeyTest{Kid: kid, Token: tok}, nil
+}
+
+// RetireKey takes the key kid out of the issuer's JWKS at once.
+func (s *Source) RetireKey(ctx context.Context, kid string) error {
+	if !s.remote {
+		return ErrKeysFileRotation
+	}
+	_, err := s.mint(ctx, MintRequest{Kid: kid, Retire: true})
+	return err
+}
+
+// headerKid is the kid of a compact JWS's header.
+func headerKid(tok string) (string, error) {
+	seg, _, _ := strings.Cut(tok, ".")
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return "", fmt.Errorf("header: %v", err)
+	}
+	var h struct {
+		Kid string `json:"kid"`
+	}
+	if err := json.Unmarshal(b, &h); err != nil || h.Kid == "" {
+		return "", errors.New("no kid in its header")
+	}
+	return h.Kid, nil
 }
