@@ -45,6 +45,7 @@ type probeOptions struct {
 	hmacSecrets    string
 	listenerGrace  time.Duration
 	mintFrom       string
+	rotatedKeyWait time.Duration
 }
 
 func newProbeCmd(f *Factory) *cobra.Command {
@@ -96,6 +97,11 @@ the others. The genuine request goes first and alone; the forgeries follow,
   no_exp_token, no_aud_token
                           --mint-from only: the deployment's key without
                           exp / aud; a backend must require both
+  rotated_key_token       --mint-from URL only, sent last: a token of a key
+                          the issuer published when the probe began (it
+                          must be accepted), then, once the issuer has taken
+                          that key out of its JWKS (and --rotated-key-wait
+                          has passed), a new token of it (it must be refused)
 
 A forged token that gets a 2xx is a security failure: anyone can call the
 route as anyone. Each accepted forgery is attributed to the simplest case
@@ -161,6 +167,7 @@ invalid token, 2 usage error, 3 no answer.`,
 	fl.StringVar(&opts.notYetToken, "not-yet-valid-token", "", "a `token` of the same deployment whose nbf is in the future, which must be refused (- reads stdin)")
 	fl.StringVar(&opts.otherIssToken, "other-issuer-token", "", "a `token` signed by the same key with another iss, which must be refused (- reads stdin)")
 	fl.StringVar(&opts.mintFrom, "mint-from", "", "`URL|FILE`: a baverify issuer the backend trusts (its base URL) or its keys file; probe mints the genuine token when none is given, and each deployment token not given")
+	fl.DurationVar(&opts.rotatedKeyWait, "rotated-key-wait", 0, "with --mint-from URL: how long after taking its key out of the JWKS rotated_key_token is sent; longer than the backend's key cache (PyJWKClient: 5m) turns an acceptance into a failure (at most 1h)")
 	fl.StringVar(&opts.hmacSecrets, "hmac-secrets", "", "`FILE` of more HMAC secrets for hmac_weak_secret, one a line (at most 1000; each is three requests)")
 	fl.DurationVar(&opts.listenerGrace, "listener-grace", probe.DefaultListenerGrace, "how long the attacker listener stays open after the last answer, for late fetches (0: not at all)")
 	backendLibraryFlag(c, &opts.backend)
@@ -238,6 +245,14 @@ func runProbe(c *cobra.Command, f *Factory, opts *probeOptions) error {
 	if minter != nil {
 		if err := mintDeploymentTokens(ctx, minter, opts.mintFrom, setup.Deployment); err != nil {
 			return err
+		}
+		if setup.Rotation, err = keyRotation(ctx, minter, opts.mintFrom, opts.rotatedKeyWait); err != nil {
+			return err
+		}
+		if f.IO.ErrIsTTY {
+			setup.Rotation.OnWait = func(d time.Duration) {
+				fmt.Fprintf(f.IO.ErrOut, "waiting %s (--rotated-key-wait) for the backend's key cache to expire, then sending rotated_key_token…\n", d)
+			}
 		}
 	}
 	if opts.listenerGrace == 0 {
@@ -344,6 +359,26 @@ func mintDeploymentTokens(ctx context.Context, src *issuer.Source, from string, 
 	return nil
 }
 
+// keyRotation wires rotated_key_token to --mint-from: a running issuer
+// publishes a key for it now, before the genuine request, and takes that
+// key out of its JWKS after every other case. A keys file cannot change
+// what the issuer serves: the case is then not tested.
+func keyRotation(ctx context.Context, src *issuer.Source, from string, wait time.Duration) (*probe.KeyRotation, error) {
+	r := &probe.KeyRotation{Source: "minted by --mint-from " + from, Wait: wait}
+	if !src.CanRotate() {
+		r.NotTested, r.EnabledBy = "a keys file signs here and cannot take a key out of the JWKS the running issuer serves: give --mint-from the issuer's base URL", "--mint-from URL"
+		return r, nil
+	}
+	key, err := src.NewTestKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("--mint-from: a key for rotated_key_token: %w", err)
+	}
+	r.Token = key.Token
+	r.Retire = func(ctx context.Context) error { return src.RetireKey(ctx, key.Kid) }
+	r.Mint = func(ctx context.Context) (string, error) { return src.Mint(ctx, issuer.MintRequest{Kid: key.Kid}) }
+	return r, nil
+}
+
 // readSecrets reads --hmac-secrets: one secret a line, blank lines and
 // lines starting with # skipped. A secret is named by its line, never by
 // its value: the file may hold the backend's real secret.
@@ -394,6 +429,12 @@ func (o *probeOptions) validate(c *cobra.Command) error {
 	}
 	if o.listenerGrace < 0 || o.listenerGrace > time.Minute {
 		return usageErrorf("--listener-grace must be between 0 and 1m")
+	}
+	if o.rotatedKeyWait < 0 || o.rotatedKeyWait > time.Hour {
+		return usageErrorf("--rotated-key-wait must be between 0 and 1h")
+	}
+	if o.rotatedKeyWait > 0 && !strings.HasPrefix(o.mintFrom, "http://") && !strings.HasPrefix(o.mintFrom, "https://") {
+		return usageErrorf("--rotated-key-wait needs --mint-from with a running issuer's URL: only it can take a key out of the JWKS")
 	}
 	if o.attackerURL != "" {
 		u, err := url.Parse(o.attackerURL)

@@ -18,10 +18,9 @@ const (
 	KindNotYetValid   Kind = "not_yet_valid"
 	KindOtherAudience Kind = "other_audience"
 	KindOtherIssuer   Kind = "other_issuer"
-	// Room for tokens a minter can make and a user rarely has.
-	KindNoExp      Kind = "no_exp"
-	KindNoAud      Kind = "no_aud"
-	KindRotatedKey Kind = "rotated_key"
+	// Tokens a minter can make and a deployment never issues.
+	KindNoExp Kind = "no_exp"
+	KindNoAud Kind = "no_aud"
 )
 
 // DeploymentToken is a token of the deployment under test, and where it
@@ -90,6 +89,18 @@ func CheckMissingClaim(r *verify.Result, name string) error {
 		return fmt.Errorf("it has a %s claim", name)
 	}
 	return onlyErrors(r, verify.CodeClaimMissing)
+}
+
+// SignedByDeployment reports whether case name sends a token the
+// deployment's own key signed, wrong in one way (expired, for another
+// audience, of a key taken out of the JWKS): a backend that accepts one
+// lets a real token go further than it should, which is not the same as
+// letting anyone forge one.
+func SignedByDeployment(name string) bool {
+	if name == CaseRotatedKey {
+		return true
+	}
+	return slices.ContainsFunc(kinds(), func(k kindSpec) bool { return k.name == name })
 }
 
 // Kinds are the deployment-token kinds probe has cases for, in case order:

@@ -180,6 +180,9 @@ type Case struct {
 	// psychic signature of a token that is not ECDSA); it is then left
 	// out of the probes and listed in the coverage.
 	NotApplicable string
+	// rotation: the case is rotated_key_token, sent after every other
+	// case by sendRotation.
+	rotation *KeyRotation
 }
 
 // Inputs is what Forge builds the cases from.
@@ -202,6 +205,8 @@ type Inputs struct {
 	// Deployment are tokens of the same deployment, each already checked
 	// to be what its kind says; a kind missing leaves its case not tested.
 	Deployment map[Kind]DeploymentToken
+	// Rotation lets rotated_key_token be sent; nil leaves it out.
+	Rotation *KeyRotation
 	// Secrets are tried by hmac_weak_secret after WeakSecrets.
 	Secrets []Secret
 	// Now dates the expired token's age; nil: the age is not known.
@@ -316,6 +321,9 @@ func Forge(in Inputs) ([]Case, error) {
 
 	for _, k := range kinds() {
 		f.deploymentToken(k, in.Deployment[k.kind], in.Now)
+	}
+	if c, ok := rotationCase(in.Rotation); ok {
+		f.add(c)
 	}
 	return f.cases, nil
 }

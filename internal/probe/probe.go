@@ -121,6 +121,9 @@ type Result struct {
 	fromListener bool
 	// finalURL is the URL that answered, after redirects.
 	finalURL string
+	// why and enabledBy say why a case that was sent is still not tested,
+	// and what would test it (rotated_key_token).
+	why, enabledBy string
 }
 
 // Gap is a case that was not sent, and why.
@@ -269,7 +272,13 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 	results := make([][]Result, len(sendable))
 	sent := make([]bool, len(sendable))
 	var jobs []job
+	rotating := -1
 	for i, c := range sendable {
+		if c.rotation != nil && c.NotTested == "" {
+			// Sent last, alone: it takes a key out of the JWKS.
+			results[i], rotating = make([]Result, 1), i
+			continue
+		}
 		if len(c.Variants) == 0 || c.NotTested != "" {
 			results[i] = make([]Result, 1)
 			jobs = append(jobs, job{i, -1})
@@ -346,6 +355,10 @@ func Run(ctx context.Context, opts Options, cases []Case, genuine *verify.Result
 		if rep.GenuineAccepted && ctx.Err() == nil {
 			again, _ := sendCase(ctx, opts, sendable[first], nil, nil, "")
 			rep.GenuineAfter = &again
+		}
+		if rotating >= 0 && ctx.Err() == nil {
+			results[rotating][0] = sendRotation(ctx, opts, sendable[rotating], rep.GenuineAccepted, genuineURL)
+			sent[rotating] = true
 		}
 	}
 
@@ -579,7 +592,7 @@ func explain(rep *Report, cases []Case) {
 // checkCoverage says, for each check, which of its cases were sent.
 func checkCoverage(cases []Case, probes []Result) []CheckCoverage {
 	order := []string{CheckAuthorization, CheckSignature, CheckAlgorithm, CheckHMACSecret, CheckKid, CheckTokenKeys, CheckErrors,
-		CheckExp, CheckNbf, CheckIss, CheckAud}
+		CheckExp, CheckNbf, CheckIss, CheckAud, CheckKeyRemoval}
 	out := []CheckCoverage{}
 	for _, check := range order {
 		cc := CheckCoverage{Check: check, Cases: []string{}}
@@ -591,7 +604,7 @@ func checkCoverage(cases []Case, probes []Result) []CheckCoverage {
 			if probes[i].Outcome == NotTested {
 				cc.NotTested = append(cc.NotTested, c.Name)
 				if cc.Why == "" {
-					cc.Why, cc.EnabledBy = c.NotTested, c.EnabledBy
+					cc.Why, cc.EnabledBy = gap(c, probes[i])
 				}
 			}
 		}
@@ -608,6 +621,15 @@ func checkCoverage(cases []Case, probes []Result) []CheckCoverage {
 		out = append(out, cc)
 	}
 	return out
+}
+
+// gap says why a case is not tested and what would test it: why it was
+// not sent, or why its answer proved nothing.
+func gap(c Case, res Result) (why, enabledBy string) {
+	if res.why != "" {
+		return res.why, res.enabledBy
+	}
+	return c.NotTested, c.EnabledBy
 }
 
 // sendCase sends one case and judges its answer; for the genuine case it
@@ -711,7 +733,8 @@ func (r *Report) add(res Result, c Case) {
 		r.Inconclusive++
 	case NotTested:
 		r.NotTested++
-		r.Coverage.NotTested = append(r.Coverage.NotTested, Gap{Name: c.Name, Why: c.NotTested, EnabledBy: c.EnabledBy})
+		why, by := gap(c, res)
+		r.Coverage.NotTested = append(r.Coverage.NotTested, Gap{Name: c.Name, Why: why, EnabledBy: by})
 	case Unanswered:
 		r.Unanswered++
 	}

@@ -56,6 +56,9 @@ type Setup struct {
 	// Deployment are tokens only the deployment can sign, by kind; each is
 	// checked locally before it is sent.
 	Deployment map[Kind]DeploymentToken
+	// Rotation lets rotated_key_token be sent (a running issuer, probe
+	// --mint-from URL); nil leaves the case out.
+	Rotation *KeyRotation
 
 	Listener ListenerSetup
 	// Secrets are tried by hmac_weak_secret after the built-in ones
@@ -122,7 +125,7 @@ func Prepare(ctx context.Context, s Setup) (*Plan, error) {
 	if p.notRun = NotProbeable(s.Result); p.notRun != "" {
 		return p, nil
 	}
-	in := Inputs{Token: s.Token, Secrets: s.Secrets, Now: s.Now}
+	in := Inputs{Token: s.Token, Secrets: s.Secrets, Now: s.Now, Rotation: s.Rotation}
 	if s.Result != nil && s.Result.Verified {
 		in.Key, in.JWK = s.Result.PublicKey, s.Result.PublicJWK
 	}

@@ -202,10 +202,11 @@ func probeResult(rep *probe.Report, st Styles) string {
 	tested := rep.Passed + rep.Warned - 1 // the genuine case passed
 	switch {
 	case rep.AcceptedAny:
-		flaws, n := "", 0
+		flaws, n, forged := "", 0, false
 		for _, c := range rep.Causes {
 			if !c.Warning {
 				n++
+				forged = forged || !probe.SignedByDeployment(c.Case)
 			}
 		}
 		switch {
@@ -213,6 +214,11 @@ func probeResult(rep *probe.Report, st Styles) string {
 			flaws = fmt.Sprintf(" (one flaw explains the %d failed cases: the fix below)", rep.Failed)
 		case n > 1:
 			flaws = fmt.Sprintf(" (%d flaws, each to fix below)", n)
+		}
+		if !forged {
+			// Only real tokens that are wrong in one way were accepted:
+			// no one can forge a token, but a leaked one goes further.
+			return apply(st.Fail, "Result: FAIL") + summary + ": the backend ACCEPTED a token it must refuse (one its issuer signed, wrong in one way: " + strings.Join(acceptedCases(rep), ", ") + ")" + flaws
 		}
 		return apply(st.Fail, "Result: FAIL") + summary + ": the backend ACCEPTED a forged token; anyone can call it as anyone" + flaws
 	case rep.FetchedFromToken:
@@ -237,6 +243,17 @@ func probeResult(rep *probe.Report, st Styles) string {
 		return apply(st.Warn, "Result: PASS with warnings") + summary + fmt.Sprintf(": every tested forgery refused (%d cases), not all of them cleanly", tested) + gaps
 	}
 	return apply(st.Pass, "Result: PASS") + summary + fmt.Sprintf(": the genuine token was accepted and every tested forgery refused (%d cases)", tested) + gaps
+}
+
+// acceptedCases are the causes that are acceptances, by case name.
+func acceptedCases(rep *probe.Report) []string {
+	var out []string
+	for _, c := range rep.Causes {
+		if !c.Warning {
+			out = append(out, c.Case)
+		}
+	}
+	return out
 }
 
 // junitSuites is the JUnit XML schema as GitHub, GitLab and Jenkins read

@@ -40,6 +40,9 @@ type BackendOptions struct {
 	// HMACSecret (flawed only): how /hmac encodes the public key as its
 	// HMAC secret: "pem" (default), "pem_stripped", "jwk" or "raw".
 	HMACSecret string
+	// JWKSCacheLifespan (pyjwt and flawed: JWKS_CACHE_LIFESPAN) is how
+	// long PyJWKClient keeps the JWKS; 0 is PyJWT's 5 minutes.
+	JWKSCacheLifespan time.Duration
 }
 
 // Backend is a started backend.
@@ -90,6 +93,13 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 	if len(opts.Require) > 0 && opts.Kind != "pyjwt" {
 		t.Fatalf("testenv: Require applies to the pyjwt backend only")
 	}
+	if opts.JWKSCacheLifespan != 0 && (opts.Kind == "jose" || opts.JWKSCacheLifespan < time.Second) {
+		t.Fatalf("testenv: JWKSCacheLifespan applies to the pyjwt and flawed backends only, in whole seconds")
+	}
+	lifespan := ""
+	if opts.JWKSCacheLifespan > 0 {
+		lifespan = strconv.Itoa(int(opts.JWKSCacheLifespan / time.Second))
+	}
 	if opts.JWKSURL == "" || opts.Issuer == "" || opts.Audience == "" {
 		t.Fatalf("testenv: backend %s needs JWKSURL, Issuer and Audience", opts.Kind)
 	}
@@ -138,6 +148,7 @@ func StartBackend(t testing.TB, opts BackendOptions) *Backend {
 				"GENERIC_ERRORS=" + generic,
 				"HMAC_SECRET=" + opts.HMACSecret,
 				"REQUIRE=" + strings.Join(opts.Require, ","),
+				"JWKS_CACHE_LIFESPAN=" + lifespan,
 				"NO_PROXY=" + noProxy,
 				"no_proxy=" + noProxy,
 				"PYTHONUNBUFFERED=1",
@@ -171,6 +182,9 @@ func startNodeBackend(t testing.TB, opts BackendOptions) *Backend {
 	t.Helper()
 	if opts.Widen || opts.TrustUnverified || opts.GenericErrors || opts.RedirectTo != "" {
 		t.Fatalf("testenv: Widen, TrustUnverified, GenericErrors and RedirectTo apply to the Python backends only")
+	}
+	if opts.JWKSCacheLifespan != 0 {
+		t.Fatalf("testenv: JWKSCacheLifespan applies to the pyjwt and flawed backends only")
 	}
 	if opts.JWKSURL == "" || opts.Issuer == "" || opts.Audience == "" {
 		t.Fatalf("testenv: backend %s needs JWKSURL, Issuer and Audience", opts.Kind)

@@ -30,11 +30,15 @@ flaw and raise no other alarm:
   /skip-iss/api/me  iss is not checked
   /jku-late/api/me  the token is verified correctly and refused, but its jku is
                     fetched 1.5 s later (a background key prefetch)
+  /key-forever/api/me  PyJWKClient(cache_keys=True): a key, once found by its
+                    kid, is kept for ever (an lru_cache without expiry), so a
+                    key taken out of the JWKS is still trusted
 
 Every other error is a 401, so that each route has its one flaw only (the
 PyJWT backend lets a TypeError through as a 500).
 
-Environment: JWKS_URL, ISSUER, AUDIENCE, PORT, HMAC_SECRET (default pem).
+Environment: JWKS_URL, ISSUER, AUDIENCE, PORT, HMAC_SECRET (default pem),
+JWKS_CACHE_LIFESPAN (seconds PyJWKClient keeps the JWKS, default 300).
 """
 
 import base64
@@ -64,7 +68,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 app = FastAPI()
 security = HTTPBearer()
-jwks_client = jwt.PyJWKClient(JWKS_URL)
+JWKS_CACHE_LIFESPAN = int(os.environ.get("JWKS_CACHE_LIFESPAN") or 300)
+jwks_client = jwt.PyJWKClient(JWKS_URL, lifespan=JWKS_CACHE_LIFESPAN)
+# The same JWKS cache, plus PyJWT's cache of keys by kid, which never expires.
+forever_client = jwt.PyJWKClient(JWKS_URL, cache_keys=True, lifespan=JWKS_CACHE_LIFESPAN)
 
 
 def correct(token, leeway=0, **options):
@@ -205,6 +212,9 @@ def flawed(flaw, token):
         return correct(token, verify_nbf=False)
     if flaw == "skip-iss":
         return correct(token, verify_iss=False)
+    if flaw == "key-forever":
+        key = forever_client.get_signing_key_from_jwt(token)
+        return jwt.decode(token, key.key, algorithms=ALGORITHMS, issuer=ISSUER, audience=AUDIENCE)
     if flaw == "jku-late":
         if isinstance(header.get("jku"), str):
             threading.Timer(1.5, fetch_later, args=(header["jku"],)).start()

@@ -12,7 +12,9 @@ TRUST_UNVERIFIED=1, which reproduces a common bug on purpose: the token is
 decoded without verifying it (verify_signature False), as code written to
 "just read the user id" does. baverify probe must catch it. And
 GENERIC_ERRORS=1: every refusal is {"detail": "Invalid token"}, the
-library's reason only in the log, as many backends hide it.
+library's reason only in the log, as many backends hide it. And
+JWKS_CACHE_LIFESPAN: seconds PyJWKClient keeps the JWKS (default 300),
+for a test of a key taken out of the JWKS that need not wait 5 minutes.
 """
 
 import os
@@ -34,7 +36,7 @@ REQUIRE = [c for c in os.environ.get("REQUIRE", "").split(",") if c]
 
 app = FastAPI()
 security = HTTPBearer()
-jwks_client = jwt.PyJWKClient(JWKS_URL)
+jwks_client = jwt.PyJWKClient(JWKS_URL, lifespan=int(os.environ.get("JWKS_CACHE_LIFESPAN") or 300))
 
 
 # A plain def: PyJWKClient fetches with blocking urllib, so FastAPI runs
