@@ -164,4 +164,16 @@ func TestGoBackendExampleFromDocs(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+	// A key added to the JWKS is taken at the next fetch; once retired,
+	// its tokens are refused, and the signing key's still verify.
+	added := mintRemote(MintRequest{NewKey: true})
+	if err := verify(added); err != nil {
+		t.Fatalf("a token of a key added to the JWKS: %v", err)
+	}
+	if err := verify(mintRemote(MintRequest{Kid: kidOf(t, added), Retire: true})); err == nil {
+		t.Error("a token of a retired key: accepted")
+	}
+	if err := verify(mintRemote(MintRequest{})); err != nil {
+		t.Errorf("a valid token after the retirement: %v", err)
+	}
 }
