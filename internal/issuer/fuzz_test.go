@@ -41,6 +41,9 @@ func FuzzMintRequest(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"exp":"-1m","nbf":"5m","aud":["a","b"],"claims":{"admin":true,"exp":"x"}}`))
 	f.Add([]byte(`{"noExp":true,"noAud":true,"noIss":true,"noUser":true,"sub":"\u0000"}`))
+	f.Add([]byte(`{"newKey":true}`))
+	f.Add([]byte(`{"retire":true}`))
+	f.Add([]byte(`{"kid":"x","retire":true,"newKey":true}`))
 	k, err := GenerateKey("EdDSA", time.Now())
 	if err != nil {
 		f.Fatal(err)

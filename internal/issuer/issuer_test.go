@@ -766,6 +766,17 @@ func TestNewKeyAndRetire(t *testing.T) {
 			t.Errorf("%+v minted", r)
 		}
 	}
+
+	// Test keys are bounded; retiring one makes room for another.
+	var last string
+	for range MaxTestKeys {
+		last = kidOf(mint(MintRequest{NewKey: true}))
+	}
+	if _, err := ks.MintRequest(MintRequest{NewKey: true}, d); err == nil || !strings.Contains(err.Error(), "test keys are published already") {
+		t.Fatalf("test key %d: %v", MaxTestKeys+1, err)
+	}
+	mint(MintRequest{Kid: last, Retire: true})
+	mint(MintRequest{NewKey: true})
 }
 
 // A running issuer adds and retires keys through its mint route, and the

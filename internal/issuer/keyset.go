@@ -193,12 +193,27 @@ func (ks *KeySet) keyLocked(kid string) (*Key, error) {
 	return nil, fmt.Errorf("no key with kid %q in the key set", kid)
 }
 
+// MaxTestKeys bounds the test keys published at once: each one is key
+// generation (RSA takes a tenth of a second) and a JWKS entry, asked for
+// by any client of the mint route.
+const MaxTestKeys = 64
+
 // NewTestKey makes a key of the set's alg for a test of key rotation: it
 // is published at once, and signs only when asked for by its kid, so that
-// every other token is signed as before.
+// every other token is signed as before. At most MaxTestKeys are published
+// at once; retire one to make another.
 func (ks *KeySet) NewTestKey() (*Key, error) {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
+	live := 0
+	for _, k := range ks.keys {
+		if k.testKey && !k.retired {
+			live++
+		}
+	}
+	if live >= MaxTestKeys {
+		return nil, fmt.Errorf("%d test keys are published already: retire one (retire with its kid) before asking for another", live)
+	}
 	k, err := ks.newKeyLocked(ks.now())
 	if err != nil {
 		return nil, err
