@@ -419,17 +419,7 @@ func TestRotationIsBetterAuths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kids := func() []string {
-		keys, err := ks.Published()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, k := range keys {
-			out = append(out, k.Kid)
-		}
-		return out
-	}
+	kids := func() []string { return publishedKids(t, ks) }
 	signer := func() string {
 		k, err := ks.SigningKey()
 		if err != nil {
@@ -481,6 +471,20 @@ func TestRotationIsBetterAuths(t *testing.T) {
 	if b := func() string { k, _ := still.SigningKey(); return k.Kid }(); a != b {
 		t.Fatal("a key rotated with rotation off")
 	}
+}
+
+// publishedKids are the kids of the keys ks publishes now, in order.
+func publishedKids(t *testing.T, ks *KeySet) []string {
+	t.Helper()
+	keys, err := ks.Published()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, k := range keys {
+		out = append(out, k.Kid)
+	}
+	return out
 }
 
 func newTestServer(t *testing.T, opts ServerOptions) (*Server, *httptest.Server) {
@@ -696,26 +700,7 @@ func TestNewKeyAndRetire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	published := func() string {
-		keys, err := ks.Published()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, k := range keys {
-			out = append(out, k.Kid)
-		}
-		return strings.Join(out, " ")
-	}
-	kidOf := func(tok string) string {
-		t.Helper()
-		var h struct{ Kid string }
-		seg, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
-		if err := json.Unmarshal(seg, &h); err != nil {
-			t.Fatal(err)
-		}
-		return h.Kid
-	}
+	published := func() string { return strings.Join(publishedKids(t, ks), " ") }
 	d := Defaults{Issuer: "https://i.example", Audience: []string{"https://i.example"}}
 	mint := func(r MintRequest) string {
 		t.Helper()
@@ -725,12 +710,12 @@ func TestNewKeyAndRetire(t *testing.T) {
 		}
 		return tok
 	}
-	main := kidOf(mint(MintRequest{}))
-	extra := kidOf(mint(MintRequest{NewKey: true}))
+	main := kidOf(t, mint(MintRequest{}))
+	extra := kidOf(t, mint(MintRequest{NewKey: true}))
 	if extra == main || published() != main+" "+extra {
 		t.Fatalf("after newKey: main %s, extra %s, JWKS %s", main, extra, published())
 	}
-	if got := kidOf(mint(MintRequest{})); got != main {
+	if got := kidOf(t, mint(MintRequest{})); got != main {
 		t.Fatalf("a default token is signed by %s, want the signing key %s (a test key signs only when asked)", got, main)
 	}
 	jwksBefore, _ := ks.JWKS()
@@ -740,23 +725,23 @@ func TestNewKeyAndRetire(t *testing.T) {
 	}
 
 	retired := mint(MintRequest{Kid: extra, Retire: true})
-	if kidOf(retired) != extra || published() != main {
-		t.Fatalf("after retiring %s: token kid %s, JWKS %s", extra, kidOf(retired), published())
+	if kidOf(t, retired) != extra || published() != main {
+		t.Fatalf("after retiring %s: token kid %s, JWKS %s", extra, kidOf(t, retired), published())
 	}
 	jwksAfter, _ := ks.JWKS()
 	if err := verifyWith(t, jwksAfter, retired); err == nil {
 		t.Fatal("a retired key's token verifies against the JWKS")
 	}
-	if got := kidOf(mint(MintRequest{Kid: extra})); got != extra {
+	if got := kidOf(t, mint(MintRequest{Kid: extra})); got != extra {
 		t.Fatalf("a retired key no longer signs when asked by kid: %s", got)
 	}
 
 	// Retiring the signing key: later tokens come from a new key, and
 	// the JWKS, which had only that key, gets the new one.
-	if got := kidOf(mint(MintRequest{Retire: true})); got != main {
+	if got := kidOf(t, mint(MintRequest{Retire: true})); got != main {
 		t.Fatalf("retire without kid signed with %s, want the signing key %s", got, main)
 	}
-	next := kidOf(mint(MintRequest{}))
+	next := kidOf(t, mint(MintRequest{}))
 	if next == main || next == extra || published() != next {
 		t.Fatalf("after retiring the signing key: signs with %s, JWKS %s", next, published())
 	}
@@ -770,7 +755,7 @@ func TestNewKeyAndRetire(t *testing.T) {
 	// Test keys are bounded; retiring one makes room for another.
 	var last string
 	for range MaxTestKeys {
-		last = kidOf(mint(MintRequest{NewKey: true}))
+		last = kidOf(t, mint(MintRequest{NewKey: true}))
 	}
 	if _, err := ks.MintRequest(MintRequest{NewKey: true}, d); err == nil || !strings.Contains(err.Error(), "test keys are published already") {
 		t.Fatalf("test key %d: %v", MaxTestKeys+1, err)
