@@ -100,3 +100,23 @@ func TestProbeTextVerdictFirst(t *testing.T) {
 		}
 	}
 }
+
+// A backend that takes only real tokens that are wrong in one way (an
+// expired one, a retired key's) has not let anyone forge a token: the
+// result line says what it accepted, not "anyone can call it as anyone".
+func TestProbeResultSaysWhatWasAccepted(t *testing.T) {
+	for _, tc := range []struct {
+		causes []probe.Cause
+		want   string
+	}{
+		{[]probe.Cause{{Case: probe.CaseExpiredToken}, {Case: probe.CaseRotatedKey}, {Case: probe.CaseAlgOtherFamily, Warning: true}},
+			"Result: FAIL (1 passed, 2 failed): the backend ACCEPTED a token it must refuse (one its issuer signed, wrong in one way: expired_token, rotated_key_token) (2 flaws, each to fix below)"},
+		{[]probe.Cause{{Case: probe.CaseExpiredToken}, {Case: probe.CaseAlgNone}},
+			"Result: FAIL (1 passed, 2 failed): the backend ACCEPTED a forged token; anyone can call it as anyone (2 flaws, each to fix below)"},
+	} {
+		rep := &probe.Report{AcceptedAny: true, Failed: 2, Passed: 1, GenuineAccepted: true, Causes: tc.causes}
+		if got := probeResult(rep, Styles{}); got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+	}
+}
