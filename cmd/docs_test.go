@@ -39,8 +39,8 @@ var (
 	// baverify is a word in a sentence, and "install baverify DIR" are not.
 	invocation = regexp.MustCompile(`(?:^\s*|["(]|\|\s+|&&\s+|;\s+|\bnpx\s+(?:--no\s+)?|\brun:\s+)(?:baverify|go run \.)(?:\s|$)`)
 	// shellEnd ends a command's words: a pipe, a redirection, a list, a
-	// comment, the end of a quoted script.
-	shellEnd = regexp.MustCompile(`\s(?:\||\|\||&&|;|#|>|2>|<)(?:\s|$)|[|;>]\s|"\s*,?\s*$|"$`)
+	// comment, the end of a quoted script or of a command substitution.
+	shellEnd = regexp.MustCompile(`\s(?:\||\|\||&&|;|#|>|2>|<)(?:\s|$)|[|;>]\s|"\s*,?\s*$|"$|\)(?:\s|$)`)
 )
 
 // docCommandLines returns the baverify command lines of a Markdown text:
@@ -197,6 +197,7 @@ func TestDocsCommandCheck(t *testing.T) {
 		"go run . token --jwks j.json --token-file t.jwt\n" +
 		"baverify completion bash --no-descriptions\n" +
 		"npm i -D baverify   # then npx baverify … or --whatever\n" +
+		"OLD=$(baverify issuer mint --retire --kid \"$KID\" --retyre)   # a substitution\n" +
 		"```\n"
 	lines := docCommandLines(md)
 	var got []string
@@ -209,6 +210,7 @@ func TestDocsCommandCheck(t *testing.T) {
 		"baverify probe has no flag -Z",
 		"baverify jwks has no flag --strikt",
 		"baverify jwks has no flag --max-key",
+		"baverify mint has no flag --retyre",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("lines %q\ngot problems:\n%s\nwant:\n%s", lines, strings.Join(got, "\n"), strings.Join(want, "\n"))
