@@ -62,31 +62,55 @@ func BackendsText(w io.Writer, rep *compat.TokenReport, st Styles) error {
 
 // BackendsLine is the one-line summary of the "Backends" section that a
 // token report carries unless --backends asks for the whole list: how many
-// measured setups cannot verify the token's algorithm, and which libraries,
-// or that every measured one can (stacks not measured stay unknown).
+// measured setups cannot verify the token's algorithm, and which libraries;
+// apart, those that refuse it for a claim they require, not for its
+// algorithm (simplejwt's default settings want a jti); or that every
+// measured one verifies it (stacks not measured stay unknown).
 func BackendsLine(rep *compat.TokenReport, st Styles) string {
 	head := apply(st.Heading, "Backends:") + " "
 	if rep.NotMeasured != "" {
 		return head + apply(st.Dim, SafeLine(rep.NotMeasured))
 	}
-	var libs []string
-	failing := 0
+	var algLibs, claimLibs []string
+	algN, claimN := 0, 0
 	for _, e := range rep.Entries {
-		if e.Verifies {
+		switch {
+		case e.Verifies:
 			continue
-		}
-		failing++
-		if !containsString(libs, e.Library) {
-			libs = append(libs, e.Library)
+		case e.Cause == compat.CauseClaims:
+			claimN++
+			if !containsString(claimLibs, e.Library) {
+				claimLibs = append(claimLibs, e.Library)
+			}
+		default:
+			algN++
+			if !containsString(algLibs, e.Library) {
+				algLibs = append(algLibs, e.Library)
+			}
 		}
 	}
 	alg := SafeLine(rep.Alg)
-	if failing == 0 {
-		return head + apply(st.Pass, fmt.Sprintf("all %d measured setups verify %s", len(rep.Entries), alg)) +
+	total := len(rep.Entries)
+	if algN+claimN == 0 {
+		return head + apply(st.Pass, fmt.Sprintf("all %d measured setups verify %s", total, alg)) +
 			"; stacks not measured are unknown (baverify compat)"
 	}
-	return head + apply(st.Warn, fmt.Sprintf("%d of %d measured setups cannot verify %s", failing, len(rep.Entries), alg)) +
-		" (" + SafeLine(strings.Join(libs, ", ")) + ") — baverify compat --alg " + alg + ", or --backends"
+	var parts []string
+	if algN > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d measured setups cannot verify %s (%s)", algN, total, alg, SafeLine(strings.Join(algLibs, ", "))))
+	}
+	if claimN > 0 {
+		who := fmt.Sprint(claimN)
+		if algN == 0 {
+			who = fmt.Sprintf("%d of %d measured setups", claimN, total)
+		}
+		verb := "refuse"
+		if claimN == 1 {
+			verb = "refuses"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s the token's claims, not its algorithm (%s)", who, verb, SafeLine(strings.Join(claimLibs, ", "))))
+	}
+	return head + apply(st.Warn, strings.Join(parts, "; ")) + " — baverify compat --alg " + alg + ", or --backends"
 }
 
 func compatTag(o compat.Outcome, st Styles) string {

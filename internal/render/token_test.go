@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/baverify/baverify/internal/compat"
 )
 
 // The Backends line of a token report: how many measured setups cannot
@@ -13,6 +15,9 @@ func TestBackendsLine(t *testing.T) {
 	m := richMatrix(t)
 	ed := m.ForToken("EdDSA", "OKP", "Ed25519")
 	rs := m.ForToken("RS256", "RSA", "")
+	// The shipped table: simplejwt's default settings refuse an ES256
+	// token for its claims, go-oidc's for its algorithm.
+	es256 := compat.Default().ForToken("ES256", "EC", "P-256")
 	es := m.ForToken("ES384", "EC", "P-384")
 	failing := 0
 	for _, e := range ed.Entries {
@@ -25,6 +30,7 @@ func TestBackendsLine(t *testing.T) {
 		want      []string
 	}{
 		{"EdDSA", BackendsLine(&ed, Styles{}), []string{"Backends: ", " measured setups cannot verify EdDSA (python-jose", "— baverify compat --alg EdDSA, or --backends"}},
+		{"ES256, refused for its claims", BackendsLine(&es256, Styles{}), []string{"cannot verify ES256 (go-oidc); 1 refuses the token's claims, not its algorithm (djangorestframework-simplejwt) — "}},
 		{"RS256", BackendsLine(&rs, Styles{}), []string{"Backends: all ", " measured setups verify RS256; stacks not measured are unknown (baverify compat)"}},
 		{"ES384", BackendsLine(&es, Styles{}), []string{"Backends: ES384 is not measured"}},
 	} {
