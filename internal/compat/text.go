@@ -86,6 +86,33 @@ func Names(rows []Row) []string {
 	return out
 }
 
+// Refusals says, by setup id, why rows (setups that do not verify a token
+// of alg) refuse it: its algorithm, or a claim the setup requires, which
+// any algorithm would meet the same way. E.g. "a/x cannot verify ES256;
+// b/default-claims refuses the token's claims, not its algorithm".
+func Refusals(rows []Row, alg string) string {
+	var algIDs, claimIDs []string
+	for _, r := range rows {
+		if r.Cause == CauseClaims {
+			claimIDs = append(claimIDs, r.Setup.ID)
+		} else {
+			algIDs = append(algIDs, r.Setup.ID)
+		}
+	}
+	var parts []string
+	if len(algIDs) > 0 {
+		parts = append(parts, JoinAnd(algIDs)+" cannot verify "+alg)
+	}
+	if len(claimIDs) > 0 {
+		verb := " refuse"
+		if len(claimIDs) == 1 {
+			verb = " refuses"
+		}
+		parts = append(parts, JoinAnd(claimIDs)+verb+" the token's claims, not its algorithm")
+	}
+	return strings.Join(parts, "; ")
+}
+
 // JoinAnd joins with commas and a final "and".
 func JoinAnd(list []string) string {
 	switch len(list) {

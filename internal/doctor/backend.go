@@ -3,6 +3,7 @@ package doctor
 import (
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/baverify/baverify/internal/call"
 	"github.com/baverify/baverify/internal/compat"
@@ -191,21 +192,30 @@ func (r *run) libraryCheck(b Backend) Check {
 		c.Message = "not checked: " + alg + " is not measured"
 		return c
 	}
+	if one := setups[0].Library; !slices.ContainsFunc(setups, func(s compat.Setup) bool { return s.Library != one }) {
+		lib = one // "drf" names simplejwt's setups: say the library
+	}
 	cannot := m.Cannot(alg, setups)
 	for _, row := range cannot {
 		c.Evidence = append(c.Evidence, "measured: "+compat.RowLine(row))
 	}
+	byAlg := len(m.CannotAlg(alg, setups))
 	switch {
 	case len(cannot) == 0:
 		c.Status = Pass
 		c.Message = fmt.Sprintf("measured: %s verifies %s", lib, alg)
-	case len(cannot) == len(setups):
+	case len(cannot) == len(setups) && byAlg == len(cannot):
 		c.Status = Fail
 		c.Message = fmt.Sprintf("%s cannot verify %s, the algorithm this deployment signs with (measured)", lib, alg)
 		c.Hint = compat.FixHint(cannot)
+	case len(cannot) == len(setups):
+		// Some refuse the token's claims: the algorithm is not the cause.
+		c.Status = Fail
+		c.Message = fmt.Sprintf("%s refuses this deployment's %s tokens in every measured setup: %s", lib, alg, compat.Refusals(cannot, alg))
+		c.Hint = compat.FixHint(cannot)
 	default:
 		c.Status = Warn
-		c.Message = fmt.Sprintf("%s verifies %s in some setups only (measured): %s cannot", lib, alg, compat.JoinAnd(compat.Names(cannot)))
+		c.Message = fmt.Sprintf("%s verifies %s tokens in some setups only (measured): %s", lib, alg, compat.Refusals(cannot, alg))
 		c.Hint = compat.FixHint(cannot)
 	}
 	return c
