@@ -59,7 +59,8 @@ func rotationCase(r *KeyRotation) (Case, bool) {
 		// signature, or trusts unknown kids, accepts it for that reason.
 		tr: traits{forged: true, foreignKid: true}}
 	if r.NotTested != "" {
-		c.NotTested, c.EnabledBy = r.NotTested, r.EnabledBy
+		// Nothing is minted: no source to name.
+		c.NotTested, c.EnabledBy, c.Source = r.NotTested, r.EnabledBy, ""
 	}
 	return c, true
 }
