@@ -746,6 +746,21 @@ func TestNewKeyAndRetire(t *testing.T) {
 		t.Fatalf("after retiring the signing key: signs with %s, JWKS %s", next, published())
 	}
 
+	// With an older key left (two keys, rotation off), it signs from then
+	// on, as Better Auth's newest row does once the newest is deleted.
+	older, _ := GenerateKey("ES256", clock.Now())
+	newer, _ := GenerateKey("ES256", clock.Now())
+	two, err := NewKeySet([]*Key{older, newer}, KeySetOptions{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := two.Retire(""); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := two.SigningKey(); err != nil || k.Kid != older.Kid || fmt.Sprint(publishedKids(t, two)) != fmt.Sprint([]string{older.Kid}) {
+		t.Fatalf("after retiring the newer of two keys: signs with %v (%v), JWKS %v; want the older", k, err, publishedKids(t, two))
+	}
+
 	for _, r := range []MintRequest{{NewKey: true, Kid: main}, {NewKey: true, Retire: true}, {Kid: "nope", Retire: true}} {
 		if _, err := ks.MintRequest(r, d); err == nil {
 			t.Errorf("%+v minted", r)

@@ -225,8 +225,9 @@ func (ks *KeySet) NewTestKey() (*Key, error) {
 // Retire takes the key kid ("" = the signing key) out of the JWKS at once,
 // as an operator deletes a compromised key's row, and returns it: it still
 // signs when asked for by its kid, which is how a test gets a token of a
-// key the JWKS no longer publishes. Retiring the signing key makes the
-// next token come from a new key.
+// key the JWKS no longer publishes. After the signing key is retired,
+// tokens come from the newest key left, as after Better Auth's row is
+// deleted, or from a new key when none is left.
 func (ks *KeySet) Retire(kid string) (*Key, error) {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
