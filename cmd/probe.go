@@ -330,8 +330,7 @@ func (o *probeOptions) openMinter(f *Factory, client *http.Client) (*issuer.Sour
 	if len(o.policy.audiences) > 0 {
 		d.Audience = o.policy.audiences
 	}
-	remote := strings.HasPrefix(o.mintFrom, "http://") || strings.HasPrefix(o.mintFrom, "https://")
-	if !remote && (d.Issuer == "" || len(d.Audience) == 0) {
+	if !issuer.IsIssuerURL(o.mintFrom) && (d.Issuer == "" || len(d.Audience) == 0) {
 		return nil, usageErrorf("--mint-from a keys file: give --base-url (iss and aud are its origin) or --issuer and --audience")
 	}
 	src, err := issuer.OpenSource(client, o.mintFrom, d, f.Now)
@@ -433,7 +432,7 @@ func (o *probeOptions) validate(c *cobra.Command) error {
 	if o.rotatedKeyWait < 0 || o.rotatedKeyWait > time.Hour {
 		return usageErrorf("--rotated-key-wait must be between 0 and 1h")
 	}
-	if o.rotatedKeyWait > 0 && !strings.HasPrefix(o.mintFrom, "http://") && !strings.HasPrefix(o.mintFrom, "https://") {
+	if o.rotatedKeyWait > 0 && !issuer.IsIssuerURL(o.mintFrom) {
 		return usageErrorf("--rotated-key-wait needs --mint-from with a running issuer's URL: only it can take a key out of the JWKS")
 	}
 	if o.attackerURL != "" {

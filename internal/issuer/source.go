@@ -2,14 +2,14 @@ package issuer
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/baverify/baverify/internal/verify"
 )
 
 // Source mints tokens for a caller in another package (probe --mint-from):
@@ -41,7 +41,7 @@ func OpenSource(client *http.Client, from string, d Defaults, now func() time.Ti
 	if from == "" {
 		return nil, errors.New("mint source: give an issuer's base URL or a keys file")
 	}
-	if strings.HasPrefix(from, "http://") || strings.HasPrefix(from, "https://") {
+	if IsIssuerURL(from) {
 		if client == nil {
 			return nil, errors.New("mint source: no HTTP client")
 		}
@@ -83,6 +83,12 @@ func OpenSource(client *http.Client, from string, d Defaults, now func() time.Ti
 			return ks.MintRequest(r, d)
 		},
 	}, nil
+}
+
+// IsIssuerURL reports whether a mint source names a running issuer (an
+// http(s) URL) rather than a keys file.
+func IsIssuerURL(from string) bool {
+	return strings.HasPrefix(from, "http://") || strings.HasPrefix(from, "https://")
 }
 
 // Mint returns a token as r asks.
@@ -130,9 +136,13 @@ func (s *Source) NewTestKey(ctx context.Context) (KeyTest, error) {
 	if err != nil {
 		return KeyTest{}, err
 	}
-	kid, err := headerKid(tok)
+	t, err := verify.Decode(tok)
 	if err != nil {
 		return KeyTest{}, fmt.Errorf("the token of the new key: %w", err)
+	}
+	kid, _, _ := t.Header.String("kid")
+	if kid == "" {
+		return KeyTest{}, errors.New("the token of the new key has no kid")
 	}
 	return KeyTest{Kid: kid, Token: tok}, nil
 }
@@ -144,20 +154,4 @@ func (s *Source) RetireKey(ctx context.Context, kid string) error {
 	}
 	_, err := s.mint(ctx, MintRequest{Kid: kid, Retire: true})
 	return err
-}
-
-// headerKid is the kid of a compact JWS's header.
-func headerKid(tok string) (string, error) {
-	seg, _, _ := strings.Cut(tok, ".")
-	b, err := base64.RawURLEncoding.DecodeString(seg)
-	if err != nil {
-		return "", fmt.Errorf("header: %v", err)
-	}
-	var h struct {
-		Kid string `json:"kid"`
-	}
-	if err := json.Unmarshal(b, &h); err != nil || h.Kid == "" {
-		return "", errors.New("no kid in its header")
-	}
-	return h.Kid, nil
 }
