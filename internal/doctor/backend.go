@@ -65,17 +65,25 @@ func (r *run) call(b Backend, token string, tok *verify.Result, expect string) *
 	return rep
 }
 
+// unanswered fills c when rep gives no answer to judge (the run was
+// interrupted, or no complete answer came to request), and says so.
+func unanswered(c *Check, rep *call.Report, request string) bool {
+	switch {
+	case rep == nil:
+		c.Status, c.Message = NotRun, "not run: interrupted"
+	case rep.Unreachable || rep.Incomplete:
+		c.Status, c.Message, c.Hint = CouldNotCheck, "no answer to "+request+": "+firstMessage(rep), firstHint(rep)
+	default:
+		return false
+	}
+	return true
+}
+
 // anonymousCheck: a request without a token must get 401 or 403.
 func anonymousCheck(rep *call.Report) Check {
 	c := Check{ID: "no_token"}
 	switch {
-	case rep == nil:
-		c.Status = NotRun
-		c.Message = "not run: interrupted"
-	case rep.Unreachable || rep.Incomplete:
-		c.Status = CouldNotCheck
-		c.Message = "no answer to a request without a token: " + firstMessage(rep)
-		c.Hint = firstHint(rep)
+	case unanswered(&c, rep, "a request without a token"):
 	case rep.Response.Status == http.StatusUnauthorized || rep.Response.Status == http.StatusForbidden:
 		c.Status = Pass
 		c.Message = fmt.Sprintf("without a token the backend answers %d: the route is protected", rep.Response.Status)
@@ -95,13 +103,7 @@ func anonymousCheck(rep *call.Report) Check {
 func validTokenCheck(rep *call.Report) Check {
 	c := Check{ID: "valid_token"}
 	switch {
-	case rep == nil:
-		c.Status = NotRun
-		c.Message = "not run: interrupted"
-	case rep.Unreachable || rep.Incomplete:
-		c.Status = CouldNotCheck
-		c.Message = "no answer to the request with the token: " + firstMessage(rep)
-		c.Hint = firstHint(rep)
+	case unanswered(&c, rep, "the request with the token"):
 	case rep.OK:
 		c.Status = Pass
 		c.Message = fmt.Sprintf("with the token the backend answers %d", rep.Response.Status)
